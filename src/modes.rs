@@ -1,0 +1,150 @@
+//! The safety mechanisms of a node, each a named mode.
+//!
+//! Every mechanism of the read protocol can be switched off, so the model
+//! checker can show what breaks without it (spec §Gaps). The server takes the
+//! same options behind clearly unsafe flags. The default of every enum is the
+//! safe setting.
+
+use serde::{Deserialize, Serialize};
+
+/// Where the chain looks first when a string key has both a prefixed and a
+/// bare legacy form.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LegacyOrder {
+    /// `!redis|str|<key>` first, the bare key only when no prefixed key exists.
+    #[default]
+    PrefixedFirst,
+    /// Gap: the bare key first. A stale legacy value shadows every newer SET.
+    BareFirst,
+}
+
+/// What an expired prefixed key means for the bare key behind it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExpiredShadow {
+    /// An expired prefixed key still hides the bare key: the key is absent.
+    #[default]
+    Shadow,
+    /// Gap: fall back to the bare key. An expired key comes back to life with
+    /// its pre-migration value.
+    FallBack,
+}
+
+/// The read chain's two knobs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ChainModes {
+    pub legacy_order: LegacyOrder,
+    pub expired_shadow: ExpiredShadow,
+}
+
+/// Whether reads confirm leadership before they are served.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReadFence {
+    /// One ReadIndex fence per read (per script: once, when it starts).
+    #[default]
+    Once,
+    /// A fence before every read `redis.call` of a script: safe but slow — the
+    /// behaviour before the seed change. Plain reads behave as `Once`.
+    PerCall,
+    /// Gap: no fence. A deposed leader that has not heard of its successor
+    /// serves a stale read.
+    Off,
+}
+
+/// When a read takes its `start_ts`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StartTs {
+    /// After the fence and the apply wait: `start_ts = applied`.
+    #[default]
+    AfterFence,
+    /// Gap: when the read arrives, before the fence. A new leader whose apply
+    /// lags takes a timestamp below writes that were already acknowledged.
+    BeforeFence,
+}
+
+/// Whether a fenced read waits until `applied ≥ read_index`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApplyWait {
+    #[default]
+    Wait,
+    /// Gap: verify leadership only, then read whatever is applied: a stale read.
+    Skip,
+}
+
+/// Whether a leader serves reads before an entry of its own term commits.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TermCommit {
+    /// Wait for the leader's no-op (or any current-term entry) to commit, so
+    /// `commit_index` covers every entry committed by earlier leaders (§6.4).
+    #[default]
+    Required,
+    /// Gap: take `read_index = commit_index` at once. A new leader's
+    /// commit index may lag what its predecessor acknowledged: stale read.
+    Skip,
+}
+
+/// Which keys a script's commit validates against `start_ts` (used by scripts).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReadSetValidation {
+    /// Both the read set and the write set: scripts are serializable.
+    #[default]
+    ReadAndWrite,
+    /// Gap: the write set only (what the production system does): write skew.
+    WriteOnly,
+}
+
+/// Every mode of a node. The default is the safe protocol.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(default, rename_all = "kebab-case")]
+pub struct Modes {
+    pub read_fence: ReadFence,
+    pub start_ts: StartTs,
+    pub apply_wait: ApplyWait,
+    pub term_commit: TermCommit,
+    pub read_set_validation: ReadSetValidation,
+    pub legacy_order: LegacyOrder,
+    pub expired_shadow: ExpiredShadow,
+}
+
+impl Modes {
+    pub fn chain(&self) -> ChainModes {
+        ChainModes {
+            legacy_order: self.legacy_order,
+            expired_shadow: self.expired_shadow,
+        }
+    }
+
+    /// The settings that differ from the safe default, for banners and INFO.
+    pub fn gaps(&self) -> Vec<&'static str> {
+        let safe = Modes::default();
+        let mut g = vec![];
+        if self.read_fence == ReadFence::Off {
+            g.push("read-fence=off");
+        }
+        if self.start_ts != safe.start_ts {
+            g.push("start-ts=before-fence");
+        }
+        if self.apply_wait != safe.apply_wait {
+            g.push("apply-wait=skip");
+        }
+        if self.term_commit != safe.term_commit {
+            g.push("term-commit=skip");
+        }
+        if self.read_set_validation != safe.read_set_validation {
+            g.push("read-set-validation=write-only");
+        }
+        if self.legacy_order != safe.legacy_order {
+            g.push("legacy-order=bare-first");
+        }
+        if self.expired_shadow != safe.expired_shadow {
+            g.push("expired-shadow=fall-back");
+        }
+        g
+    }
+}

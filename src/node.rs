@@ -1,0 +1,926 @@
+//! The node: one deterministic state machine that is both the model checker's
+//! actor and the real server's core.
+//!
+//! It glues Raft ([`crate::raft`]), the versioned store ([`crate::mvcc`]) and
+//! the keyspace ([`crate::cmd`], [`crate::strings`]) into stateright's
+//! `on_start`/`on_msg`/`on_timeout`. Nothing here touches a clock, a socket or
+//! a disk: time arrives in messages (`now_ms`), durability is the `Save`
+//! command, and the server's runtime (`crate::server`) carries out what the
+//! node asks for — the same calls the checker makes.
+//!
+//! Reads follow the fence of spec §Fence: leader only; wait for an entry of the
+//! current term to commit; `read_index = commit_index`; a heartbeat round that
+//! starts after the read arrived, acknowledged by a majority; then
+//! `applied ≥ read_index`; then `start_ts = applied` and a snapshot read.
+//! Writes are log entries; the reply leaves after the entry applies.
+
+use std::borrow::Cow;
+use std::collections::BTreeSet;
+use std::ops::Range;
+use std::time::Duration;
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use stateright::actor::{majority, Actor, Id, Out};
+
+use crate::cmd::{self, Command, Kind};
+use crate::modes::{ApplyWait, Modes, ReadFence, StartTs, TermCommit};
+use crate::mvcc::{Mvcc, Ts};
+use crate::raft::{Entry, Index, Log, Payload, Term};
+use crate::resp::Reply;
+use crate::strings::encoding::{decode_ttl, TTL_PREFIX};
+use crate::strings::keyspace::ApplyAt;
+use crate::strings::{KeyspaceRead, KeyspaceWrite, RawGet};
+
+/// A client's request number, echoed in the answer.
+pub type ReqId = u64;
+
+/// Everything a node sends or receives.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Msg {
+    // ---- clients ----
+    /// A parsed command, stamped with the accepting side's clock (unix ms).
+    Request {
+        req: ReqId,
+        now_ms: u64,
+        cmd: Command,
+    },
+    /// The answer to a request.
+    Reply {
+        req: ReqId,
+        reply: Reply,
+    },
+    /// This node does not lead; try `leader` (if known). Nothing happened.
+    Redirect {
+        req: ReqId,
+        leader: Option<Id>,
+    },
+    /// Leadership was lost after the write was proposed: it may or may not
+    /// take effect. Never a definite failure.
+    Uncertain {
+        req: ReqId,
+    },
+
+    // ---- the runtime ----
+    /// Time passes: the leader proposes deletions of keys that expired.
+    Tick {
+        now_ms: u64,
+    },
+
+    // ---- Raft (§5) ----
+    RequestVote {
+        term: Term,
+        last_log_index: Index,
+        last_log_term: Term,
+    },
+    Vote {
+        term: Term,
+        granted: bool,
+    },
+    /// Replication and heartbeat. `round` is the leader's latest fence round:
+    /// an acknowledgement carrying it proves leadership as of that round.
+    AppendEntries {
+        term: Term,
+        prev_index: Index,
+        prev_term: Term,
+        entries: Vec<Entry>,
+        leader_commit: Index,
+        round: u64,
+    },
+    AppendResult {
+        term: Term,
+        success: bool,
+        /// On success, the follower's last matching index; on failure, a hint
+        /// (the follower's last index) so the leader can back off at once.
+        match_index: Index,
+        round: u64,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Timer {
+    /// A follower or candidate that hears nothing starts an election.
+    Election,
+    /// A leader sends AppendEntries to every peer.
+    Heartbeat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Role {
+    Follower,
+    Candidate,
+    Leader,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Follower => "follower",
+            Role::Candidate => "candidate",
+            Role::Leader => "leader",
+        }
+    }
+}
+
+/// What must be on disk before the node acts on it (Raft Figure 2,
+/// "persistent state on all servers").
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Durable {
+    pub term: Term,
+    pub voted_for: Option<Id>,
+    pub log: Log,
+}
+
+/// A read waiting for its fence.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PendingRead {
+    pub client: Id,
+    pub req: ReqId,
+    pub now_ms: u64,
+    pub cmd: Command,
+    /// Set once an entry of the current term has committed.
+    pub read_index: Option<Index>,
+    /// The heartbeat round that must be acknowledged by a majority; assigned
+    /// with `read_index`, always a round that starts after the read arrived.
+    pub round: Option<u64>,
+    /// `start_ts` when taken before the fence (the `BeforeFence` gap), pinned.
+    pub early_start_ts: Option<Ts>,
+}
+
+/// Counters shown by INFO; part of the state so the model can state
+/// properties over them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Stats {
+    /// Reads (and scripts) that passed a fence.
+    pub read_fences: u64,
+    /// Heartbeat rounds that confirmed leadership for fences.
+    pub fence_rounds: u64,
+    pub scripts_run: u64,
+    pub script_retries: u64,
+}
+
+/// The state of one node.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct NodeState {
+    pub role: Role,
+    pub durable: Durable,
+    pub leader: Option<Id>,
+    pub commit_index: Index,
+    pub applied: Index,
+    pub store: Mvcc,
+    // Candidate
+    pub votes: BTreeSet<Id>,
+    // Leader
+    pub next_index: im::OrdMap<Id, Index>,
+    pub match_index: im::OrdMap<Id, Index>,
+    /// The index of this leader's no-op: reads wait until it commits.
+    pub term_start: Index,
+    /// The newest fence round started, and the newest each peer acknowledged.
+    pub round: u64,
+    pub round_acks: im::OrdMap<Id, u64>,
+    /// The newest round a majority acknowledged.
+    pub confirmed_round: u64,
+    pub reads: im::Vector<PendingRead>,
+    /// Writes waiting for their entry to apply: index → (client, request).
+    pub writes: im::OrdMap<Index, (Id, ReqId)>,
+    pub stats: Stats,
+}
+
+impl NodeState {
+    pub fn term(&self) -> Term {
+        self.durable.term
+    }
+    pub fn log(&self) -> &Log {
+        &self.durable.log
+    }
+    pub fn is_leader(&self) -> bool {
+        self.role == Role::Leader
+    }
+}
+
+/// The node's configuration: who its peers are and which modes it runs.
+#[derive(Clone, Debug)]
+pub struct Node {
+    /// Every node of the cluster, this one included, in id order.
+    pub peers: Vec<Id>,
+    pub modes: Modes,
+    pub election_timeout: Range<Duration>,
+    pub heartbeat_interval: Duration,
+    /// Whether the leader proposes deletions of expired keys (lazily, when a
+    /// read finds one, and actively on `Tick`). Off in the model, where expiry
+    /// times are far past or far future and deletion adds only states.
+    pub propose_expiry: bool,
+    /// Keys examined per `Tick` by active expiry.
+    pub expiry_batch: usize,
+}
+
+impl Node {
+    pub fn new(peers: Vec<Id>) -> Self {
+        Node {
+            peers,
+            modes: Modes::default(),
+            election_timeout: Duration::from_millis(150)..Duration::from_millis(300),
+            heartbeat_interval: Duration::from_millis(50),
+            propose_expiry: true,
+            expiry_batch: 20,
+        }
+    }
+
+    fn quorum(&self) -> usize {
+        majority(self.peers.len())
+    }
+
+    fn others(&self, id: Id) -> impl Iterator<Item = Id> + '_ {
+        self.peers.iter().copied().filter(move |p| *p != id)
+    }
+
+    fn is_peer(&self, id: Id) -> bool {
+        self.peers.contains(&id)
+    }
+}
+
+impl Actor for Node {
+    type Msg = Msg;
+    type Timer = Timer;
+    type State = NodeState;
+    type Storage = Durable;
+    type Random = ();
+
+    fn on_start(&self, id: Id, storage: &Option<Durable>, o: &mut Out<Self>) -> NodeState {
+        let durable = storage.clone().unwrap_or_default();
+        let mut state = NodeState {
+            role: Role::Follower,
+            durable,
+            leader: None,
+            commit_index: 0,
+            applied: 0,
+            store: Mvcc::new(),
+            votes: BTreeSet::new(),
+            next_index: im::OrdMap::new(),
+            match_index: im::OrdMap::new(),
+            term_start: 0,
+            round: 0,
+            round_acks: im::OrdMap::new(),
+            confirmed_round: 0,
+            reads: im::Vector::new(),
+            writes: im::OrdMap::new(),
+            stats: Stats::default(),
+        };
+        if self.peers.len() == 1 {
+            // A cluster of one is its own majority: the election is decided.
+            let mut cow = Cow::Owned(state);
+            self.start_election(id, &mut cow, o);
+            state = cow.into_owned();
+        } else {
+            o.set_timer(Timer::Election, self.election_timeout.clone());
+        }
+        state
+    }
+
+    fn on_msg(&self, id: Id, state: &mut Cow<NodeState>, src: Id, msg: Msg, o: &mut Out<Self>) {
+        match msg {
+            Msg::Request { req, now_ms, cmd } => {
+                self.on_request(id, state, src, req, now_ms, cmd, o)
+            }
+            Msg::Tick { now_ms } => self.on_tick(id, state, now_ms, o),
+            Msg::RequestVote {
+                term,
+                last_log_index,
+                last_log_term,
+            } if self.is_peer(src) => {
+                self.on_request_vote(id, state, src, term, last_log_index, last_log_term, o)
+            }
+            Msg::Vote { term, granted } if self.is_peer(src) => {
+                self.on_vote(id, state, src, term, granted, o)
+            }
+            Msg::AppendEntries {
+                term,
+                prev_index,
+                prev_term,
+                entries,
+                leader_commit,
+                round,
+            } if self.is_peer(src) => self.on_append_entries(
+                id,
+                state,
+                src,
+                term,
+                prev_index,
+                prev_term,
+                entries,
+                leader_commit,
+                round,
+                o,
+            ),
+            Msg::AppendResult {
+                term,
+                success,
+                match_index,
+                round,
+            } if self.is_peer(src) => {
+                self.on_append_result(id, state, src, term, success, match_index, round, o)
+            }
+            // Answers are for clients; a node ignores them (and anything
+            // peer-only from a non-peer).
+            _ => {}
+        }
+    }
+
+    fn on_timeout(&self, id: Id, state: &mut Cow<NodeState>, timer: &Timer, o: &mut Out<Self>) {
+        match timer {
+            Timer::Election => {
+                if state.role != Role::Leader {
+                    self.start_election(id, state, o);
+                }
+            }
+            Timer::Heartbeat => {
+                if state.role == Role::Leader {
+                    self.broadcast_append(id, state, o);
+                    o.set_timer(Timer::Heartbeat, self.heartbeat_range());
+                }
+            }
+        }
+    }
+}
+
+impl Node {
+    fn heartbeat_range(&self) -> Range<Duration> {
+        self.heartbeat_interval..self.heartbeat_interval
+    }
+
+    // ---------------------------------------------------------------- clients
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_request(
+        &self,
+        id: Id,
+        state: &mut Cow<NodeState>,
+        src: Id,
+        req: ReqId,
+        now_ms: u64,
+        cmd: Command,
+        o: &mut Out<Self>,
+    ) {
+        if state.role != Role::Leader {
+            o.send(
+                src,
+                Msg::Redirect {
+                    req,
+                    leader: state.leader,
+                },
+            );
+            return;
+        }
+        match cmd.kind() {
+            Kind::Write => {
+                let s = state.to_mut();
+                let index = s.durable.log.append(Entry {
+                    term: s.durable.term,
+                    payload: Payload::Command { now_ms, cmd },
+                });
+                s.writes.insert(index, (src, req));
+                o.save(s.durable.clone());
+                self.replicate(id, state, o);
+            }
+            Kind::Read => {
+                let s = state.to_mut();
+                let early_start_ts = match self.modes.start_ts {
+                    StartTs::BeforeFence => {
+                        s.store.pin(s.applied);
+                        Some(s.applied)
+                    }
+                    StartTs::AfterFence => None,
+                };
+                s.reads.push_back(PendingRead {
+                    client: src,
+                    req,
+                    now_ms,
+                    cmd,
+                    read_index: None,
+                    round: None,
+                    early_start_ts,
+                });
+                self.advance_reads(id, state, o);
+            }
+        }
+    }
+
+    /// Active expiry: propose the deletion of up to `expiry_batch` keys whose
+    /// TTL index says they are due.
+    fn on_tick(&self, id: Id, state: &mut Cow<NodeState>, now_ms: u64, o: &mut Out<Self>) {
+        if !self.propose_expiry || state.role != Role::Leader {
+            return;
+        }
+        let snap = state.store.snapshot(state.applied);
+        let mut due = Vec::new();
+        snap.raw_scan(TTL_PREFIX, &mut |k, v| {
+            let Some(user) = k.strip_prefix(TTL_PREFIX) else {
+                return false;
+            };
+            if decode_ttl(v).is_some_and(|at| at <= now_ms) {
+                due.push(Bytes::copy_from_slice(user));
+            }
+            due.len() < self.expiry_batch
+        });
+        self.propose_expire(id, state, now_ms, due, o);
+    }
+
+    fn propose_expire(
+        &self,
+        id: Id,
+        state: &mut Cow<NodeState>,
+        now_ms: u64,
+        keys: Vec<Bytes>,
+        o: &mut Out<Self>,
+    ) {
+        if keys.is_empty() || !self.propose_expiry || state.role != Role::Leader {
+            return;
+        }
+        let s = state.to_mut();
+        s.durable.log.append(Entry {
+            term: s.durable.term,
+            payload: Payload::Expire { now_ms, keys },
+        });
+        o.save(s.durable.clone());
+        self.replicate(id, state, o);
+    }
+
+    // ------------------------------------------------------------- the fence
+
+    /// Move every pending read as far through the fence as it can go, and
+    /// serve those that are through.
+    fn advance_reads(&self, id: Id, state: &mut Cow<NodeState>, o: &mut Out<Self>) {
+        if state.reads.is_empty() {
+            return;
+        }
+        let s = state.to_mut();
+        let term_committed =
+            s.commit_index >= s.term_start || self.modes.term_commit == TermCommit::Skip;
+        // Reads that have a read index but no round join the next round, which
+        // starts now if no round is in flight (one round serves the batch).
+        let round_in_flight = s.round > s.confirmed_round;
+        let mut wants_round = false;
+        for r in s.reads.iter_mut() {
+            if r.read_index.is_none() && term_committed {
+                r.read_index = Some(s.commit_index);
+            }
+            if r.read_index.is_some()
+                && r.round.is_none()
+                && self.modes.read_fence != ReadFence::Off
+            {
+                wants_round = true;
+            }
+        }
+        if wants_round && !round_in_flight {
+            s.round += 1;
+            let round = s.round;
+            for r in s.reads.iter_mut() {
+                if r.read_index.is_some() && r.round.is_none() {
+                    r.round = Some(round);
+                }
+            }
+            self.update_confirmed_round(id, s);
+            if s.confirmed_round < round {
+                self.broadcast_append(id, state, o);
+            }
+        }
+        self.serve_ready_reads(id, state, o);
+    }
+
+    /// The newest round acknowledged by a majority, counting this node.
+    fn update_confirmed_round(&self, id: Id, s: &mut NodeState) {
+        let mut acks: Vec<u64> = self
+            .peers
+            .iter()
+            .map(|p| {
+                if *p == id {
+                    s.round
+                } else {
+                    s.round_acks.get(p).copied().unwrap_or(0)
+                }
+            })
+            .collect();
+        acks.sort_unstable_by(|a, b| b.cmp(a));
+        let confirmed = acks[self.quorum() - 1];
+        if confirmed > s.confirmed_round {
+            s.stats.fence_rounds += confirmed - s.confirmed_round;
+            s.confirmed_round = confirmed;
+        }
+    }
+
+    fn serve_ready_reads(&self, id: Id, state: &mut Cow<NodeState>, o: &mut Out<Self>) {
+        let ready = |s: &NodeState, r: &PendingRead| -> bool {
+            let Some(read_index) = r.read_index else {
+                return false;
+            };
+            let confirmed = match self.modes.read_fence {
+                ReadFence::Off => true,
+                _ => r.round.is_some_and(|round| round <= s.confirmed_round),
+            };
+            let applied = self.modes.apply_wait == ApplyWait::Skip || s.applied >= read_index;
+            confirmed && applied
+        };
+        if !state.reads.iter().any(|r| ready(state, r)) {
+            return;
+        }
+        let s = state.to_mut();
+        let (served, waiting): (im::Vector<_>, im::Vector<_>) =
+            s.reads.iter().cloned().partition(|r| ready(s, r));
+        s.reads = waiting;
+        let mut expired = Vec::new();
+        let mut lazy_now = 0;
+        for r in served {
+            let start_ts = r.early_start_ts.unwrap_or(s.applied);
+            s.stats.read_fences += 1;
+            let snap = s.store.snapshot(start_ts);
+            let view = KeyspaceRead::new(&snap, r.now_ms, self.modes.chain());
+            let reply = cmd::run_read(&r.cmd, &view);
+            expired.extend(view.take_expired());
+            lazy_now = lazy_now.max(r.now_ms);
+            if let Some(ts) = r.early_start_ts {
+                s.store.unpin(ts);
+            }
+            o.send(r.client, Msg::Reply { req: r.req, reply });
+        }
+        // Lazy expiry: a read that found a key expired proposes its deletion.
+        expired.sort();
+        expired.dedup();
+        self.propose_expire(id, state, lazy_now, expired, o);
+    }
+
+    /// Pending reads and writes lose their leader: reads fail cleanly (nothing
+    /// happened); writes are uncertain (their entry may still commit).
+    fn abandon_clients(&self, state: &mut Cow<NodeState>, o: &mut Out<Self>) {
+        if state.reads.is_empty() && state.writes.is_empty() {
+            return;
+        }
+        let s = state.to_mut();
+        let leader = s.leader;
+        for r in std::mem::take(&mut s.reads) {
+            if let Some(ts) = r.early_start_ts {
+                s.store.unpin(ts);
+            }
+            o.send(r.client, Msg::Redirect { req: r.req, leader });
+        }
+        for (_, (client, req)) in std::mem::take(&mut s.writes) {
+            o.send(client, Msg::Uncertain { req });
+        }
+    }
+
+    // -------------------------------------------------------------- elections
+
+    fn start_election(&self, id: Id, state: &mut Cow<NodeState>, o: &mut Out<Self>) {
+        let s = state.to_mut();
+        s.durable.term += 1;
+        s.durable.voted_for = Some(id);
+        s.role = Role::Candidate;
+        s.leader = None;
+        s.votes = BTreeSet::from([id]);
+        o.save(s.durable.clone());
+        let msg = Msg::RequestVote {
+            term: s.durable.term,
+            last_log_index: s.durable.log.last_index(),
+            last_log_term: s.durable.log.last_term(),
+        };
+        for p in self.others(id) {
+            o.send(p, msg.clone());
+        }
+        o.set_timer(Timer::Election, self.election_timeout.clone());
+        if s.votes.len() >= self.quorum() {
+            self.become_leader(id, state, o);
+        }
+    }
+
+    /// A higher term was seen: adopt it and follow (§5.1).
+    fn step_down(&self, state: &mut Cow<NodeState>, term: Term, o: &mut Out<Self>) {
+        let was_leader = state.role == Role::Leader;
+        let s = state.to_mut();
+        if term > s.durable.term {
+            s.durable.term = term;
+            s.durable.voted_for = None;
+            s.leader = None;
+            o.save(s.durable.clone());
+        }
+        s.role = Role::Follower;
+        s.votes.clear();
+        if was_leader {
+            o.cancel_timer(Timer::Heartbeat);
+            o.set_timer(Timer::Election, self.election_timeout.clone());
+        }
+        self.abandon_clients(state, o);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_request_vote(
+        &self,
+        id: Id,
+        state: &mut Cow<NodeState>,
+        src: Id,
+        term: Term,
+        last_log_index: Index,
+        last_log_term: Term,
+        o: &mut Out<Self>,
+    ) {
+        let _ = id;
+        if term > state.term() {
+            self.step_down(state, term, o);
+        }
+        let s = &**state;
+        let log_ok = (last_log_term, last_log_index) >= (s.log().last_term(), s.log().last_index());
+        let grant = term == s.term() && log_ok && s.durable.voted_for.is_none_or(|v| v == src);
+        if grant && s.durable.voted_for.is_none() {
+            let s = state.to_mut();
+            s.durable.voted_for = Some(src);
+            o.save(s.durable.clone());
+            o.set_timer(Timer::Election, self.election_timeout.clone());
+        }
+        o.send(
+            src,
+            Msg::Vote {
+                term: state.term(),
+                granted: grant,
+            },
+        );
+    }
+
+    fn on_vote(
+        &self,
+        id: Id,
+        state: &mut Cow<NodeState>,
+        src: Id,
+        term: Term,
+        granted: bool,
+        o: &mut Out<Self>,
+    ) {
+        if term > state.term() {
+            self.step_down(state, term, o);
+            return;
+        }
+        if term < state.term() || state.role != Role::Candidate || !granted {
+            return;
+        }
+        let s = state.to_mut();
+        s.votes.insert(src);
+        if s.votes.len() >= self.quorum() {
+            self.become_leader(id, state, o);
+        }
+    }
+
+    fn become_leader(&self, id: Id, state: &mut Cow<NodeState>, o: &mut Out<Self>) {
+        let s = state.to_mut();
+        s.role = Role::Leader;
+        s.leader = Some(id);
+        s.votes.clear();
+        let noop = s.durable.log.append(Entry {
+            term: s.durable.term,
+            payload: Payload::Noop,
+        });
+        s.term_start = noop;
+        s.next_index = self.others(id).map(|p| (p, noop)).collect();
+        s.match_index = self.others(id).map(|p| (p, 0 as Index)).collect();
+        s.round_acks = im::OrdMap::new();
+        s.round = 0;
+        s.confirmed_round = 0;
+        o.save(s.durable.clone());
+        o.cancel_timer(Timer::Election);
+        if self.peers.len() > 1 {
+            o.set_timer(Timer::Heartbeat, self.heartbeat_range());
+        }
+        self.replicate(id, state, o);
+    }
+
+    // ------------------------------------------------------------ replication
+
+    /// Send new entries to every peer and advance the commit index (which a
+    /// cluster of one does at once).
+    fn replicate(&self, id: Id, state: &mut Cow<NodeState>, o: &mut Out<Self>) {
+        self.broadcast_append(id, state, o);
+        self.advance_commit(id, state, o);
+    }
+
+    fn broadcast_append(&self, id: Id, state: &mut Cow<NodeState>, o: &mut Out<Self>) {
+        for p in self.others(id) {
+            self.send_append(state, p, o);
+        }
+    }
+
+    fn send_append(&self, state: &NodeState, peer: Id, o: &mut Out<Self>) {
+        let log = state.log();
+        let next = state
+            .next_index
+            .get(&peer)
+            .copied()
+            .unwrap_or(log.last_index() + 1)
+            .clamp(1, log.last_index() + 1);
+        let prev_index = next - 1;
+        o.send(
+            peer,
+            Msg::AppendEntries {
+                term: state.term(),
+                prev_index,
+                prev_term: log.term_at(prev_index).unwrap_or(0),
+                entries: log.entries_from(next),
+                leader_commit: state.commit_index,
+                round: state.round,
+            },
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_append_entries(
+        &self,
+        id: Id,
+        state: &mut Cow<NodeState>,
+        src: Id,
+        term: Term,
+        prev_index: Index,
+        prev_term: Term,
+        entries: Vec<Entry>,
+        leader_commit: Index,
+        round: u64,
+        o: &mut Out<Self>,
+    ) {
+        let _ = id;
+        if term < state.term() {
+            o.send(
+                src,
+                Msg::AppendResult {
+                    term: state.term(),
+                    success: false,
+                    match_index: state.log().last_index(),
+                    round,
+                },
+            );
+            return;
+        }
+        if term > state.term() || state.role != Role::Follower {
+            self.step_down(state, term, o);
+        }
+        if state.leader != Some(src) {
+            state.to_mut().leader = Some(src);
+        }
+        o.set_timer(Timer::Election, self.election_timeout.clone());
+        if state.log().term_at(prev_index) != Some(prev_term) {
+            o.send(
+                src,
+                Msg::AppendResult {
+                    term: state.term(),
+                    success: false,
+                    match_index: state.log().last_index().min(prev_index.saturating_sub(1)),
+                    round,
+                },
+            );
+            return;
+        }
+        // Append what is new; truncate only at a real conflict, so a delayed
+        // or duplicated AppendEntries never removes entries (§5.3).
+        let mut changed = false;
+        for (i, entry) in entries.iter().enumerate() {
+            let index = prev_index + 1 + i as Index;
+            match state.log().term_at(index) {
+                Some(t) if t == entry.term => continue,
+                Some(_) => {
+                    let s = state.to_mut();
+                    s.durable.log.truncate_from(index);
+                    s.durable.log.append(entry.clone());
+                    changed = true;
+                }
+                None => {
+                    state.to_mut().durable.log.append(entry.clone());
+                    changed = true;
+                }
+            }
+        }
+        if changed {
+            o.save(state.durable.clone());
+        }
+        let last_new = prev_index + entries.len() as Index;
+        let commit = leader_commit.min(last_new);
+        if commit > state.commit_index {
+            state.to_mut().commit_index = commit;
+            self.apply_committed(state, o);
+        }
+        o.send(
+            src,
+            Msg::AppendResult {
+                term: state.term(),
+                success: true,
+                match_index: last_new,
+                round,
+            },
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn on_append_result(
+        &self,
+        id: Id,
+        state: &mut Cow<NodeState>,
+        src: Id,
+        term: Term,
+        success: bool,
+        match_index: Index,
+        round: u64,
+        o: &mut Out<Self>,
+    ) {
+        if term > state.term() {
+            self.step_down(state, term, o);
+            return;
+        }
+        if term < state.term() || state.role != Role::Leader {
+            return;
+        }
+        let s = state.to_mut();
+        if round > s.round_acks.get(&src).copied().unwrap_or(0) {
+            s.round_acks.insert(src, round);
+            self.update_confirmed_round(id, s);
+        }
+        if success {
+            if match_index > s.match_index.get(&src).copied().unwrap_or(0) {
+                s.match_index.insert(src, match_index);
+            }
+            let next = s.match_index.get(&src).copied().unwrap_or(0) + 1;
+            s.next_index.insert(src, next);
+            if next <= s.durable.log.last_index() {
+                self.send_append(s, src, o);
+            }
+            self.advance_commit(id, state, o);
+        } else {
+            let next = s.next_index.get(&src).copied().unwrap_or(1);
+            let backed = (match_index + 1).min(next.saturating_sub(1)).max(1);
+            if backed < next {
+                s.next_index.insert(src, backed);
+                self.send_append(s, src, o);
+            }
+        }
+        self.advance_reads(id, state, o);
+    }
+
+    /// Commit the newest entry of the current term that a majority holds
+    /// (§5.3, §5.4.2: never count replicas of an older term's entry).
+    fn advance_commit(&self, id: Id, state: &mut Cow<NodeState>, o: &mut Out<Self>) {
+        let s = &**state;
+        let mut matches: Vec<Index> = self
+            .peers
+            .iter()
+            .map(|p| {
+                if *p == id {
+                    s.log().last_index()
+                } else {
+                    s.match_index.get(p).copied().unwrap_or(0)
+                }
+            })
+            .collect();
+        matches.sort_unstable_by(|a, b| b.cmp(a));
+        let n = matches[self.quorum() - 1];
+        if n > s.commit_index && s.log().term_at(n) == Some(s.term()) {
+            state.to_mut().commit_index = n;
+            self.apply_committed(state, o);
+            // Followers learn the new commit index with the next append.
+            if self.peers.len() > 1 {
+                self.broadcast_append(id, state, o);
+            }
+        }
+        self.advance_reads(id, state, o);
+    }
+
+    /// Apply committed entries in order; the leader answers the writes.
+    fn apply_committed(&self, state: &mut Cow<NodeState>, o: &mut Out<Self>) {
+        let s = state.to_mut();
+        while s.applied < s.commit_index {
+            let index = s.applied + 1;
+            let Some(entry) = s.durable.log.get(index).cloned() else {
+                break;
+            };
+            let reply = apply_entry(&mut s.store, index, &entry.payload, &self.modes);
+            s.applied = index;
+            if let Some((client, req)) = s.writes.remove(&index) {
+                o.send(client, Msg::Reply { req, reply });
+            }
+        }
+    }
+}
+
+/// Apply one entry to the store at commit timestamp `index`.
+pub fn apply_entry(store: &mut Mvcc, index: Index, payload: &Payload, modes: &Modes) -> Reply {
+    match payload {
+        Payload::Noop => Reply::ok(),
+        Payload::Command { now_ms, cmd } => {
+            let mut raw = ApplyAt { store, ts: index };
+            let mut ks = KeyspaceWrite::new(&mut raw, *now_ms, modes.chain());
+            cmd::run_write(cmd, &mut ks)
+        }
+        Payload::Expire { now_ms, keys } => {
+            let mut raw = ApplyAt { store, ts: index };
+            let mut ks = KeyspaceWrite::new(&mut raw, *now_ms, modes.chain());
+            let mut n = 0;
+            for k in keys {
+                if matches!(ks.lookup(k), crate::strings::ChainRead::Expired(_)) {
+                    ks.delete(k);
+                    n += 1;
+                }
+            }
+            Reply::Integer(n)
+        }
+    }
+}

@@ -1,0 +1,89 @@
+//! The replicated log: entries with their terms, 1-based indexes.
+//!
+//! Held in an `im::Vector`, so the node's durable state (term, vote, log) is an
+//! O(1) clone: the model saves it on every step, and the server diffs it
+//! against what is already on disk.
+
+use serde::{Deserialize, Serialize};
+
+use crate::cmd::Command;
+
+/// A log index; also the MVCC commit timestamp of the entry's writes.
+pub type Index = u64;
+pub type Term = u64;
+
+/// What an entry does when applied.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Payload {
+    /// Appended by a leader when it takes office, so it can commit an entry of
+    /// its own term (Raft §5.4.2, §8).
+    Noop,
+    /// A client write, with the accepting leader's clock (expiry checks during
+    /// apply use it, so every replica applies identically).
+    Command { now_ms: u64, cmd: Command },
+    /// Delete these keys if they are still expired at `now_ms` (active and
+    /// lazy expiry go through the log like any write).
+    Expire {
+        now_ms: u64,
+        keys: Vec<bytes::Bytes>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Entry {
+    pub term: Term,
+    pub payload: Payload,
+}
+
+/// The log. Index `i` lives at position `i - 1`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Log {
+    entries: im::Vector<Entry>,
+}
+
+impl Log {
+    pub fn last_index(&self) -> Index {
+        self.entries.len() as Index
+    }
+
+    pub fn last_term(&self) -> Term {
+        self.entries.last().map(|e| e.term).unwrap_or(0)
+    }
+
+    /// The term of the entry at `index` (0 for index 0, `None` past the end).
+    pub fn term_at(&self, index: Index) -> Option<Term> {
+        if index == 0 {
+            return Some(0);
+        }
+        self.entries.get(index as usize - 1).map(|e| e.term)
+    }
+
+    pub fn get(&self, index: Index) -> Option<&Entry> {
+        index
+            .checked_sub(1)
+            .and_then(|i| self.entries.get(i as usize))
+    }
+
+    pub fn append(&mut self, entry: Entry) -> Index {
+        self.entries.push_back(entry);
+        self.last_index()
+    }
+
+    /// Entries from `from` (inclusive) to the end.
+    pub fn entries_from(&self, from: Index) -> Vec<Entry> {
+        let start = (from.max(1) - 1) as usize;
+        if start >= self.entries.len() {
+            return Vec::new();
+        }
+        self.entries.clone().split_off(start).into_iter().collect()
+    }
+
+    /// Remove every entry at and after `from`.
+    pub fn truncate_from(&mut self, from: Index) {
+        self.entries.truncate((from.max(1) - 1) as usize);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
