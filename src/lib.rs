@@ -22,6 +22,7 @@
 
 pub mod cmd;
 pub mod modes;
+pub mod model;
 pub mod mvcc;
 pub mod node;
 pub mod raft;

@@ -36,7 +36,7 @@ use crate::strings::{KeyspaceRead, KeyspaceWrite, RawGet};
 pub type ReqId = u64;
 
 /// Everything a node sends or receives.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum Msg {
     // ---- clients ----
     /// A parsed command, stamped with the accepting side's clock (unix ms).
@@ -97,12 +97,16 @@ pub enum Msg {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum Timer {
     /// A follower or candidate that hears nothing starts an election.
     Election,
     /// A leader sends AppendEntries to every peer.
     Heartbeat,
+    /// Apply committed entries. Apply is its own step, as in a real server
+    /// where it runs behind commit: the model must see `applied < commit_index`
+    /// to show why reads wait for apply.
+    Apply,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -157,6 +161,9 @@ pub struct Stats {
     pub fence_rounds: u64,
     pub scripts_run: u64,
     pub script_retries: u64,
+    /// The term in which this node last served a read (for the model's
+    /// "a GET is served after a leadership change").
+    pub last_read_term: Term,
 }
 
 /// The state of one node.
@@ -212,6 +219,25 @@ pub struct Node {
     pub propose_expiry: bool,
     /// Keys examined per `Tick` by active expiry.
     pub expiry_batch: usize,
+    /// Whether a leader sends periodic heartbeats. The model turns them off:
+    /// safety never depends on them, and every timer firing is a branch.
+    pub heartbeats: bool,
+    pub election_timer: ElectionTimer,
+}
+
+/// When a node's election timer runs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ElectionTimer {
+    /// Always, as in Raft: a follower that stops hearing from its leader
+    /// starts an election.
+    #[default]
+    Always,
+    /// A documented model reduction: only while the node knows no leader of
+    /// its term. Elections still happen (at start, after a node learns a
+    /// higher term), so leadership can change; a leader's silence alone does
+    /// not start one. About 14× fewer states (../shared/reference/model-sizing.md).
+    WithoutLeader,
 }
 
 impl Node {
@@ -223,6 +249,8 @@ impl Node {
             heartbeat_interval: Duration::from_millis(50),
             propose_expiry: true,
             expiry_batch: 20,
+            heartbeats: true,
+            election_timer: ElectionTimer::Always,
         }
     }
 
@@ -338,6 +366,10 @@ impl Actor for Node {
                     self.broadcast_append(id, state, o);
                     o.set_timer(Timer::Heartbeat, self.heartbeat_range());
                 }
+            }
+            Timer::Apply => {
+                self.apply_committed(state, o);
+                self.advance_reads(id, state, o);
             }
         }
     }
@@ -532,6 +564,7 @@ impl Node {
         for r in served {
             let start_ts = r.early_start_ts.unwrap_or(s.applied);
             s.stats.read_fences += 1;
+            s.stats.last_read_term = s.durable.term;
             let snap = s.store.snapshot(start_ts);
             let view = KeyspaceRead::new(&snap, r.now_ms, self.modes.chain());
             let reply = cmd::run_read(&r.cmd, &view);
@@ -595,7 +628,8 @@ impl Node {
     fn step_down(&self, state: &mut Cow<NodeState>, term: Term, o: &mut Out<Self>) {
         let was_leader = state.role == Role::Leader;
         let s = state.to_mut();
-        if term > s.durable.term {
+        let newer = term > s.durable.term;
+        if newer {
             s.durable.term = term;
             s.durable.voted_for = None;
             s.leader = None;
@@ -605,6 +639,8 @@ impl Node {
         s.votes.clear();
         if was_leader {
             o.cancel_timer(Timer::Heartbeat);
+        }
+        if was_leader || newer {
             o.set_timer(Timer::Election, self.election_timeout.clone());
         }
         self.abandon_clients(state, o);
@@ -683,7 +719,7 @@ impl Node {
         s.confirmed_round = 0;
         o.save(s.durable.clone());
         o.cancel_timer(Timer::Election);
-        if self.peers.len() > 1 {
+        if self.peers.len() > 1 && self.heartbeats {
             o.set_timer(Timer::Heartbeat, self.heartbeat_range());
         }
         self.replicate(id, state, o);
@@ -759,7 +795,10 @@ impl Node {
         if state.leader != Some(src) {
             state.to_mut().leader = Some(src);
         }
-        o.set_timer(Timer::Election, self.election_timeout.clone());
+        match self.election_timer {
+            ElectionTimer::Always => o.set_timer(Timer::Election, self.election_timeout.clone()),
+            ElectionTimer::WithoutLeader => o.cancel_timer(Timer::Election),
+        }
         if state.log().term_at(prev_index) != Some(prev_term) {
             o.send(
                 src,
@@ -798,7 +837,7 @@ impl Node {
         let commit = leader_commit.min(last_new);
         if commit > state.commit_index {
             state.to_mut().commit_index = commit;
-            self.apply_committed(state, o);
+            o.set_timer(Timer::Apply, Duration::ZERO..Duration::ZERO);
         }
         o.send(
             src,
@@ -875,7 +914,7 @@ impl Node {
         let n = matches[self.quorum() - 1];
         if n > s.commit_index && s.log().term_at(n) == Some(s.term()) {
             state.to_mut().commit_index = n;
-            self.apply_committed(state, o);
+            o.set_timer(Timer::Apply, Duration::ZERO..Duration::ZERO);
             // Followers learn the new commit index with the next append.
             if self.peers.len() > 1 {
                 self.broadcast_append(id, state, o);

@@ -32,7 +32,7 @@ pub struct ParseCtx {
 }
 
 /// A parsed keyspace command. (Stub: the command work fills in the rest.)
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum Command {
     Get { key: Bytes },
     Set { key: Bytes, value: Bytes },

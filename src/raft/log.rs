@@ -13,7 +13,7 @@ pub type Index = u64;
 pub type Term = u64;
 
 /// What an entry does when applied.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum Payload {
     /// Appended by a leader when it takes office, so it can commit an entry of
     /// its own term (Raft §5.4.2, §8).
@@ -29,7 +29,7 @@ pub enum Payload {
     },
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 pub struct Entry {
     pub term: Term,
     pub payload: Payload,

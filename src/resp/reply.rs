@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 /// A reply value. RESP3-only types degrade to their RESP2 forms when encoded
 /// for a RESP2 client (maps become flat arrays, doubles become bulk strings,
 /// booleans become integers, `Null` becomes a nil bulk string).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum Reply {
     /// `+OK` style status.
     Status(String),

@@ -1,0 +1,368 @@
+//! Running a check: progress, the verdict, and a readable counterexample.
+//!
+//! stateright 0.31.0 overwrites a property's discovery when later states also
+//! violate it, so its BFS counterexamples are neither shortest nor stable.
+//! [`FirstViolation`] works around that from the outside: a visitor that, on
+//! a single BFS thread (which visits states in order of depth), keeps the
+//! first path whose last state violates an `always` property — a shortest
+//! counterexample, the same on every run.
+
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use stateright::actor::{ActorModelAction, Id};
+use stateright::{Checker, CheckerBuilder, CheckerVisitor, Expectation, HasDiscoveries, Model, Path};
+
+use super::config::{Expect, Strategy};
+use super::{Model as FenceModel, ModelState, ModelCfg, State};
+use crate::node::{Msg, Role};
+use crate::resp::Reply;
+
+type Action = ActorModelAction<crate::node::Msg, crate::node::Timer, ()>;
+
+/// Keeps the first path (in visiting order) that violates an `always` property.
+#[derive(Clone, Default)]
+pub struct FirstViolation(Arc<Mutex<Option<(&'static str, Path<State, Action>)>>>);
+
+impl FirstViolation {
+    pub fn take(&self) -> Option<(&'static str, Path<State, Action>)> {
+        self.0.lock().ok()?.take()
+    }
+}
+
+impl CheckerVisitor<FenceModel> for FirstViolation {
+    fn visit(&self, model: &FenceModel, path: Path<State, Action>) {
+        let Ok(mut first) = self.0.lock() else { return };
+        if first.is_some() {
+            return;
+        }
+        let state = path.last_state();
+        for p in model.properties() {
+            if p.expectation == Expectation::Always && !(p.condition)(model, state) {
+                *first = Some((p.name, path));
+                return;
+            }
+        }
+    }
+}
+
+/// How to run a check.
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    pub strategy: Option<Strategy>,
+    pub threads: usize,
+    /// Print progress lines every this often (None: quiet).
+    pub progress: Option<Duration>,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions { strategy: None, threads: 1, progress: None }
+    }
+}
+
+/// The outcome of a check.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub name: String,
+    /// "pass", or "violation: <property>", or "missing: <sometimes property>".
+    pub verdict: String,
+    pub expected: String,
+    pub unique_states: usize,
+    pub states: usize,
+    pub max_depth: usize,
+    pub elapsed: Duration,
+    /// The counterexample, rendered (empty on a pass).
+    pub trace: String,
+    /// The number of actions in the counterexample.
+    pub trace_len: usize,
+}
+
+impl Outcome {
+    pub fn as_expected(&self) -> bool {
+        self.verdict == self.expected
+    }
+}
+
+fn expect_text(e: &Expect) -> String {
+    match e {
+        Expect::Pass => "pass".into(),
+        Expect::Violation(p) => format!("violation: {p}"),
+    }
+}
+
+/// Run the check a config describes.
+pub fn run(cfg: ModelCfg, opts: &CheckOptions) -> Outcome {
+    let name = cfg.name.clone();
+    let expected = expect_text(&cfg.expect);
+    let strategy = opts.strategy.unwrap_or(cfg.strategy);
+    let stop_at_first = matches!(cfg.expect, Expect::Violation(_));
+    let model = cfg.into_model();
+    let first = FirstViolation::default();
+    let mut builder: CheckerBuilder<FenceModel> = model.checker();
+    if stop_at_first {
+        builder = builder.finish_when(HasDiscoveries::AnyFailures);
+    }
+    let started = Instant::now();
+    let checker: Box<dyn Checker<FenceModel>> = match strategy {
+        Strategy::Bfs => Box::new(builder.threads(1).visitor(first.clone()).spawn_bfs()),
+        Strategy::Dfs => Box::new(builder.threads(opts.threads.max(1)).spawn_dfs()),
+    };
+    let mut last = (Instant::now(), 0usize);
+    while !checker.is_done() {
+        std::thread::sleep(Duration::from_millis(50));
+        if let Some(every) = opts.progress {
+            if last.0.elapsed() >= every {
+                let unique = checker.unique_state_count();
+                let rate = (unique - last.1) as f64 / last.0.elapsed().as_secs_f64();
+                eprintln!(
+                    "  {:>7.1}s  states {:>11}  unique {:>11}  {:>9.0} unique/s  depth {}",
+                    started.elapsed().as_secs_f64(),
+                    checker.state_count(),
+                    unique,
+                    rate,
+                    checker.max_depth()
+                );
+                last = (Instant::now(), unique);
+            }
+        }
+    }
+    // `is_done` turns true once every worker has stopped; `join` collects them.
+    let elapsed = started.elapsed();
+    let model = checker.model();
+    let discoveries = checker.discoveries();
+    let mut violation = None;
+    if strategy == Strategy::Bfs {
+        violation = first.take();
+    }
+    if violation.is_none() {
+        // DFS (or a BFS whose visitor saw nothing): stateright's own discovery.
+        for p in model.properties() {
+            if p.expectation == Expectation::Always {
+                if let Some(path) = discoveries.get(p.name) {
+                    violation = Some((p.name, path.clone()));
+                    break;
+                }
+            }
+        }
+    }
+    let (verdict, trace, trace_len) = match violation {
+        Some((prop, path)) => {
+            let len = path.clone().into_actions().len();
+            (format!("violation: {prop}"), render_trace(model, &path), len)
+        }
+        None => {
+            let missing: Vec<_> = model
+                .properties()
+                .iter()
+                .filter(|p| p.expectation == Expectation::Sometimes && !discoveries.contains_key(p.name))
+                .map(|p| p.name)
+                .collect();
+            if missing.is_empty() || stop_at_first {
+                ("pass".to_string(), String::new(), 0)
+            } else {
+                (format!("missing: {}", missing.join(", ")), String::new(), 0)
+            }
+        }
+    };
+    Outcome {
+        name,
+        verdict,
+        expected,
+        unique_states: checker.unique_state_count(),
+        states: checker.state_count(),
+        max_depth: checker.max_depth(),
+        elapsed,
+        trace,
+        trace_len,
+    }
+}
+
+fn who(model: &FenceModel, id: Id) -> String {
+    let i = usize::from(id);
+    if i < model.cfg.nodes {
+        format!("n{i}")
+    } else {
+        format!("c{}", i - model.cfg.nodes)
+    }
+}
+
+fn show_reply(r: &Reply) -> String {
+    match r {
+        Reply::Bulk(b) => format!("{:?}", String::from_utf8_lossy(b)),
+        Reply::Nil => "nil".into(),
+        Reply::Status(s) => s.clone(),
+        Reply::Integer(n) => format!("(integer) {n}"),
+        Reply::Error(e) => format!("error {e:?}"),
+        other => format!("{other:?}"),
+    }
+}
+
+/// One message, briefly.
+pub fn show_msg(model: &FenceModel, msg: &Msg) -> String {
+    match msg {
+        Msg::Request { req, cmd, .. } => format!("Request#{req} {}", show_cmd(cmd)),
+        Msg::Reply { req, reply } => format!("Reply#{req} {}", show_reply(reply)),
+        Msg::Redirect { req, leader } => format!(
+            "Redirect#{req} leader={}",
+            leader.map(|l| who(model, l)).unwrap_or_else(|| "?".into())
+        ),
+        Msg::Uncertain { req } => format!("Uncertain#{req}"),
+        Msg::Tick { now_ms } => format!("Tick {now_ms}"),
+        Msg::RequestVote { term, last_log_index, last_log_term } => {
+            format!("RequestVote term={term} last={last_log_index}@t{last_log_term}")
+        }
+        Msg::Vote { term, granted } => format!("Vote term={term} granted={granted}"),
+        Msg::AppendEntries { term, prev_index, prev_term, entries, leader_commit, round } => format!(
+            "AppendEntries term={term} prev={prev_index}@t{prev_term} entries=[{}] commit={leader_commit} round={round}",
+            entries
+                .iter()
+                .map(|e| format!("t{}:{}", e.term, show_payload(&e.payload)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Msg::AppendResult { term, success, match_index, round } => {
+            format!("AppendResult term={term} ok={success} match={match_index} round={round}")
+        }
+    }
+}
+
+fn show_cmd(cmd: &crate::cmd::Command) -> String {
+    let mut s = format!("{cmd:?}");
+    s.retain(|c| c != '\n');
+    s
+}
+
+fn show_payload(p: &crate::raft::Payload) -> String {
+    match p {
+        crate::raft::Payload::Noop => "noop".into(),
+        crate::raft::Payload::Command { cmd, .. } => show_cmd(cmd),
+        crate::raft::Payload::Expire { keys, .. } => format!("expire {keys:?}"),
+    }
+}
+
+fn roles(model: &FenceModel, s: &State) -> String {
+    s.actor_states
+        .iter()
+        .enumerate()
+        .filter_map(|(i, st)| match &**st {
+            ModelState::Node(n) => Some(format!(
+                "{}{}:{}(t{},c{},a{})",
+                who(model, Id::from(i)),
+                if s.crashed.get(i).copied().unwrap_or(false) { "✝" } else { "" },
+                match n.role {
+                    Role::Leader => "L",
+                    Role::Candidate => "C",
+                    Role::Follower => "F",
+                },
+                n.term(),
+                n.commit_index,
+                n.applied
+            )),
+            ModelState::Client(_) => None,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The counterexample as numbered steps: who did what, who believed it led
+/// (L/C/F with term, commit and applied index after the step), what was read.
+pub fn render_trace(model: &FenceModel, path: &Path<State, Action>) -> String {
+    let mut out = String::new();
+    let steps = path.clone().into_vec();
+    let _ = writeln!(out, "   0. init                                   {}", roles(model, &steps[0].0));
+    for (i, w) in steps.windows(2).enumerate() {
+        let Some(action) = &w[0].1 else { continue };
+        let what = match action {
+            ActorModelAction::Deliver { src, dst, msg } => {
+                format!("{} → {}: {}", who(model, *src), who(model, *dst), show_msg(model, msg))
+            }
+            ActorModelAction::Timeout(id, t) => format!("{} timeout {t:?}", who(model, *id)),
+            ActorModelAction::Drop(env) => format!(
+                "network drops {} → {}: {}",
+                who(model, env.src),
+                who(model, env.dst),
+                show_msg(model, &env.msg)
+            ),
+            ActorModelAction::Crash(id) => format!("{} crashes", who(model, *id)),
+            ActorModelAction::Recover(id) => format!("{} recovers from its storage", who(model, *id)),
+            ActorModelAction::SelectRandom { .. } => "random choice".into(),
+        };
+        let _ = writeln!(out, "{:>4}. {what}\n        {}", i + 1, roles(model, &w[1].0));
+    }
+    let last = path.last_state();
+    if let Some(h) = last.history.tester.serialized_history() {
+        let _ = writeln!(out, "history (linearizable): {h:?}");
+    } else {
+        let _ = writeln!(out, "history (NOT linearizable): {:?}", last.history.tester);
+    }
+    out
+}
+
+/// Print an outcome the way `fencekv check` does.
+pub fn report(o: &Outcome) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{}: {} (expected {}) — {} unique states, {} states, depth {}, {:.2}s",
+        o.name,
+        o.verdict,
+        o.expected,
+        o.unique_states,
+        o.states,
+        o.max_depth,
+        o.elapsed.as_secs_f64()
+    );
+    if !o.trace.is_empty() {
+        let _ = writeln!(s, "counterexample ({} steps):\n{}", o.trace_len, o.trace);
+    }
+    s
+}
+
+/// Random walks: `runs` walks from `seed`, reporting the first violation.
+pub fn simulate(cfg: ModelCfg, seed: u64, runs: usize, max_depth: usize) -> Outcome {
+    let name = cfg.name.clone();
+    let expected = expect_text(&cfg.expect);
+    let model = cfg.into_model();
+    let started = Instant::now();
+    let checker = model
+        .checker()
+        .finish_when(HasDiscoveries::AnyFailures)
+        .target_state_count(runs.saturating_mul(max_depth))
+        .target_max_depth(max_depth)
+        .threads(1)
+        .spawn_simulation(seed, stateright::UniformChooser)
+        .join();
+    let model = checker.model();
+    let discoveries = checker.discoveries();
+    let violation = model
+        .properties()
+        .iter()
+        .find(|p| p.expectation == Expectation::Always && discoveries.contains_key(p.name))
+        .map(|p| (p.name, discoveries[p.name].clone()));
+    let (verdict, trace, trace_len) = match violation {
+        Some((p, path)) => {
+            let len = path.clone().into_actions().len();
+            (format!("violation: {p}"), render_trace(model, &path), len)
+        }
+        None => ("pass".to_string(), String::new(), 0),
+    };
+    Outcome {
+        name,
+        verdict,
+        expected,
+        unique_states: checker.unique_state_count(),
+        states: checker.state_count(),
+        max_depth: checker.max_depth(),
+        elapsed: started.elapsed(),
+        trace,
+        trace_len,
+    }
+}
+
+/// Serve the stateright explorer for a config (blocks).
+pub fn explore(cfg: ModelCfg, addr: &str) {
+    let model = cfg.into_model();
+    model.checker().serve(addr);
+}

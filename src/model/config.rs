@@ -1,0 +1,158 @@
+//! `model/*.toml`: one checker run per file — its setup, its mode, its bounds
+//! and the verdict it must give.
+//!
+//! ```toml
+//! description = "3 nodes, 2 clients, ordered network: the safe base"
+//! expect = "pass"                       # or "violation: linearizable"
+//! nodes = 3
+//! clients = [["set x 1", "get x"], ["get x"]]
+//! network = "ordered"                   # ordered | unordered | duplicating
+//! lossy = false
+//! max_crashes = 0
+//! max_term = 2
+//! election_timer = "without-leader"    # always | without-leader (a reduction)
+//! strategy = "dfs"                      # dfs | bfs (bfs for shortest traces)
+//! [modes]
+//! read-fence = "off"                    # any gap of crate::modes::Modes
+//! ```
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::spec::Op;
+use crate::modes::Modes;
+use crate::node::ElectionTimer;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum NetworkKind {
+    /// Per-pair FIFO, no duplication (like TCP between two processes).
+    #[default]
+    Ordered,
+    /// Any order, each message delivered at most once.
+    Unordered,
+    /// Any order, any message may be delivered again. Client requests are not
+    /// deduplicated by the node, so workloads under this network should only
+    /// hold idempotent writes (SET/DEL).
+    Duplicating,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strategy {
+    /// Depth-first: little memory; the default for exhaustive passes.
+    #[default]
+    Dfs,
+    /// Breadth-first, single-threaded: the first violation found is a shortest
+    /// one, and the same on every run (what counterexample snapshots need).
+    Bfs,
+}
+
+/// The file as written.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelFile {
+    pub description: String,
+    pub expect: String,
+    pub nodes: usize,
+    pub clients: Vec<Vec<String>>,
+    #[serde(default)]
+    pub network: NetworkKind,
+    #[serde(default)]
+    pub lossy: bool,
+    #[serde(default)]
+    pub max_crashes: usize,
+    #[serde(default = "default_max_term")]
+    pub max_term: u64,
+    #[serde(default)]
+    pub election_timer: ElectionTimer,
+    #[serde(default)]
+    pub strategy: Strategy,
+    #[serde(default)]
+    pub modes: Modes,
+}
+
+fn default_max_term() -> u64 {
+    2
+}
+
+/// The expected verdict of a run.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Expect {
+    /// Every `always` holds and every `sometimes` is witnessed.
+    Pass,
+    /// This property is violated (a counterexample exists).
+    Violation(String),
+}
+
+/// The model's configuration (what stateright calls `cfg`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ModelCfg {
+    pub name: String,
+    pub description: String,
+    pub expect: Expect,
+    pub nodes: usize,
+    pub clients: Vec<Vec<Op>>,
+    pub network: NetworkKind,
+    pub lossy: bool,
+    pub max_crashes: usize,
+    pub max_term: u64,
+    pub election_timer: ElectionTimer,
+    pub strategy: Strategy,
+    pub modes: Modes,
+}
+
+fn parse_op(s: &str) -> Result<Op, String> {
+    let w: Vec<&str> = s.split_whitespace().collect();
+    match w.as_slice() {
+        ["get", k] => Ok(Op::Get(k.to_string())),
+        ["set", k, v] => Ok(Op::Set(k.to_string(), v.to_string())),
+        ["del", k] => Ok(Op::Del(k.to_string())),
+        _ => Err(format!("bad operation {s:?}: expected `get K`, `set K V` or `del K`")),
+    }
+}
+
+impl ModelCfg {
+    pub fn from_file(path: &Path) -> Result<ModelCfg, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Self::from_toml(&name, &text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    pub fn from_toml(name: &str, text: &str) -> Result<ModelCfg, String> {
+        let f: ModelFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        let expect = match f.expect.trim() {
+            "pass" => Expect::Pass,
+            other => match other.strip_prefix("violation:") {
+                Some(p) => Expect::Violation(p.trim().to_string()),
+                None => return Err(format!("expect must be \"pass\" or \"violation: <property>\", not {other:?}")),
+            },
+        };
+        if f.nodes == 0 {
+            return Err("nodes must be at least 1".into());
+        }
+        let clients = f
+            .clients
+            .iter()
+            .map(|ops| ops.iter().map(|s| parse_op(s)).collect::<Result<Vec<_>, _>>())
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ModelCfg {
+            name: name.to_string(),
+            description: f.description,
+            expect,
+            nodes: f.nodes,
+            clients,
+            network: f.network,
+            lossy: f.lossy,
+            max_crashes: f.max_crashes,
+            max_term: f.max_term,
+            election_timer: f.election_timer,
+            strategy: f.strategy,
+            modes: f.modes,
+        })
+    }
+}

@@ -1,0 +1,383 @@
+//! The model: N nodes (the very [`Node`] actor the server runs) and M clients
+//! over a configurable network, checked by stateright.
+//!
+//! - [`config`]: `model/*.toml` — setup, modes, bounds, expected verdict.
+//! - [`spec`]: the sequential specification (a plain map).
+//! - [`check`]: running a check, shortest stable counterexamples, traces,
+//!   simulation and the explorer.
+//!
+//! Clients run a fixed list of GET/SET/DEL operations one at a time, follow
+//! redirects, and record every invocation and answer in a
+//! `LinearizabilityTester`. An `Uncertain` answer (leadership lost after the
+//! write was proposed) leaves the operation in flight forever: it may or may
+//! not have happened, never "failed".
+
+pub mod check;
+pub mod config;
+pub mod spec;
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use stateright::actor::{Actor, ActorModel, ActorModelState, Envelope, Id, LossyNetwork, Network, Out};
+use stateright::semantics::{ConsistencyTester, LinearizabilityTester};
+use stateright::Expectation;
+
+use crate::cmd::Command;
+use crate::node::{Durable, Msg, Node, NodeState, ReqId, Role, Timer};
+use crate::resp::Reply;
+pub use config::{ModelCfg, ModelFile, NetworkKind};
+use spec::{KvSpec, Op, Ret};
+
+/// The clock every model client stamps on its requests. Expiry times in
+/// model data are far before or far after it, so expiry is deterministic.
+pub const MODEL_NOW_MS: u64 = 1_000_000;
+
+/// A model client: its operations and which node it asks first.
+#[derive(Clone, Debug)]
+pub struct Client {
+    pub ops: Vec<Op>,
+    pub first_node: Id,
+    pub node_count: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ClientState {
+    /// Index of the operation in flight (== ops.len() when done).
+    pub next: usize,
+    /// The node the operation in flight was last sent to.
+    pub target: Id,
+    /// The answer to an operation came back uncertain: stop here.
+    pub stuck: bool,
+}
+
+impl Client {
+    fn request(&self, i: usize) -> Msg {
+        let cmd = match &self.ops[i] {
+            Op::Get(k) => Command::Get { key: Bytes::from(k.clone()) },
+            Op::Set(k, v) => Command::Set {
+                key: Bytes::from(k.clone()),
+                value: Bytes::from(v.clone()),
+            },
+            Op::Del(k) => Command::Del { keys: vec![Bytes::from(k.clone())] },
+        };
+        Msg::Request { req: i as ReqId, now_ms: MODEL_NOW_MS, cmd }
+    }
+}
+
+/// Nodes and clients share one actor type in the model.
+#[derive(Clone, Debug)]
+pub enum ModelActor {
+    Node(Node),
+    Client(Client),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ModelState {
+    Node(NodeState),
+    Client(ClientState),
+}
+
+impl ModelState {
+    pub fn node(&self) -> Option<&NodeState> {
+        match self {
+            ModelState::Node(s) => Some(s),
+            ModelState::Client(_) => None,
+        }
+    }
+}
+
+impl Actor for ModelActor {
+    type Msg = Msg;
+    type Timer = Timer;
+    type State = ModelState;
+    type Storage = Durable;
+    type Random = ();
+
+    fn on_start(&self, id: Id, storage: &Option<Durable>, o: &mut Out<Self>) -> ModelState {
+        match self {
+            ModelActor::Node(node) => {
+                let mut inner = Out::new();
+                let s = node.on_start(id, storage, &mut inner);
+                o.append(&mut inner);
+                ModelState::Node(s)
+            }
+            ModelActor::Client(c) => {
+                if !c.ops.is_empty() {
+                    o.send(c.first_node, c.request(0));
+                }
+                ModelState::Client(ClientState { next: 0, target: c.first_node, stuck: false })
+            }
+        }
+    }
+
+    fn on_msg(&self, id: Id, state: &mut Cow<ModelState>, src: Id, msg: Msg, o: &mut Out<Self>) {
+        match (self, &**state) {
+            (ModelActor::Node(node), ModelState::Node(s)) => {
+                let mut inner_state = Cow::Borrowed(s);
+                let mut inner = Out::new();
+                node.on_msg(id, &mut inner_state, src, msg, &mut inner);
+                o.append(&mut inner);
+                if let Cow::Owned(s) = inner_state {
+                    *state = Cow::Owned(ModelState::Node(s));
+                }
+            }
+            (ModelActor::Client(c), ModelState::Client(s)) => {
+                let Some(req) = msg_req(&msg) else { return };
+                if req != s.next as ReqId || s.next >= c.ops.len() || s.stuck {
+                    return; // a stale or duplicated answer
+                }
+                let mut s = s.clone();
+                match msg {
+                    Msg::Reply { .. } => {
+                        s.next += 1;
+                        if s.next < c.ops.len() {
+                            o.send(s.target, c.request(s.next));
+                        }
+                    }
+                    Msg::Redirect { leader, .. } => {
+                        // Follow the hint, or try the next node.
+                        s.target = leader.unwrap_or_else(|| {
+                            Id::from((usize::from(s.target) + 1) % c.node_count)
+                        });
+                        o.send(s.target, c.request(s.next));
+                    }
+                    Msg::Uncertain { .. } => s.stuck = true,
+                    _ => return,
+                }
+                *state = Cow::Owned(ModelState::Client(s));
+            }
+            _ => {}
+        }
+    }
+
+    fn on_timeout(&self, id: Id, state: &mut Cow<ModelState>, timer: &Timer, o: &mut Out<Self>) {
+        if let (ModelActor::Node(node), ModelState::Node(s)) = (self, &**state) {
+            let mut inner_state = Cow::Borrowed(s);
+            let mut inner = Out::new();
+            node.on_timeout(id, &mut inner_state, timer, &mut inner);
+            o.append(&mut inner);
+            if let Cow::Owned(s) = inner_state {
+                *state = Cow::Owned(ModelState::Node(s));
+            }
+        }
+    }
+}
+
+fn msg_req(msg: &Msg) -> Option<ReqId> {
+    match msg {
+        Msg::Reply { req, .. } | Msg::Redirect { req, .. } | Msg::Uncertain { req } => Some(*req),
+        _ => None,
+    }
+}
+
+/// The recorded history: the tester, plus which request each client has
+/// already invoked (a redirected request is re-sent, not re-invoked).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct History {
+    pub tester: LinearizabilityTester<Id, KvSpec>,
+    invoked: BTreeMap<Id, ReqId>,
+}
+
+impl History {
+    pub fn new(spec: KvSpec) -> Self {
+        History { tester: LinearizabilityTester::new(spec), invoked: BTreeMap::new() }
+    }
+}
+
+fn op_of(cmd: &Command) -> Option<Op> {
+    let s = |b: &Bytes| String::from_utf8_lossy(b).into_owned();
+    Some(match cmd {
+        Command::Get { key } => Op::Get(s(key)),
+        Command::Set { key, value } => Op::Set(s(key), s(value)),
+        Command::Del { keys } if keys.len() == 1 => Op::Del(s(&keys[0])),
+        _ => return None,
+    })
+}
+
+fn ret_of(reply: &Reply) -> Option<Ret> {
+    Some(match reply {
+        Reply::Bulk(b) => Ret::Value(Some(String::from_utf8_lossy(b).into_owned())),
+        Reply::Nil => Ret::Value(None),
+        Reply::Status(s) if s == "OK" => Ret::Ok,
+        Reply::Integer(n) => Ret::Deleted(*n),
+        _ => return None,
+    })
+}
+
+fn record_out(cfg: &ModelCfg, h: &History, env: Envelope<&Msg>) -> Option<History> {
+    if usize::from(env.src) < cfg.nodes {
+        return None;
+    }
+    let Msg::Request { req, cmd, .. } = env.msg else { return None };
+    if h.invoked.get(&env.src) == Some(req) {
+        return None; // a retry after a redirect
+    }
+    let mut h = h.clone();
+    h.invoked.insert(env.src, *req);
+    let _ = h.tester.on_invoke(env.src, op_of(cmd)?);
+    Some(h)
+}
+
+fn record_in(cfg: &ModelCfg, h: &History, env: Envelope<&Msg>) -> Option<History> {
+    if usize::from(env.dst) < cfg.nodes {
+        return None;
+    }
+    let Msg::Reply { req, reply } = env.msg else { return None };
+    if h.invoked.get(&env.dst) != Some(req) {
+        return None;
+    }
+    let mut h = h.clone();
+    h.invoked.remove(&env.dst);
+    let _ = h.tester.on_return(env.dst, ret_of(reply)?);
+    Some(h)
+}
+
+pub type Model = ActorModel<ModelActor, ModelCfg, History>;
+pub type State = ActorModelState<ModelActor, History>;
+
+fn nodes(state: &State) -> impl Iterator<Item = (usize, &NodeState)> {
+    state
+        .actor_states
+        .iter()
+        .enumerate()
+        .filter_map(|(i, s)| s.node().map(|n| (i, n)))
+}
+
+/// The property names, shared by configs, tests and the spec.
+pub mod props {
+    pub const ELECTION_SAFETY: &str = "election safety";
+    pub const LOG_MATCHING: &str = "log matching";
+    pub const LEADER_COMPLETENESS: &str = "leader completeness";
+    pub const APPLIED_PREFIXES_AGREE: &str = "applied prefixes agree";
+    pub const LINEARIZABLE: &str = "linearizable";
+    pub const LEADER_ELECTED: &str = "a leader is elected";
+    pub const LEADERSHIP_CHANGES: &str = "leadership changes";
+    pub const READ_AFTER_CHANGE: &str = "a GET is served after a leadership change";
+    pub const WRITE_COMMITS: &str = "a write commits";
+}
+
+impl ModelCfg {
+    /// Assemble the stateright model with every property.
+    pub fn into_model(self) -> Model {
+        let peers: Vec<Id> = (0..self.nodes).map(Id::from).collect();
+        let mut node = Node::new(peers);
+        node.modes = self.modes;
+        node.propose_expiry = false;
+        node.heartbeats = false;
+        node.election_timer = self.election_timer;
+        let clients: Vec<Client> = self
+            .clients
+            .iter()
+            .enumerate()
+            .map(|(i, ops)| Client {
+                ops: ops.clone(),
+                first_node: Id::from(i % self.nodes),
+                node_count: self.nodes,
+            })
+            .collect();
+        let network = match self.network {
+            NetworkKind::Ordered => Network::new_ordered([]),
+            NetworkKind::Unordered => Network::new_unordered_nonduplicating([]),
+            NetworkKind::Duplicating => Network::new_unordered_duplicating([]),
+        };
+        let lossy = if self.lossy { LossyNetwork::Yes } else { LossyNetwork::No };
+        let max_crashes = self.max_crashes;
+        let history = History::new(KvSpec::default());
+        let mut model = ActorModel::new(self, history)
+            .init_network(network)
+            .lossy_network(lossy)
+            .max_crashes(max_crashes);
+        for _ in 0..model.cfg.nodes {
+            model = model.actor(ModelActor::Node(node.clone()));
+        }
+        for c in clients {
+            model = model.actor(ModelActor::Client(c));
+        }
+        model
+            .record_msg_out(record_out)
+            .record_msg_in(record_in)
+            .within_boundary(within_boundary)
+            // Reference: Raft §5.2, Figure 3 "Election Safety".
+            .property(Expectation::Always, props::ELECTION_SAFETY, |_, s| {
+                let mut leaders: Vec<_> = nodes(s)
+                    .filter(|(_, n)| n.role == Role::Leader)
+                    .map(|(_, n)| n.term())
+                    .collect();
+                let all = leaders.len();
+                leaders.sort_unstable();
+                leaders.dedup();
+                all == leaders.len()
+            })
+            // Reference: Raft §5.3, Figure 3 "Log Matching".
+            .property(Expectation::Always, props::LOG_MATCHING, |_, s| {
+                let ns: Vec<_> = nodes(s).map(|(_, n)| n).collect();
+                ns.iter().enumerate().all(|(i, a)| {
+                    ns[i + 1..].iter().all(|b| {
+                        let upto = a.log().last_index().min(b.log().last_index());
+                        // Find the highest index with equal terms; everything
+                        // before it must be equal too.
+                        (1..=upto)
+                            .rev()
+                            .find(|&k| a.log().term_at(k) == b.log().term_at(k))
+                            .is_none_or(|k| (1..=k).all(|j| a.log().get(j) == b.log().get(j)))
+                    })
+                })
+            })
+            // Reference: Raft §5.4, Figure 3 "Leader Completeness": an entry
+            // committed anywhere is in the log of every leader of a later term.
+            .property(Expectation::Always, props::LEADER_COMPLETENESS, |_, s| {
+                let ns: Vec<_> = nodes(s).map(|(_, n)| n).collect();
+                ns.iter().all(|c| {
+                    ns.iter().filter(|l| l.role == Role::Leader).all(|l| {
+                        (1..=c.commit_index).all(|i| {
+                            let e = c.log().get(i);
+                            e.is_none_or(|e| e.term > l.term() || l.log().get(i) == Some(e))
+                        })
+                    })
+                })
+            })
+            // Reference: Raft §5.4.3, Figure 3 "State Machine Safety".
+            .property(Expectation::Always, props::APPLIED_PREFIXES_AGREE, |_, s| {
+                let ns: Vec<_> = nodes(s).map(|(_, n)| n).collect();
+                ns.iter().enumerate().all(|(i, a)| {
+                    ns[i + 1..].iter().all(|b| {
+                        (1..=a.applied.min(b.applied)).all(|k| a.log().get(k) == b.log().get(k))
+                    })
+                })
+            })
+            // Reference: spec §Linearizability (LIN-1).
+            .property(Expectation::Always, props::LINEARIZABLE, |_, s| {
+                s.history.tester.serialized_history().is_some()
+            })
+            .property(Expectation::Sometimes, props::LEADER_ELECTED, |_, s| {
+                nodes(s).any(|(_, n)| n.role == Role::Leader)
+            })
+            .property(Expectation::Sometimes, props::LEADERSHIP_CHANGES, |_, s| {
+                nodes(s).any(|(_, n)| n.role == Role::Leader && n.term() >= 2)
+            })
+            .property(Expectation::Sometimes, props::READ_AFTER_CHANGE, |_, s| {
+                nodes(s).any(|(_, n)| n.stats.last_read_term >= 2)
+            })
+            .property(Expectation::Sometimes, props::WRITE_COMMITS, |_, s| {
+                nodes(s).any(|(_, n)| {
+                    (1..=n.commit_index).any(|i| {
+                        matches!(
+                            n.log().get(i).map(|e| &e.payload),
+                            Some(crate::raft::Payload::Command { .. })
+                        )
+                    })
+                })
+            })
+    }
+}
+
+fn within_boundary(cfg: &ModelCfg, state: &State) -> bool {
+    nodes(state).all(|(_, n)| n.term() <= cfg.max_term)
+}
+
+
+/// Shared handle used by the check module.
+pub type SharedModel = Arc<Model>;
