@@ -236,7 +236,7 @@ mod tests {
     fn naive_get(log: &[(Ts, u8, Option<u8>)], k: u8, ts: Ts) -> Option<u8> {
         log.iter()
             .filter(|(t, key, _)| *key == k && *t <= ts)
-            .last()
+            .next_back()
             .and_then(|(_, _, v)| *v)
     }
 

@@ -2,17 +2,18 @@
 //!
 //! stateright 0.31.0 overwrites a property's discovery when later states also
 //! violate it, so its BFS counterexamples are neither shortest nor stable.
-//! [`FirstViolation`] works around that from the outside: a visitor that, on
-//! a single BFS thread (which visits states in order of depth), keeps the
-//! first path whose last state violates an `always` property — a shortest
-//! counterexample, the same on every run.
+//! [`shortest_violation`] works around that from the outside, through the
+//! public `Model` API only: a single-threaded breadth-first search that visits
+//! states in order of depth and actions in the model's order, and stops at the
+//! first state that violates an `always` property — a shortest counterexample,
+//! the same on every run. (A `CheckerVisitor` would do too, but stateright
+//! rebuilds the whole path for every visited state before calling it.)
 
 use std::fmt::Write as _;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use stateright::actor::{ActorModelAction, Id};
-use stateright::{Checker, CheckerBuilder, CheckerVisitor, Expectation, HasDiscoveries, Model, Path};
+use stateright::{Checker, CheckerBuilder, Expectation, HasDiscoveries, Model, Path};
 
 use super::config::{Expect, Strategy};
 use super::{Model as FenceModel, ModelState, ModelCfg, State};
@@ -21,30 +22,95 @@ use crate::resp::Reply;
 
 type Action = ActorModelAction<crate::node::Msg, crate::node::Timer, ()>;
 
-/// Keeps the first path (in visiting order) that violates an `always` property.
-#[derive(Clone, Default)]
-pub struct FirstViolation(Arc<Mutex<Option<(&'static str, Path<State, Action>)>>>);
-
-impl FirstViolation {
-    pub fn take(&self) -> Option<(&'static str, Path<State, Action>)> {
-        self.0.lock().ok()?.take()
-    }
+/// What a search saw.
+#[derive(Clone, Debug, Default)]
+pub struct SearchStats {
+    pub unique_states: usize,
+    pub states: usize,
+    pub max_depth: usize,
 }
 
-impl CheckerVisitor<FenceModel> for FirstViolation {
-    fn visit(&self, model: &FenceModel, path: Path<State, Action>) {
-        let Ok(mut first) = self.0.lock() else { return };
-        if first.is_some() {
-            return;
+fn fingerprint(state: &State) -> u64 {
+    use std::hash::{Hash, Hasher};
+    // SipHash with fixed keys: the same on every run and machine.
+    #[allow(deprecated)]
+    let mut h = std::hash::SipHasher::new();
+    state.hash(&mut h);
+    h.finish()
+}
+
+/// Breadth-first search for the shortest path to a state that violates an
+/// `always` property (see the module comment). Stops at the first one.
+pub fn shortest_violation(
+    model: &FenceModel,
+    progress: Option<Duration>,
+) -> (Option<(&'static str, Path<State, Action>)>, SearchStats) {
+    use std::collections::{HashMap, VecDeque};
+    let started = Instant::now();
+    let mut last_print = Instant::now();
+    let mut stats = SearchStats::default();
+    // fingerprint → (parent fingerprint, action from the parent); roots have none.
+    let mut parents: HashMap<u64, Option<(u64, Action)>> = HashMap::new();
+    let mut queue: VecDeque<(State, u64, usize)> = VecDeque::new();
+    for s in model.init_states() {
+        let fp = fingerprint(&s);
+        if parents.insert(fp, None).is_none() {
+            queue.push_back((s, fp, 0));
         }
-        let state = path.last_state();
-        for p in model.properties() {
-            if p.expectation == Expectation::Always && !(p.condition)(model, state) {
-                *first = Some((p.name, path));
-                return;
+    }
+    let always: Vec<_> = model
+        .properties()
+        .into_iter()
+        .filter(|p| p.expectation == Expectation::Always)
+        .collect();
+    let mut actions = Vec::new();
+    while let Some((state, fp, depth)) = queue.pop_front() {
+        stats.unique_states += 1;
+        stats.max_depth = stats.max_depth.max(depth);
+        if let Some(p) = always.iter().find(|p| !(p.condition)(model, &state)) {
+            // Rebuild the path by walking the parents back to a root.
+            let mut steps = Vec::new();
+            let mut cur = fp;
+            while let Some(Some((parent, action))) = parents.get(&cur) {
+                steps.push(action.clone());
+                cur = *parent;
+            }
+            steps.reverse();
+            let root = model
+                .init_states()
+                .into_iter()
+                .find(|s| fingerprint(s) == cur);
+            let path = root.and_then(|r| Path::from_actions(model, r, steps.iter()));
+            return (path.map(|path| (p.name, path)), stats);
+        }
+        if let Some(every) = progress {
+            if last_print.elapsed() >= every {
+                eprintln!(
+                    "  {:>7.1}s  bfs  unique {:>11}  queued {:>10}  depth {}",
+                    started.elapsed().as_secs_f64(),
+                    stats.unique_states,
+                    queue.len(),
+                    depth
+                );
+                last_print = Instant::now();
+            }
+        }
+        actions.clear();
+        model.actions(&state, &mut actions);
+        for action in actions.drain(..) {
+            let Some(next) = model.next_state(&state, action.clone()) else { continue };
+            stats.states += 1;
+            if !model.within_boundary(&next) {
+                continue;
+            }
+            let nfp = fingerprint(&next);
+            if let std::collections::hash_map::Entry::Vacant(e) = parents.entry(nfp) {
+                e.insert(Some((fp, action)));
+                queue.push_back((next, nfp, depth + 1));
             }
         }
     }
+    (None, stats)
 }
 
 /// How to run a check.
@@ -99,16 +165,34 @@ pub fn run(cfg: ModelCfg, opts: &CheckOptions) -> Outcome {
     let strategy = opts.strategy.unwrap_or(cfg.strategy);
     let stop_at_first = matches!(cfg.expect, Expect::Violation(_));
     let model = cfg.into_model();
-    let first = FirstViolation::default();
+    if strategy == Strategy::Bfs {
+        let started = Instant::now();
+        let (violation, stats) = shortest_violation(&model, opts.progress);
+        let (verdict, trace, trace_len) = match violation {
+            Some((prop, path)) => {
+                let len = path.clone().into_actions().len();
+                (format!("violation: {prop}"), render_trace(&model, &path), len)
+            }
+            None => ("pass".to_string(), String::new(), 0),
+        };
+        return Outcome {
+            name,
+            verdict,
+            expected,
+            unique_states: stats.unique_states,
+            states: stats.states,
+            max_depth: stats.max_depth,
+            elapsed: started.elapsed(),
+            trace,
+            trace_len,
+        };
+    }
     let mut builder: CheckerBuilder<FenceModel> = model.checker();
     if stop_at_first {
         builder = builder.finish_when(HasDiscoveries::AnyFailures);
     }
     let started = Instant::now();
-    let checker: Box<dyn Checker<FenceModel>> = match strategy {
-        Strategy::Bfs => Box::new(builder.threads(1).visitor(first.clone()).spawn_bfs()),
-        Strategy::Dfs => Box::new(builder.threads(opts.threads.max(1)).spawn_dfs()),
-    };
+    let checker = builder.threads(opts.threads.max(1)).spawn_dfs();
     let mut last = (Instant::now(), 0usize);
     while !checker.is_done() {
         std::thread::sleep(Duration::from_millis(50));
@@ -133,11 +217,7 @@ pub fn run(cfg: ModelCfg, opts: &CheckOptions) -> Outcome {
     let model = checker.model();
     let discoveries = checker.discoveries();
     let mut violation = None;
-    if strategy == Strategy::Bfs {
-        violation = first.take();
-    }
-    if violation.is_none() {
-        // DFS (or a BFS whose visitor saw nothing): stateright's own discovery.
+    {
         for p in model.properties() {
             if p.expectation == Expectation::Always {
                 if let Some(path) = discoveries.get(p.name) {
