@@ -142,6 +142,12 @@ fn set_nx_xx_get() {
     // Repeats are fine.
     assert_eq!(db.r("SET k z nx nx"), nil());
     assert_eq!(db.r("SET k z keepttl keepttl"), ok());
+    assert_eq!(db.r("SET k z GET GET"), bulk("z"));
+    // The same time option twice: the last one wins.
+    assert_eq!(db.r("SET k z PX 100 PX 200"), ok());
+    assert_eq!(db.r("PTTL k"), int(200));
+    assert_eq!(db.r("GETEX k PERSIST PERSIST"), bulk("z"));
+    assert_eq!(db.r("PTTL k"), int(-1));
 }
 
 #[test]
