@@ -57,10 +57,7 @@ impl Client {
     fn request(&self, i: usize) -> Msg {
         let cmd = match &self.ops[i] {
             Op::Get(k) => Command::Get { key: Bytes::from(k.clone()) },
-            Op::Set(k, v) => Command::Set {
-                key: Bytes::from(k.clone()),
-                value: Bytes::from(v.clone()),
-            },
+            Op::Set(k, v) => Command::set(Bytes::from(k.clone()), Bytes::from(v.clone())),
             Op::Del(k) => Command::Del { keys: vec![Bytes::from(k.clone())] },
         };
         Msg::Request { req: i as ReqId, now_ms: MODEL_NOW_MS, cmd }
@@ -191,7 +188,7 @@ fn op_of(cmd: &Command) -> Option<Op> {
     let s = |b: &Bytes| String::from_utf8_lossy(b).into_owned();
     Some(match cmd {
         Command::Get { key } => Op::Get(s(key)),
-        Command::Set { key, value } => Op::Set(s(key), s(value)),
+        Command::Set { key, value, .. } => Op::Set(s(key), s(value)),
         Command::Del { keys } if keys.len() == 1 => Op::Del(s(&keys[0])),
         _ => return None,
     })
