@@ -113,6 +113,68 @@ pub fn shortest_violation(
     (None, stats)
 }
 
+/// Replay `actions` from `init`; if some prefix reaches a state violating an
+/// `always` property, return that prefix's length. `None` if an action is not
+/// enabled where it is replayed, or no state violates.
+fn replay_violates(model: &FenceModel, init: &State, actions: &[Action]) -> Option<usize> {
+    let always: Vec<_> = model
+        .properties()
+        .into_iter()
+        .filter(|p| p.expectation == Expectation::Always)
+        .collect();
+    let mut state = init.clone();
+    let mut enabled = Vec::new();
+    for (i, a) in actions.iter().enumerate() {
+        enabled.clear();
+        model.actions(&state, &mut enabled);
+        if !enabled.contains(a) {
+            return None;
+        }
+        state = model.next_state(&state, a.clone())?;
+        if !model.within_boundary(&state) {
+            return None;
+        }
+        if always.iter().any(|p| !(p.condition)(model, &state)) {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
+/// Shrink a counterexample until no single step can be removed (and every
+/// step still applies): deterministic, so the same input gives the same
+/// trace. Used where BFS cannot reach the counterexample's depth.
+pub fn minimize(model: &FenceModel, path: Path<State, Action>) -> Path<State, Action> {
+    let init = path.clone().into_states().swap_remove(0);
+    let mut actions = path.clone().into_actions();
+    'shrink: loop {
+        for i in 0..actions.len() {
+            let mut candidate = actions.clone();
+            candidate.remove(i);
+            if let Some(len) = replay_violates(model, &init, &candidate) {
+                candidate.truncate(len);
+                actions = candidate;
+                continue 'shrink;
+            }
+        }
+        break;
+    }
+    Path::from_actions(model, init, actions.iter()).unwrap_or(path)
+}
+
+/// Whether removing any single step of `path` loses the violation (the test
+/// of [`minimize`]'s promise).
+pub fn is_one_minimal(model: &FenceModel, path: &Path<State, Action>) -> bool {
+    let init = path.clone().into_states().swap_remove(0);
+    let actions = path.clone().into_actions();
+    replay_violates(model, &init, &actions) == Some(actions.len())
+        && (0..actions.len()).all(|i| {
+            let mut c = actions.clone();
+            c.remove(i);
+            replay_violates(model, &init, &c).is_none()
+        })
+}
+
 /// How to run a check.
 #[derive(Clone, Debug)]
 pub struct CheckOptions {
@@ -192,7 +254,10 @@ pub fn run(cfg: ModelCfg, opts: &CheckOptions) -> Outcome {
         builder = builder.finish_when(HasDiscoveries::AnyFailures);
     }
     let started = Instant::now();
-    let checker = builder.threads(opts.threads.max(1)).spawn_dfs();
+    // A run that expects a violation uses one thread, so the counterexample
+    // it finds (and then minimizes) is the same on every run.
+    let threads = if stop_at_first { 1 } else { opts.threads.max(1) };
+    let checker = builder.threads(threads).spawn_dfs();
     let mut last = (Instant::now(), 0usize);
     while !checker.is_done() {
         std::thread::sleep(Duration::from_millis(50));
@@ -229,6 +294,7 @@ pub fn run(cfg: ModelCfg, opts: &CheckOptions) -> Outcome {
     }
     let (verdict, trace, trace_len) = match violation {
         Some((prop, path)) => {
+            let path = minimize(model, path);
             let len = path.clone().into_actions().len();
             (format!("violation: {prop}"), render_trace(model, &path), len)
         }

@@ -57,6 +57,9 @@ pub struct ModelFile {
     pub expect: String,
     pub nodes: usize,
     pub clients: Vec<Vec<String>>,
+    /// The node each client asks first (default: client i asks node i).
+    #[serde(default)]
+    pub client_nodes: Vec<usize>,
     #[serde(default)]
     pub network: NetworkKind,
     #[serde(default)]
@@ -94,6 +97,7 @@ pub struct ModelCfg {
     pub expect: Expect,
     pub nodes: usize,
     pub clients: Vec<Vec<Op>>,
+    pub client_nodes: Vec<usize>,
     pub network: NetworkKind,
     pub lossy: bool,
     pub max_crashes: usize,
@@ -146,6 +150,7 @@ impl ModelCfg {
             expect,
             nodes: f.nodes,
             clients,
+            client_nodes: f.client_nodes,
             network: f.network,
             lossy: f.lossy,
             max_crashes: f.max_crashes,

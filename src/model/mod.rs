@@ -134,13 +134,16 @@ impl Actor for ModelActor {
                             o.send(s.target, c.request(s.next));
                         }
                     }
-                    Msg::Redirect { leader, .. } => {
-                        // Follow the hint, or try the next node.
-                        s.target = leader.unwrap_or_else(|| {
-                            Id::from((usize::from(s.target) + 1) % c.node_count)
-                        });
+                    Msg::Redirect { leader: Some(leader), .. } => {
+                        s.target = leader;
                         o.send(s.target, c.request(s.next));
                     }
+                    // No leader known (an election is on). A real client backs
+                    // off and retries; the model's client gives up instead —
+                    // a documented reduction: circling the nodes adds states,
+                    // never behaviours. The operation stays in flight, which
+                    // the linearizability check treats as "may have happened".
+                    Msg::Redirect { leader: None, .. } => s.stuck = true,
                     Msg::Uncertain { .. } => s.stuck = true,
                     _ => return,
                 }
@@ -271,7 +274,7 @@ impl ModelCfg {
             .enumerate()
             .map(|(i, ops)| Client {
                 ops: ops.clone(),
-                first_node: Id::from(i % self.nodes),
+                first_node: Id::from(self.client_nodes.get(i).copied().unwrap_or(i) % self.nodes),
                 node_count: self.nodes,
             })
             .collect();
