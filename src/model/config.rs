@@ -96,7 +96,7 @@ pub struct ModelCfg {
     pub description: String,
     pub expect: Expect,
     pub nodes: usize,
-    pub clients: Vec<Vec<Op>>,
+    pub clients: Vec<Vec<(Op, Option<usize>)>>,
     pub client_nodes: Vec<usize>,
     pub network: NetworkKind,
     pub lossy: bool,
@@ -107,14 +107,24 @@ pub struct ModelCfg {
     pub modes: Modes,
 }
 
-fn parse_op(s: &str) -> Result<Op, String> {
-    let w: Vec<&str> = s.split_whitespace().collect();
-    match w.as_slice() {
-        ["get", k] => Ok(Op::Get(k.to_string())),
-        ["set", k, v] => Ok(Op::Set(k.to_string(), v.to_string())),
-        ["del", k] => Ok(Op::Del(k.to_string())),
-        _ => Err(format!("bad operation {s:?}: expected `get K`, `set K V` or `del K`")),
+/// `get K`, `set K V` or `del K`, optionally followed by `@N`: send this
+/// operation to node N (otherwise to the node the previous one ended at).
+fn parse_op(s: &str) -> Result<(Op, Option<usize>), String> {
+    let mut w: Vec<&str> = s.split_whitespace().collect();
+    let mut node = None;
+    if let Some(last) = w.last() {
+        if let Some(n) = last.strip_prefix('@') {
+            node = Some(n.parse().map_err(|_| format!("bad node in {s:?}"))?);
+            w.pop();
+        }
     }
+    let op = match w.as_slice() {
+        ["get", k] => Op::Get(k.to_string()),
+        ["set", k, v] => Op::Set(k.to_string(), v.to_string()),
+        ["del", k] => Op::Del(k.to_string()),
+        _ => return Err(format!("bad operation {s:?}: expected `get K`, `set K V` or `del K`, then optionally `@node`")),
+    };
+    Ok((op, node))
 }
 
 impl ModelCfg {

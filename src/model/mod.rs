@@ -38,7 +38,8 @@ pub const MODEL_NOW_MS: u64 = 1_000_000;
 /// A model client: its operations and which node it asks first.
 #[derive(Clone, Debug)]
 pub struct Client {
-    pub ops: Vec<Op>,
+    /// Each operation, with the node it must be sent to (if pinned).
+    pub ops: Vec<(Op, Option<Id>)>,
     pub first_node: Id,
     pub node_count: usize,
 }
@@ -55,7 +56,7 @@ pub struct ClientState {
 
 impl Client {
     fn request(&self, i: usize) -> Msg {
-        let cmd = match &self.ops[i] {
+        let cmd = match &self.ops[i].0 {
             Op::Get(k) => Command::Get { key: Bytes::from(k.clone()) },
             Op::Set(k, v) => Command::set(Bytes::from(k.clone()), Bytes::from(v.clone())),
             Op::Del(k) => Command::Del { keys: vec![Bytes::from(k.clone())] },
@@ -102,10 +103,11 @@ impl Actor for ModelActor {
                 ModelState::Node(s)
             }
             ModelActor::Client(c) => {
+                let target = c.ops.first().and_then(|(_, n)| *n).unwrap_or(c.first_node);
                 if !c.ops.is_empty() {
-                    o.send(c.first_node, c.request(0));
+                    o.send(target, c.request(0));
                 }
-                ModelState::Client(ClientState { next: 0, target: c.first_node, stuck: false })
+                ModelState::Client(ClientState { next: 0, target, stuck: false })
             }
         }
     }
@@ -131,6 +133,9 @@ impl Actor for ModelActor {
                     Msg::Reply { .. } => {
                         s.next += 1;
                         if s.next < c.ops.len() {
+                            if let Some(n) = c.ops[s.next].1 {
+                                s.target = n;
+                            }
                             o.send(s.target, c.request(s.next));
                         }
                     }
@@ -273,7 +278,7 @@ impl ModelCfg {
             .iter()
             .enumerate()
             .map(|(i, ops)| Client {
-                ops: ops.clone(),
+                ops: ops.iter().map(|(op, n)| (op.clone(), n.map(|n| Id::from(n % self.nodes)))).collect(),
                 first_node: Id::from(self.client_nodes.get(i).copied().unwrap_or(i) % self.nodes),
                 node_count: self.nodes,
             })
