@@ -4,6 +4,7 @@
 //! real server; the model checker's `check`, `simulate` and `explore` (and a
 //! multi-node `cluster`) join the [`Cmd`] enum as they are written.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -138,6 +139,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let modes = args.modes();
     let gaps = modes.gaps();

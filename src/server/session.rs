@@ -572,7 +572,7 @@ fn config(cfg: &ServerConfig, args: &[Bytes]) -> Reply {
             Reply::Map(out)
         }
         b"set" => {
-            if args.len() < 4 || args.len() % 2 != 0 {
+            if args.len() < 4 || !args.len().is_multiple_of(2) {
                 return arity("config|set");
             }
             let table = config_table(cfg);
@@ -616,39 +616,26 @@ pub fn glob_match(pat: &[u8], s: &[u8], nocase: bool) -> bool {
     let mut star: Option<(usize, usize)> = None;
     loop {
         if p < pat.len() {
-            match pat[p] {
-                b'*' => {
-                    star = Some((p + 1, i));
-                    p += 1;
-                    continue;
-                }
-                b'?' if i < s.len() => {
-                    p += 1;
-                    i += 1;
-                    continue;
-                }
-                b'[' if i < s.len() => {
-                    if let Some((matched, next)) = class_match(pat, p, s[i], nocase) {
-                        if matched {
-                            p = next;
-                            i += 1;
-                            continue;
-                        }
-                    }
-                }
-                b'\\' if p + 1 < pat.len() && i < s.len() => {
-                    if eq(pat[p + 1], s[i]) {
-                        p += 2;
-                        i += 1;
-                        continue;
-                    }
-                }
-                c if i < s.len() && c != b'?' && c != b'[' && eq(c, s[i]) => {
-                    p += 1;
-                    i += 1;
-                    continue;
-                }
-                _ => {}
+            if pat[p] == b'*' {
+                star = Some((p + 1, i));
+                p += 1;
+                continue;
+            }
+            // How far the pattern advances when it matches `s[i]`.
+            let step = match (pat[p], s.get(i)) {
+                (_, None) => None,
+                (b'?', Some(_)) => Some(p + 1),
+                (b'[', Some(&c)) => match class_match(pat, p, c, nocase) {
+                    Some((true, next)) => Some(next),
+                    _ => None,
+                },
+                (b'\\', Some(&c)) if p + 1 < pat.len() => eq(pat[p + 1], c).then_some(p + 2),
+                (lit, Some(&c)) => eq(lit, c).then_some(p + 1),
+            };
+            if let Some(next) = step {
+                p = next;
+                i += 1;
+                continue;
             }
         } else if i == s.len() {
             return true;

@@ -147,23 +147,27 @@ impl Storage {
 
     fn load(&mut self) -> Result<Option<Durable>, StorageError> {
         let txn = self.db.begin_read().map_err(ctx("begin read"))?;
-        let meta = match txn.open_table(META) {
-            Ok(t) => t,
-            Err(redb::TableError::TableDoesNotExist(_)) => return Ok(None),
+        let (mut term, mut voted_for, mut found) = (0, None, false);
+        match txn.open_table(META) {
+            Ok(meta) => {
+                found = true;
+                term = meta
+                    .get(TERM_KEY)
+                    .map_err(ctx("read term"))?
+                    .map(|g| g.value())
+                    .unwrap_or(0);
+                voted_for = meta
+                    .get(VOTE_KEY)
+                    .map_err(ctx("read vote"))?
+                    .map(|g| Id::from(g.value() as usize));
+            }
+            Err(redb::TableError::TableDoesNotExist(_)) => {}
             Err(e) => return Err(ctx("open meta table")(e)),
-        };
-        let term = meta
-            .get(TERM_KEY)
-            .map_err(ctx("read term"))?
-            .map(|g| g.value())
-            .unwrap_or(0);
-        let voted_for = meta
-            .get(VOTE_KEY)
-            .map_err(ctx("read vote"))?
-            .map(|g| Id::from(g.value() as usize));
+        }
         let mut log = Log::default();
         match txn.open_table(LOG) {
             Ok(table) => {
+                found = true;
                 for row in table.range(1u64..).map_err(ctx("scan log"))? {
                     let (k, v) = row.map_err(ctx("scan log"))?;
                     let index: Index = k.value();
@@ -182,6 +186,9 @@ impl Storage {
             }
             Err(redb::TableError::TableDoesNotExist(_)) => {}
             Err(e) => return Err(ctx("open log table")(e)),
+        }
+        if !found {
+            return Ok(None);
         }
         self.term = term;
         self.voted_for = voted_for;
@@ -303,18 +310,14 @@ impl Storage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cmd::Command;
     use crate::raft::Payload;
 
     fn entry(term: Term, key: &str) -> Entry {
         Entry {
             term,
-            payload: Payload::Command {
+            payload: Payload::Expire {
                 now_ms: 1,
-                cmd: Command::Set {
-                    key: key.as_bytes().to_vec().into(),
-                    value: bytes::Bytes::from_static(b"v"),
-                },
+                keys: vec![bytes::Bytes::copy_from_slice(key.as_bytes())],
             },
         }
     }
