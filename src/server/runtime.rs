@@ -9,7 +9,8 @@
 //!
 //! Inputs are batched: block for one, drain whatever else is queued (up to
 //! [`MAX_BATCH`]), feed each to the actor, then persist the batch's last
-//! `Save` in one transaction *before* delivering any `Send` — a reply must not
+//! `Save` (the durable state at the batch's end) in one transaction *before*
+//! delivering any `Send` — a reply must not
 //! leave before the state it reflects is on disk (Raft's persist-before-send
 //! rule). Under load a batch holds many requests, so one commit (one fsync
 //! under `always`) serves them all.
@@ -211,8 +212,8 @@ struct Runner {
     rng: XorShift,
     next_req: ReqId,
     waiting: HashMap<ReqId, oneshot::Sender<Reply>>,
-    /// The batch's newest `Save` and its `Send`s, in order.
-    save: Option<Durable>,
+    /// Whether the batch asked for a `Save`, and its `Send`s in order.
+    save: bool,
     sends: Vec<(Id, Msg)>,
 }
 
@@ -229,7 +230,7 @@ impl Runner {
             rng: XorShift::from_clock(),
             next_req: 1,
             waiting: HashMap::new(),
-            save: None,
+            save: false,
             sends: Vec::new(),
         }
     }
@@ -244,7 +245,7 @@ impl Runner {
         drop(durable);
         let mut state: Cow<'static, NodeState> = Cow::Owned(state);
         self.absorb(out);
-        if let Err(e) = self.finish_batch() {
+        if let Err(e) = self.finish_batch(&state) {
             return Err(self.fail(e, rx));
         }
         tracing::info!(
@@ -275,7 +276,7 @@ impl Runner {
                 }
             }
             self.fire_due(&mut state);
-            if let Err(e) = self.finish_batch() {
+            if let Err(e) = self.finish_batch(&state) {
                 return Err(self.fail(e, rx));
             }
             if shutdown {
@@ -341,18 +342,27 @@ impl Runner {
                     }
                 }
                 OutCommand::CancelTimer(timer) => self.timers.retain(|(t, _)| *t != timer),
-                // Each save is the whole durable state: the newest wins, and
-                // dropping older ones early lets the log stay unshared.
-                OutCommand::Save(d) => self.save = Some(d),
+                // Each `Save` carries the node's whole durable state as it
+                // is at that moment, and the node changes its durable state
+                // only together with a `Save`; so the last `Save` of a batch
+                // equals the state's `durable` when the batch ends, and that
+                // is what gets persisted. Dropping the copy here matters: it
+                // shares the log's `im::Vector`, and while it lives every
+                // append copies a 64-entry chunk (measured: a third of the
+                // node thread's time under load).
+                OutCommand::Save(d) => {
+                    drop(d);
+                    self.save = true;
+                }
                 OutCommand::ChooseRandom(..) => {}
             }
         }
     }
 
     /// Persist, then deliver: never a reply before its state is on disk.
-    fn finish_batch(&mut self) -> Result<(), StorageError> {
-        if let Some(d) = self.save.take() {
-            self.storage.persist(&d)?;
+    fn finish_batch(&mut self, state: &NodeState) -> Result<(), StorageError> {
+        if std::mem::take(&mut self.save) {
+            self.storage.persist(&state.durable)?;
         }
         self.storage.maybe_sync()?;
         for (dst, msg) in std::mem::take(&mut self.sends) {
