@@ -146,3 +146,23 @@ fn connection_commands() {
     roundtrip(&mut conn, &req(&[b"QUIT"]), b"+OK\r\n");
     assert!(server_util::read_to_close(&mut conn).is_empty());
 }
+
+/// A data directory that cannot be created stops the server at once with a
+/// clear message and a failure status.
+#[test]
+fn unusable_data_dir_fails_clearly() {
+    let dir = std::env::temp_dir().join(format!("fencekv-test-notadir-{}", std::process::id()));
+    std::fs::write(&dir, b"a file, not a directory").expect("write file");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fencekv"))
+        .args(["serve", "--port", "0", "--dir"])
+        .arg(dir.join("data"))
+        .output()
+        .expect("run fencekv");
+    let _ = std::fs::remove_file(&dir);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot open the durable log"),
+        "stderr: {stderr}"
+    );
+}

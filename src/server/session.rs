@@ -166,7 +166,7 @@ pub fn handle(s: &mut Session, cfg: &ServerConfig, args: &[Bytes], now_ms: u64) 
         6 if name.eq_ignore_ascii_case(b"select") => Some(select(args)),
         6 if name.eq_ignore_ascii_case(b"client") => Some(client(s, args)),
         6 if name.eq_ignore_ascii_case(b"config") => Some(config(cfg, args)),
-        7 if name.eq_ignore_ascii_case(b"command") => Some(command(args)),
+        7 if name.eq_ignore_ascii_case(b"command") => Some(command(cfg, args)),
         _ => None,
     };
     if let Some(reply) = local {
@@ -485,37 +485,39 @@ fn client_line(id: u64, c: &ClientInfo, now: Instant) -> String {
 
 // ------------------------------------------------------------------ COMMAND
 
-/// The command table's answers, behind one place so wiring the real table
-/// (`src/cmd/table.rs`, in progress) is one line each.
+/// The command table's answers, behind one place: the real table is being
+/// written in `src/cmd/table.rs` with these same signatures
+/// (`command_all/count/info/docs`), so wiring it is one line each.
 mod table {
     use crate::resp::Reply;
     use bytes::Bytes;
 
-    pub fn all() -> Reply {
+    pub fn command_all(_debug_commands: bool) -> Reply {
         Reply::Array(vec![])
     }
-    pub fn count() -> i64 {
-        0
+    pub fn command_count(_debug_commands: bool) -> Reply {
+        Reply::Integer(0)
     }
-    pub fn info(names: &[Bytes]) -> Reply {
+    pub fn command_info(names: &[Bytes], _debug_commands: bool) -> Reply {
         Reply::Array(names.iter().map(|_| Reply::Nil).collect())
     }
-    pub fn docs(_names: &[Bytes]) -> Reply {
+    pub fn command_docs(_names: &[Bytes], _debug_commands: bool) -> Reply {
         Reply::Map(vec![])
     }
 }
 
-/// `COMMAND [COUNT | INFO name… | DOCS name… | HELP]`
-fn command(args: &[Bytes]) -> Reply {
+/// `COMMAND [COUNT | INFO name… | DOCS name… ]`
+fn command(cfg: &ServerConfig, args: &[Bytes]) -> Reply {
+    let debug = cfg.debug_commands;
     if args.len() == 1 {
-        return table::all();
+        return table::command_all(debug);
     }
     let sub = args[1].to_ascii_lowercase();
     match &sub[..] {
-        b"count" if args.len() == 2 => Reply::Integer(table::count()),
+        b"count" if args.len() == 2 => table::command_count(debug),
         b"count" => arity("command|count"),
-        b"info" => table::info(&args[2..]),
-        b"docs" => table::docs(&args[2..]),
+        b"info" => table::command_info(&args[2..], debug),
+        b"docs" => table::command_docs(&args[2..], debug),
         _ => unknown_subcommand(&args[1], "COMMAND"),
     }
 }
