@@ -17,6 +17,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -211,10 +212,11 @@ struct Runner {
     next_tick: Instant,
     rng: XorShift,
     next_req: ReqId,
-    waiting: HashMap<ReqId, oneshot::Sender<Reply>>,
+    waiting: HashMap<ReqId, oneshot::Sender<Reply>, BuildHasherDefault<ReqIdHasher>>,
     /// Whether the batch asked for a `Save`, and its `Send`s in order.
     save: bool,
     sends: Vec<(Id, Msg)>,
+    infos: Vec<(oneshot::Sender<NodeInfo>, NodeInfo)>,
 }
 
 impl Runner {
@@ -229,9 +231,10 @@ impl Runner {
             next_tick: Instant::now() + TICK_INTERVAL,
             rng: XorShift::from_clock(),
             next_req: 1,
-            waiting: HashMap::new(),
+            waiting: HashMap::default(),
             save: false,
             sends: Vec::new(),
+            infos: Vec::new(),
         }
     }
 
@@ -314,7 +317,10 @@ impl Runner {
                 now_ms,
                 reply,
             } => {
-                let _ = reply.send(self.info(state, keyspace, now_ms));
+                // Answered with the batch's sends: INFO too must not show
+                // state that is not yet on disk.
+                let info = self.info(state, keyspace, now_ms);
+                self.infos.push((reply, info));
             }
             Input::Shutdown => return true,
         }
@@ -365,7 +371,10 @@ impl Runner {
             self.storage.persist(&state.durable)?;
         }
         self.storage.maybe_sync()?;
-        for (dst, msg) in std::mem::take(&mut self.sends) {
+        for (tx, info) in self.infos.drain(..) {
+            let _ = tx.send(info);
+        }
+        for (dst, msg) in self.sends.drain(..) {
             if dst == self.client {
                 let (req, reply) = match msg {
                     Msg::Reply { req, reply } => (req, reply),
@@ -458,6 +467,7 @@ impl Runner {
         tracing::error!(error = %e, "durable log write failed; the node stops");
         let text = e.to_string();
         self.sends.clear();
+        self.infos.clear();
         for (_, tx) in self.waiting.drain() {
             let _ = tx.send(storage_failed_error(&text));
         }
@@ -467,6 +477,26 @@ impl Runner {
             }
         }
         e
+    }
+}
+
+/// Request ids are unique counters: a Fibonacci multiply spreads them over
+/// every bit (hashbrown uses the top bits too), without SipHash's cost on
+/// the node thread.
+#[derive(Default)]
+struct ReqIdHasher(u64);
+
+impl Hasher for ReqIdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
     }
 }
 
