@@ -116,7 +116,29 @@ fn sigterm_under_no_keeps_everything() {
 fn sigkill_under_everysec_keeps_writes_older_than_a_second() {
     let mut s = Server::start(&[]);
     write_keys(&s, "s", 200);
-    std::thread::sleep(Duration::from_millis(1500));
+    // Wait until nothing is pending (INFO says so), which takes about a
+    // second; no fixed sleep.
+    let pending = |c: &mut redis::Connection| -> bool {
+        let info: String = redis::cmd("INFO")
+            .arg("persistence")
+            .query(c)
+            .expect("INFO");
+        info.lines()
+            .find_map(|l| l.strip_prefix("log_sync_pending:"))
+            .map(|v| v.trim() == "1")
+            .expect("log_sync_pending in INFO")
+    };
+    let mut c = s.client();
+    let started = Instant::now();
+    while pending(&mut c) {
+        assert!(started.elapsed() < Duration::from_secs(10), "never synced");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "everysec took {:?} to sync",
+        started.elapsed()
+    );
     s.kill();
     s.restart();
     check_keys(&s, "s", 200);

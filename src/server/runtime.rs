@@ -91,6 +91,8 @@ pub struct NodeInfo {
     pub persisted_entries: u64,
     pub storage_batches: u64,
     pub storage_syncs: u64,
+    /// Some acknowledged state is not yet durable (everysec, no).
+    pub sync_pending: bool,
     pub stats: Stats,
     pub gaps: Vec<&'static str>,
     /// Live keys and keys with a TTL, counted through the read chain (only
@@ -455,6 +457,7 @@ impl Runner {
             persisted_entries: self.storage.log_len(),
             storage_batches: self.storage.batches,
             storage_syncs: self.storage.syncs,
+            sync_pending: self.storage.sync_pending(),
             stats: state.stats.clone(),
             gaps: self.node.modes.gaps(),
             keys,

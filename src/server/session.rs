@@ -788,6 +788,7 @@ pub fn render_info(
                 kv(&mut out, "log_entries_persisted", &node.persisted_entries);
                 kv(&mut out, "log_batches", &node.storage_batches);
                 kv(&mut out, "log_syncs", &node.storage_syncs);
+                kv(&mut out, "log_sync_pending", &(node.sync_pending as u8));
             }
             Section::Replication => {
                 out.push_str("# Replication\r\n");

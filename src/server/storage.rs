@@ -272,6 +272,11 @@ impl Storage {
         Ok(())
     }
 
+    /// Whether some commit is not yet durable.
+    pub fn sync_pending(&self) -> bool {
+        self.pending
+    }
+
     /// When `everysec` next wants an Immediate commit (`None`: nothing pending).
     pub fn sync_deadline(&self) -> Option<Instant> {
         (self.pending && self.policy == AppendFsync::Everysec)
