@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Compare fencekv with redis-server using redis-benchmark, in one run:
+#   - redis-server without persistence (--save '' --appendonly no)
+#   - redis-server with an AOF fsynced every second (like for like with
+#     fencekv's default --appendfsync everysec)
+#   - fencekv serve --appendfsync everysec (release build)
+# each with `-t set,get -c 50 -n $N` at -P 1 and -P 16. Prints a markdown
+# table with requests/s and the fencekv/redis ratios, then cleans up.
+#
+# Usage: bench/redis-benchmark.sh            (builds target/release/fencekv)
+#   N=200000 CLIENTS=50 FENCEKV_BIN=path/to/fencekv bench/redis-benchmark.sh
+set -euo pipefail
+
+N=${N:-200000}
+CLIENTS=${CLIENTS:-50}
+PORT_REDIS=${PORT_REDIS:-7810}
+PORT_REDIS_AOF=${PORT_REDIS_AOF:-7811}
+PORT_FENCEKV=${PORT_FENCEKV:-7812}
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [[ -z "${FENCEKV_BIN:-}" ]]; then
+    (cd "$root" && cargo build --release --quiet)
+    FENCEKV_BIN=$root/target/release/fencekv
+fi
+for tool in redis-server redis-benchmark redis-cli; do
+    command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install redis-server)" >&2; exit 1; }
+done
+
+work=$(mktemp -d -t fencekv-bench.XXXXXX)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+wait_port() {
+    for _ in $(seq 1 200); do
+        redis-cli -p "$1" ping >/dev/null 2>&1 && return 0
+        sleep 0.05
+    done
+    echo "server on port $1 did not start" >&2
+    exit 1
+}
+
+mkdir -p "$work/redis" "$work/redis-aof" "$work/fencekv"
+redis-server --port "$PORT_REDIS" --save '' --appendonly no --dir "$work/redis" \
+    --logfile "$work/redis.log" &
+pids+=($!)
+redis-server --port "$PORT_REDIS_AOF" --save '' --appendonly yes --appendfsync everysec \
+    --dir "$work/redis-aof" --logfile "$work/redis-aof.log" &
+pids+=($!)
+"$FENCEKV_BIN" serve --port "$PORT_FENCEKV" --dir "$work/fencekv/data" \
+    --appendfsync everysec --log-level warn >"$work/fencekv.log" 2>&1 &
+pids+=($!)
+wait_port "$PORT_REDIS"
+wait_port "$PORT_REDIS_AOF"
+wait_port "$PORT_FENCEKV"
+
+# rps <port> <pipeline> <test>: requests per second from redis-benchmark's CSV.
+declare -A RPS
+run() {
+    local name=$1 port=$2 pipe=$3
+    redis-benchmark -p "$port" -t set,get -c "$CLIENTS" -n "$N" -P "$pipe" -q --csv 2>/dev/null |
+        tr -d '"' | awk -F, 'NR > 1 { print $1, $2 }' >"$work/out"
+    while read -r test rps; do
+        RPS["$name,$pipe,$test"]=$rps
+    done <"$work/out"
+}
+
+for pipe in 1 16; do
+    run redis "$PORT_REDIS" "$pipe"
+    run redis-aof "$PORT_REDIS_AOF" "$pipe"
+    run fencekv "$PORT_FENCEKV" "$pipe"
+done
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+echo
+echo "redis-benchmark -t set,get -c $CLIENTS -n $N ($(nproc) cores; redis-server $(redis-server --version | sed -n 's/.*v=\([0-9.]*\).*/\1/p'))"
+echo
+echo "| test | -P | redis (no persistence) | redis (AOF everysec) | fencekv (everysec) | fencekv / redis | fencekv / redis AOF |"
+echo "|---|---|---|---|---|---|---|"
+for pipe in 1 16; do
+    for test in SET GET; do
+        r=${RPS["redis,$pipe,$test"]:-0}
+        a=${RPS["redis-aof,$pipe,$test"]:-0}
+        f=${RPS["fencekv,$pipe,$test"]:-0}
+        echo "| $test | $pipe | $r | $a | $f | $(ratio "$f" "$r") | $(ratio "$f" "$a") |"
+    done
+done
