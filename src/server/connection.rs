@@ -1,0 +1,160 @@
+//! Client connections: the TCP listener and one task per connection.
+//!
+//! A connection reads whatever has arrived, decodes *every* complete request
+//! already buffered, handles them in order (connection commands at once,
+//! keyspace commands sent to the node with their reply receivers queued in
+//! order), then awaits the answers in order and writes all the replies with
+//! one write. Pipelined clients thus cost one read, one node batch and one
+//! write per round trip, and nothing is flushed per reply.
+//!
+//! A protocol error is answered with `-ERR Protocol error: …` after the
+//! replies to the requests before it, and the connection closes, as in Redis.
+//! The decoder enforces Redis's limits (bulk ≤ 512 MB, inline ≤ 64 KiB), so
+//! the read buffer never grows past one maximal request.
+
+use std::sync::Arc;
+
+use bytes::BytesMut;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{oneshot, watch};
+
+use crate::resp::{decode_request, encode_reply, DecodeError, Limits, Protocol, Reply};
+
+use super::runtime::{now_ms, NodeHandle, NodeInfo};
+use super::session::{self, Action, Section, ServerConfig, Session, SharedRegistry};
+
+/// What every connection shares.
+pub struct Shared {
+    pub cfg: ServerConfig,
+    pub registry: SharedRegistry,
+    pub node: NodeHandle,
+    pub limits: Limits,
+}
+
+/// Read in chunks of at least this much spare capacity.
+const READ_CHUNK: usize = 16 * 1024;
+/// Buffers that grew past this (a huge value) are not kept for the next batch.
+const KEEP_BUFFER: usize = 1024 * 1024;
+
+/// Accept connections until `stop` turns true.
+pub async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let shared = shared.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = serve_connection(stream, shared).await {
+                            tracing::debug!(error = %e, "connection ended with an error");
+                        }
+                    });
+                }
+                Err(e) => {
+                    // Out of file descriptors and the like: back off briefly.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                }
+            },
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// A reply that is ready, or one still to come from the node.
+enum Slot {
+    Ready(Reply),
+    Node(oneshot::Receiver<Reply>),
+    Info(oneshot::Receiver<NodeInfo>, Vec<Section>),
+}
+
+fn node_gone() -> Reply {
+    Reply::err("ERR fencekv is shutting down")
+}
+
+async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
+    stream.set_nodelay(true)?;
+    let addr = stream.peer_addr()?;
+    let laddr = stream.local_addr()?;
+    let mut session = Session::open(shared.registry.clone(), addr, laddr);
+    let mut inbuf = BytesMut::with_capacity(READ_CHUNK);
+    let mut outbuf = BytesMut::with_capacity(READ_CHUNK);
+    let mut slots: Vec<(Slot, Protocol)> = Vec::new();
+    loop {
+        if inbuf.capacity() - inbuf.len() < READ_CHUNK / 2 {
+            inbuf.reserve(READ_CHUNK);
+        }
+        if stream.read_buf(&mut inbuf).await? == 0 {
+            return Ok(());
+        }
+        // The requests of one read were accepted together: one clock read.
+        let now = now_ms();
+        let mut close = false;
+        loop {
+            match decode_request(&mut inbuf, &shared.limits) {
+                Ok(None) => break,
+                Ok(Some(args)) if args.is_empty() => continue,
+                Ok(Some(args)) => {
+                    let slot = match session::handle(&mut session, &shared.cfg, &args, now) {
+                        Action::Reply(r) => Slot::Ready(r),
+                        Action::Node(cmd) => Slot::Node(shared.node.request(cmd, now)),
+                        Action::Info(sections) => Slot::Info(
+                            shared.node.info(session::needs_keyspace(&sections), now),
+                            sections,
+                        ),
+                        Action::Quit => {
+                            close = true;
+                            Slot::Ready(Reply::ok())
+                        }
+                    };
+                    slots.push((slot, session.proto()));
+                    if close {
+                        break;
+                    }
+                }
+                Err(DecodeError(text)) => {
+                    slots.push((
+                        Slot::Ready(Reply::err(format!("ERR {text}"))),
+                        session.proto(),
+                    ));
+                    close = true;
+                    break;
+                }
+            }
+        }
+        for (slot, proto) in slots.drain(..) {
+            let reply = match slot {
+                Slot::Ready(r) => r,
+                Slot::Node(rx) => rx.await.unwrap_or_else(|_| node_gone()),
+                Slot::Info(rx, sections) => match rx.await {
+                    Ok(info) => session::render_info(
+                        &sections,
+                        &info,
+                        &shared.cfg,
+                        session::connected_clients(&shared.registry),
+                    ),
+                    Err(_) => node_gone(),
+                },
+            };
+            encode_reply(&reply, proto, &mut outbuf);
+        }
+        if !outbuf.is_empty() {
+            stream.write_all(&outbuf).await?;
+            outbuf.clear();
+            if outbuf.capacity() > KEEP_BUFFER {
+                outbuf = BytesMut::with_capacity(READ_CHUNK);
+            }
+        }
+        if close {
+            let _ = stream.shutdown().await;
+            return Ok(());
+        }
+        if inbuf.is_empty() && inbuf.capacity() > KEEP_BUFFER {
+            inbuf = BytesMut::with_capacity(READ_CHUNK);
+        }
+    }
+}

@@ -1,0 +1,483 @@
+//! The node event loop: one std thread owns the [`Node`] actor and its
+//! [`NodeState`] and carries out what the actor asks for.
+//!
+//! It calls the same `on_start`/`on_msg`/`on_timeout` the model checker calls,
+//! with a real `stateright::actor::Out`, and executes its commands: `Send`
+//! (to a client's oneshot or, later, a peer transport), `SetTimer` /
+//! `CancelTimer` (a deadline table) and `Save` (the durable log). It decides
+//! nothing itself.
+//!
+//! Inputs are batched: block for one, drain whatever else is queued (up to
+//! [`MAX_BATCH`]), feed each to the actor, then persist the batch's last
+//! `Save` in one transaction *before* delivering any `Send` — a reply must not
+//! leave before the state it reflects is on disk (Raft's persist-before-send
+//! rule). Under load a batch holds many requests, so one commit (one fsync
+//! under `always`) serves them all.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use stateright::actor::{Actor, Command as OutCommand, Id, Out};
+use tokio::sync::oneshot;
+
+use crate::cmd::Command;
+use crate::node::{Durable, Msg, Node, NodeState, ReqId, Role, Stats, Timer};
+use crate::raft::Index;
+use crate::resp::Reply;
+use crate::strings::KeyspaceRead;
+
+use super::storage::{Storage, StorageError};
+
+/// Inputs drained per batch at most, so timers and replies are not starved.
+pub const MAX_BATCH: usize = 4096;
+
+/// Active expiry runs this often (`Msg::Tick`).
+const TICK_INTERVAL: Duration = Duration::from_millis(100);
+
+/// The id of this node in a cluster of one.
+pub fn node_id() -> Id {
+    Id::from(0)
+}
+
+/// The one synthetic client every connection's requests come from; the
+/// runtime tells requests apart by [`ReqId`]. Far above any node id.
+pub fn client_id() -> Id {
+    Id::from(1usize << 40)
+}
+
+/// The wall clock in unix milliseconds (requests are stamped with it).
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// What the node thread is fed.
+pub enum Input {
+    /// A parsed keyspace command from a connection, stamped with the clock
+    /// when it was accepted.
+    Request {
+        cmd: Command,
+        now_ms: u64,
+        reply: oneshot::Sender<Reply>,
+    },
+    /// INFO: a snapshot of the node's counters; `keyspace` also counts keys.
+    Info {
+        keyspace: bool,
+        now_ms: u64,
+        reply: oneshot::Sender<NodeInfo>,
+    },
+    /// A message from a peer (fed by the peer transport, once there is one).
+    Peer { src: Id, msg: Msg },
+    /// Finish the current batch, make everything durable and stop.
+    Shutdown,
+}
+
+/// What INFO shows about the node.
+#[derive(Clone, Debug, Default)]
+pub struct NodeInfo {
+    pub role: &'static str,
+    pub term: u64,
+    pub leader: Option<Id>,
+    pub commit_index: Index,
+    pub applied_index: Index,
+    pub log_entries: u64,
+    pub persisted_entries: u64,
+    pub storage_batches: u64,
+    pub storage_syncs: u64,
+    pub stats: Stats,
+    pub gaps: Vec<&'static str>,
+    /// Live keys and keys with a TTL, counted through the read chain (only
+    /// when asked: it walks the keyspace).
+    pub keys: Option<(u64, u64)>,
+}
+
+/// Where messages for other nodes go. A cluster of one has none; the peer
+/// transport (TCP between nodes) implements this later.
+pub trait Transport: Send {
+    fn send(&mut self, dst: Id, msg: Msg);
+}
+
+/// The transport of a cluster of one: there is nobody to send to.
+pub struct NoPeers;
+
+impl Transport for NoPeers {
+    fn send(&mut self, dst: Id, msg: Msg) {
+        tracing::warn!(?dst, ?msg, "message for an unknown peer dropped");
+    }
+}
+
+/// The connections' side of the node: a cheap, cloneable sender.
+#[derive(Clone)]
+pub struct NodeHandle {
+    tx: mpsc::Sender<Input>,
+}
+
+impl NodeHandle {
+    /// Send a command to the node; the receiver yields its reply (or an
+    /// error if the node has stopped).
+    pub fn request(&self, cmd: Command, now_ms: u64) -> oneshot::Receiver<Reply> {
+        let (reply, rx) = oneshot::channel();
+        // If the node has stopped the sender is dropped with the input and
+        // the receiver reports it.
+        let _ = self.tx.send(Input::Request { cmd, now_ms, reply });
+        rx
+    }
+
+    pub fn info(&self, keyspace: bool, now_ms: u64) -> oneshot::Receiver<NodeInfo> {
+        let (reply, rx) = oneshot::channel();
+        let _ = self.tx.send(Input::Info {
+            keyspace,
+            now_ms,
+            reply,
+        });
+        rx
+    }
+
+    pub fn shutdown(&self) {
+        let _ = self.tx.send(Input::Shutdown);
+    }
+}
+
+/// The running node thread.
+pub struct NodeThread {
+    pub handle: NodeHandle,
+    pub join: JoinHandle<Result<(), StorageError>>,
+    /// Fires when the thread ends, with its outcome.
+    pub done: oneshot::Receiver<Result<(), String>>,
+}
+
+/// Start the node thread. `durable` is what [`Storage::open`] read back.
+pub fn spawn(
+    node: Node,
+    storage: Storage,
+    durable: Option<Durable>,
+    transport: Box<dyn Transport>,
+) -> std::io::Result<NodeThread> {
+    let (tx, rx) = mpsc::channel();
+    let (done_tx, done) = oneshot::channel();
+    let join = std::thread::Builder::new()
+        .name("fencekv-node".into())
+        .spawn(move || {
+            let result = Runner::new(node, storage, transport).run(durable, rx);
+            let _ = done_tx.send(result.as_ref().map(|_| ()).map_err(|e| e.to_string()));
+            result
+        })?;
+    Ok(NodeThread {
+        handle: NodeHandle { tx },
+        join,
+        done,
+    })
+}
+
+/// The error a client sees for a redirect (no leader here).
+pub fn redirect_error(leader: Option<Id>) -> Reply {
+    match leader {
+        None => Reply::err("CLUSTERDOWN no leader elected yet"),
+        Some(l) => Reply::err(format!(
+            "CLUSTERDOWN this node is not the leader; the leader is node {}",
+            usize::from(l)
+        )),
+    }
+}
+
+/// The error a client sees when its write's fate is unknown.
+pub fn uncertain_error() -> Reply {
+    Reply::err(
+        "UNCERTAIN leadership changed before the write was applied; \
+         it may or may not have taken effect",
+    )
+}
+
+fn storage_failed_error(e: &str) -> Reply {
+    Reply::err(format!(
+        "MISCONF fencekv could not write its durable log ({e}); the node has stopped"
+    ))
+}
+
+struct Runner {
+    node: Node,
+    id: Id,
+    client: Id,
+    storage: Storage,
+    transport: Box<dyn Transport>,
+    /// Timer → deadline. Two timers at most, so a Vec.
+    timers: Vec<(Timer, Instant)>,
+    next_tick: Instant,
+    rng: XorShift,
+    next_req: ReqId,
+    waiting: HashMap<ReqId, oneshot::Sender<Reply>>,
+    /// The batch's newest `Save` and its `Send`s, in order.
+    save: Option<Durable>,
+    sends: Vec<(Id, Msg)>,
+}
+
+impl Runner {
+    fn new(node: Node, storage: Storage, transport: Box<dyn Transport>) -> Self {
+        Runner {
+            node,
+            id: node_id(),
+            client: client_id(),
+            storage,
+            transport,
+            timers: Vec::new(),
+            next_tick: Instant::now() + TICK_INTERVAL,
+            rng: XorShift::from_clock(),
+            next_req: 1,
+            waiting: HashMap::new(),
+            save: None,
+            sends: Vec::new(),
+        }
+    }
+
+    fn run(
+        mut self,
+        durable: Option<Durable>,
+        rx: mpsc::Receiver<Input>,
+    ) -> Result<(), StorageError> {
+        let mut out = Out::new();
+        let state = self.node.on_start(self.id, &durable, &mut out);
+        drop(durable);
+        let mut state: Cow<'static, NodeState> = Cow::Owned(state);
+        self.absorb(out);
+        if let Err(e) = self.finish_batch() {
+            return Err(self.fail(e, rx));
+        }
+        tracing::info!(
+            role = state.role.name(),
+            term = state.term(),
+            log = state.log().last_index(),
+            applied = state.applied,
+            "node started"
+        );
+        loop {
+            let timeout = self
+                .next_deadline()
+                .saturating_duration_since(Instant::now());
+            let first = match rx.recv_timeout(timeout) {
+                Ok(input) => Some(input),
+                Err(mpsc::RecvTimeoutError::Timeout) => None,
+                // Every handle is gone: nobody can ask for anything any more.
+                Err(mpsc::RecvTimeoutError::Disconnected) => Some(Input::Shutdown),
+            };
+            let mut shutdown = false;
+            if let Some(input) = first {
+                shutdown |= self.input(&mut state, input);
+                for _ in 1..MAX_BATCH {
+                    match rx.try_recv() {
+                        Ok(input) => shutdown |= self.input(&mut state, input),
+                        Err(_) => break,
+                    }
+                }
+            }
+            self.fire_due(&mut state);
+            if let Err(e) = self.finish_batch() {
+                return Err(self.fail(e, rx));
+            }
+            if shutdown {
+                if let Err(e) = self.storage.sync() {
+                    return Err(self.fail(e, rx));
+                }
+                tracing::info!(
+                    log = state.log().last_index(),
+                    "node stopped; durable log synced"
+                );
+                return Ok(());
+            }
+        }
+    }
+
+    /// Feed one input to the actor. Returns true for shutdown.
+    fn input(&mut self, state: &mut Cow<'static, NodeState>, input: Input) -> bool {
+        let mut out = Out::new();
+        match input {
+            Input::Request { cmd, now_ms, reply } => {
+                let req = self.next_req;
+                self.next_req += 1;
+                self.waiting.insert(req, reply);
+                self.node.on_msg(
+                    self.id,
+                    state,
+                    self.client,
+                    Msg::Request { req, now_ms, cmd },
+                    &mut out,
+                );
+            }
+            Input::Peer { src, msg } => self.node.on_msg(self.id, state, src, msg, &mut out),
+            Input::Info {
+                keyspace,
+                now_ms,
+                reply,
+            } => {
+                let _ = reply.send(self.info(state, keyspace, now_ms));
+            }
+            Input::Shutdown => return true,
+        }
+        self.absorb(out);
+        false
+    }
+
+    /// Take the actor's commands: timers at once (in order), the newest save
+    /// and the sends for after the batch is persisted.
+    fn absorb(&mut self, out: Out<Node>) {
+        for c in out {
+            match c {
+                OutCommand::Send(dst, msg) => self.sends.push((dst, msg)),
+                OutCommand::SetTimer(timer, range) => {
+                    let span = range.end.saturating_sub(range.start);
+                    let jitter = if span.is_zero() {
+                        Duration::ZERO
+                    } else {
+                        Duration::from_nanos(self.rng.next() % span.as_nanos().max(1) as u64)
+                    };
+                    let at = Instant::now() + range.start + jitter;
+                    match self.timers.iter_mut().find(|(t, _)| *t == timer) {
+                        Some(slot) => slot.1 = at,
+                        None => self.timers.push((timer, at)),
+                    }
+                }
+                OutCommand::CancelTimer(timer) => self.timers.retain(|(t, _)| *t != timer),
+                // Each save is the whole durable state: the newest wins, and
+                // dropping older ones early lets the log stay unshared.
+                OutCommand::Save(d) => self.save = Some(d),
+                OutCommand::ChooseRandom(..) => {}
+            }
+        }
+    }
+
+    /// Persist, then deliver: never a reply before its state is on disk.
+    fn finish_batch(&mut self) -> Result<(), StorageError> {
+        if let Some(d) = self.save.take() {
+            self.storage.persist(&d)?;
+        }
+        self.storage.maybe_sync()?;
+        for (dst, msg) in std::mem::take(&mut self.sends) {
+            if dst == self.client {
+                let (req, reply) = match msg {
+                    Msg::Reply { req, reply } => (req, reply),
+                    Msg::Redirect { req, leader } => (req, redirect_error(leader)),
+                    Msg::Uncertain { req } => (req, uncertain_error()),
+                    other => {
+                        tracing::warn!(?other, "unexpected message for a client dropped");
+                        continue;
+                    }
+                };
+                if let Some(tx) = self.waiting.remove(&req) {
+                    // The connection may have gone; its answer goes nowhere.
+                    let _ = tx.send(reply);
+                }
+            } else {
+                self.transport.send(dst, msg);
+            }
+        }
+        Ok(())
+    }
+
+    fn next_deadline(&self) -> Instant {
+        let mut at = self.next_tick;
+        for (_, t) in &self.timers {
+            at = at.min(*t);
+        }
+        if let Some(s) = self.storage.sync_deadline() {
+            at = at.min(s);
+        }
+        at
+    }
+
+    fn fire_due(&mut self, state: &mut Cow<'static, NodeState>) {
+        let now = Instant::now();
+        while let Some(pos) = self.timers.iter().position(|(_, at)| *at <= now) {
+            let (timer, _) = self.timers.swap_remove(pos);
+            let mut out = Out::new();
+            self.node.on_timeout(self.id, state, &timer, &mut out);
+            self.absorb(out);
+        }
+        if self.next_tick <= now {
+            self.next_tick = now + TICK_INTERVAL;
+            let mut out = Out::new();
+            self.node.on_msg(
+                self.id,
+                state,
+                self.id,
+                Msg::Tick { now_ms: now_ms() },
+                &mut out,
+            );
+            self.absorb(out);
+        }
+    }
+
+    fn info(&self, state: &NodeState, keyspace: bool, now_ms: u64) -> NodeInfo {
+        let keys = keyspace.then(|| {
+            let snap = state.store.snapshot(state.applied);
+            let view = KeyspaceRead::new(&snap, now_ms, self.node.modes.chain());
+            let (mut keys, mut expires) = (0u64, 0u64);
+            view.for_each_key(&mut |_, v| {
+                keys += 1;
+                expires += v.expire_at.is_some() as u64;
+                true
+            });
+            (keys, expires)
+        });
+        NodeInfo {
+            role: match state.role {
+                Role::Leader => "leader",
+                Role::Candidate => "candidate",
+                Role::Follower => "follower",
+            },
+            term: state.term(),
+            leader: state.leader,
+            commit_index: state.commit_index,
+            applied_index: state.applied,
+            log_entries: state.log().last_index(),
+            persisted_entries: self.storage.log_len(),
+            storage_batches: self.storage.batches,
+            storage_syncs: self.storage.syncs,
+            stats: state.stats.clone(),
+            gaps: self.node.modes.gaps(),
+            keys,
+        }
+    }
+
+    /// The disk failed: nothing of this batch may be acknowledged. Answer
+    /// every waiting and queued request with the error and stop.
+    fn fail(&mut self, e: StorageError, rx: mpsc::Receiver<Input>) -> StorageError {
+        tracing::error!(error = %e, "durable log write failed; the node stops");
+        let text = e.to_string();
+        self.sends.clear();
+        for (_, tx) in self.waiting.drain() {
+            let _ = tx.send(storage_failed_error(&text));
+        }
+        while let Ok(input) = rx.try_recv() {
+            if let Input::Request { reply, .. } = input {
+                let _ = reply.send(storage_failed_error(&text));
+            }
+        }
+        e
+    }
+}
+
+/// xorshift64*: timer jitter needs no more than this.
+struct XorShift(u64);
+
+impl XorShift {
+    fn from_clock() -> Self {
+        let seed = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0x9e37_79b9_7f4a_7c15);
+        XorShift(seed | 1)
+    }
+
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+}

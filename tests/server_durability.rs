@@ -1,0 +1,123 @@
+//! Durability: acknowledged writes survive SIGKILL under `always`, a graceful
+//! SIGTERM under `everysec` and `no`, and a SIGKILL more than a second after
+//! the last write under `everysec`.
+
+mod server_util;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use redis::Commands;
+use server_util::Server;
+
+fn write_keys(s: &Server, prefix: &str, n: usize) {
+    let mut c = s.client();
+    let mut pipe = redis::pipe();
+    for i in 0..n {
+        pipe.set(format!("{prefix}{i}"), format!("value-{i}"))
+            .ignore();
+    }
+    let _: () = pipe.query(&mut c).expect("pipelined SETs");
+}
+
+fn check_keys(s: &Server, prefix: &str, n: usize) {
+    let mut c = s.client();
+    for i in 0..n {
+        let v: Option<String> = c.get(format!("{prefix}{i}")).expect("GET");
+        assert_eq!(v, Some(format!("value-{i}")), "{prefix}{i} lost");
+    }
+}
+
+/// Reference: Raft §5 "persistent state … updated on stable storage before
+/// responding to RPCs"; here, before a client's write is acknowledged.
+#[test]
+fn sigkill_under_always_keeps_every_acknowledged_write() {
+    let mut s = Server::start(&["--appendfsync", "always"]);
+    let acked: Arc<Mutex<HashMap<String, String>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let url = s.url();
+    let mut threads = Vec::new();
+    for t in 0..4 {
+        let (acked, stop, url) = (acked.clone(), stop.clone(), url.clone());
+        threads.push(std::thread::spawn(move || {
+            let Ok(mut c) = redis::Client::open(url)
+                .and_then(|c| c.get_connection_with_timeout(Duration::from_secs(5)))
+            else {
+                return;
+            };
+            let deadline = Instant::now() + Duration::from_secs(10);
+            let mut i = 0;
+            while !stop.load(Ordering::Relaxed) && Instant::now() < deadline {
+                let (k, v) = (format!("t{t}-k{i}"), format!("v{i}-{}", "x".repeat(i % 50)));
+                match c.set::<_, _, ()>(&k, &v) {
+                    Ok(()) => {
+                        acked.lock().expect("lock").insert(k, v);
+                    }
+                    Err(_) => return,
+                }
+                i += 1;
+            }
+        }));
+    }
+    // Let the load run, then kill mid-flight.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while acked.lock().expect("lock").len() < 400 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    s.kill();
+    stop.store(true, Ordering::Relaxed);
+    for t in threads {
+        let _ = t.join();
+    }
+    let acked = std::mem::take(&mut *acked.lock().expect("lock"));
+    assert!(
+        acked.len() >= 400,
+        "too few writes acknowledged: {}",
+        acked.len()
+    );
+
+    s.restart();
+    let mut c = s.client();
+    for (k, v) in &acked {
+        let got: Option<String> = c.get(k).expect("GET");
+        assert_eq!(got.as_ref(), Some(v), "acknowledged write of {k} lost");
+    }
+}
+
+#[test]
+fn sigterm_under_everysec_keeps_everything() {
+    let mut s = Server::start(&[]);
+    write_keys(&s, "e", 500);
+    let status = s.terminate();
+    assert!(status.success(), "exit status {status}; log:\n{}", s.log());
+    s.restart();
+    check_keys(&s, "e", 500);
+    // And again, on top of a recovered log.
+    write_keys(&s, "f", 10);
+    assert!(s.terminate().success());
+    s.restart();
+    check_keys(&s, "e", 500);
+    check_keys(&s, "f", 10);
+}
+
+#[test]
+fn sigterm_under_no_keeps_everything() {
+    let mut s = Server::start(&["--appendfsync", "no"]);
+    write_keys(&s, "n", 200);
+    assert!(s.terminate().success());
+    s.restart();
+    check_keys(&s, "n", 200);
+}
+
+/// `everysec`: a write older than the sync interval survives SIGKILL.
+#[test]
+fn sigkill_under_everysec_keeps_writes_older_than_a_second() {
+    let mut s = Server::start(&[]);
+    write_keys(&s, "s", 200);
+    std::thread::sleep(Duration::from_millis(1500));
+    s.kill();
+    s.restart();
+    check_keys(&s, "s", 200);
+}
