@@ -305,6 +305,20 @@ impl RedisServer {
     pub fn conn(&self) -> Conn {
         Conn::connect(self.port)
     }
+
+    /// `redis_version` from INFO server.
+    pub fn version(&self) -> String {
+        let info = self.conn().call(&["INFO", "server"]).value;
+        let Value::Bulk(text) = info else {
+            panic!("INFO server: {info:?}")
+        };
+        String::from_utf8_lossy(&text)
+            .lines()
+            .find_map(|l| l.strip_prefix("redis_version:"))
+            .unwrap_or("unknown")
+            .trim()
+            .to_string()
+    }
 }
 
 impl Drop for RedisServer {
