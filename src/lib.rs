@@ -21,8 +21,8 @@
 //! [`node::Node`] actor methods.
 
 pub mod cmd;
-pub mod modes;
 pub mod model;
+pub mod modes;
 pub mod mvcc;
 pub mod node;
 pub mod raft;

@@ -135,7 +135,11 @@ impl Mvcc {
     }
 
     /// Keep the versions a reader at `ts` needs until [`Mvcc::unpin`].
+    /// `ts` must be at or above the GC floor (a reader pins the watermark it
+    /// reads at, `last_ts()` or the applied index): versions below the floor
+    /// may already be gone.
     pub fn pin(&mut self, ts: Ts) {
+        debug_assert!(ts >= self.gc_floor(), "pinning below the GC floor");
         *self.pins.entry(ts).or_insert(0) += 1;
     }
 
@@ -235,8 +239,7 @@ mod tests {
     /// write to the key at or below `ts`.
     fn naive_get(log: &[(Ts, u8, Option<u8>)], k: u8, ts: Ts) -> Option<u8> {
         log.iter()
-            .filter(|(t, key, _)| *key == k && *t <= ts)
-            .next_back()
+            .rfind(|(t, key, _)| *key == k && *t <= ts)
             .and_then(|(_, _, v)| *v)
     }
 
@@ -250,12 +253,16 @@ mod tests {
             let mut pinned = vec![];
             let mut snaps = vec![];
             for w in &ws {
-                ts += w.gap as Ts;
                 if w.pin {
-                    store.pin(ts - 1);
-                    pinned.push(ts - 1);
-                    snaps.push(store.snapshot(ts - 1));
+                    // A reader pins the watermark it reads at.
+                    let at = store.last_ts();
+                    store.pin(at);
+                    pinned.push(at);
+                    snaps.push(store.snapshot(at));
+                    // Later writes belong to later log entries.
+                    ts = ts.max(at + 1);
                 }
+                ts += w.gap as Ts;
                 store.write(key(w.key), ts, w.value.map(|v| Bytes::from(vec![v])));
                 log.push((ts, w.key, w.value));
                 if pinned.len() > 3 {

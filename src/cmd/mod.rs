@@ -95,7 +95,9 @@ pub enum GetExAction {
 }
 
 /// EXPIRE's NX/XX/GT/LT options (XX may combine with GT or LT).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub struct ExpireCond {
     pub nx: bool,
     pub xx: bool,

@@ -16,11 +16,14 @@ use stateright::actor::{ActorModelAction, Id};
 use stateright::{Checker, CheckerBuilder, Expectation, HasDiscoveries, Model, Path};
 
 use super::config::{Expect, Strategy};
-use super::{Model as FenceModel, ModelState, ModelCfg, State};
+use super::{Model as FenceModel, ModelCfg, ModelState, State};
 use crate::node::{Msg, Role};
 use crate::resp::Reply;
 
 type Action = ActorModelAction<crate::node::Msg, crate::node::Timer, ()>;
+
+/// A violated property and the path to the violating state.
+pub type Violation = (&'static str, Path<State, Action>);
 
 /// What a search saw.
 #[derive(Clone, Debug, Default)]
@@ -44,7 +47,7 @@ fn fingerprint(state: &State) -> u64 {
 pub fn shortest_violation(
     model: &FenceModel,
     progress: Option<Duration>,
-) -> (Option<(&'static str, Path<State, Action>)>, SearchStats) {
+) -> (Option<Violation>, SearchStats) {
     use std::collections::{HashMap, VecDeque};
     let started = Instant::now();
     let mut last_print = Instant::now();
@@ -98,7 +101,9 @@ pub fn shortest_violation(
         actions.clear();
         model.actions(&state, &mut actions);
         for action in actions.drain(..) {
-            let Some(next) = model.next_state(&state, action.clone()) else { continue };
+            let Some(next) = model.next_state(&state, action.clone()) else {
+                continue;
+            };
             stats.states += 1;
             if !model.within_boundary(&next) {
                 continue;
@@ -186,7 +191,11 @@ pub struct CheckOptions {
 
 impl Default for CheckOptions {
     fn default() -> Self {
-        CheckOptions { strategy: None, threads: 1, progress: None }
+        CheckOptions {
+            strategy: None,
+            threads: 1,
+            progress: None,
+        }
     }
 }
 
@@ -233,7 +242,11 @@ pub fn run(cfg: ModelCfg, opts: &CheckOptions) -> Outcome {
         let (verdict, trace, trace_len) = match violation {
             Some((prop, path)) => {
                 let len = path.clone().into_actions().len();
-                (format!("violation: {prop}"), render_trace(&model, &path), len)
+                (
+                    format!("violation: {prop}"),
+                    render_trace(&model, &path),
+                    len,
+                )
             }
             None => ("pass".to_string(), String::new(), 0),
         };
@@ -256,7 +269,11 @@ pub fn run(cfg: ModelCfg, opts: &CheckOptions) -> Outcome {
     let started = Instant::now();
     // A run that expects a violation uses one thread, so the counterexample
     // it finds (and then minimizes) is the same on every run.
-    let threads = if stop_at_first { 1 } else { opts.threads.max(1) };
+    let threads = if stop_at_first {
+        1
+    } else {
+        opts.threads.max(1)
+    };
     let checker = builder.threads(threads).spawn_dfs();
     let mut last = (Instant::now(), 0usize);
     while !checker.is_done() {
@@ -296,13 +313,19 @@ pub fn run(cfg: ModelCfg, opts: &CheckOptions) -> Outcome {
         Some((prop, path)) => {
             let path = minimize(model, path);
             let len = path.clone().into_actions().len();
-            (format!("violation: {prop}"), render_trace(model, &path), len)
+            (
+                format!("violation: {prop}"),
+                render_trace(model, &path),
+                len,
+            )
         }
         None => {
             let missing: Vec<_> = model
                 .properties()
                 .iter()
-                .filter(|p| p.expectation == Expectation::Sometimes && !discoveries.contains_key(p.name))
+                .filter(|p| {
+                    p.expectation == Expectation::Sometimes && !discoveries.contains_key(p.name)
+                })
                 .map(|p| p.name)
                 .collect();
             if missing.is_empty() || stop_at_first {
@@ -396,7 +419,11 @@ fn roles(model: &FenceModel, s: &State) -> String {
             ModelState::Node(n) => Some(format!(
                 "{}{}:{}(t{},c{},a{})",
                 who(model, Id::from(i)),
-                if s.crashed.get(i).copied().unwrap_or(false) { "✝" } else { "" },
+                if s.crashed.get(i).copied().unwrap_or(false) {
+                    "✝"
+                } else {
+                    ""
+                },
                 match n.role {
                     Role::Leader => "L",
                     Role::Candidate => "C",
@@ -417,12 +444,21 @@ fn roles(model: &FenceModel, s: &State) -> String {
 pub fn render_trace(model: &FenceModel, path: &Path<State, Action>) -> String {
     let mut out = String::new();
     let steps = path.clone().into_vec();
-    let _ = writeln!(out, "   0. init                                   {}", roles(model, &steps[0].0));
+    let _ = writeln!(
+        out,
+        "   0. init                                   {}",
+        roles(model, &steps[0].0)
+    );
     for (i, w) in steps.windows(2).enumerate() {
         let Some(action) = &w[0].1 else { continue };
         let what = match action {
             ActorModelAction::Deliver { src, dst, msg } => {
-                format!("{} → {}: {}", who(model, *src), who(model, *dst), show_msg(model, msg))
+                format!(
+                    "{} → {}: {}",
+                    who(model, *src),
+                    who(model, *dst),
+                    show_msg(model, msg)
+                )
             }
             ActorModelAction::Timeout(id, t) => format!("{} timeout {t:?}", who(model, *id)),
             ActorModelAction::Drop(env) => format!(
@@ -432,10 +468,17 @@ pub fn render_trace(model: &FenceModel, path: &Path<State, Action>) -> String {
                 show_msg(model, &env.msg)
             ),
             ActorModelAction::Crash(id) => format!("{} crashes", who(model, *id)),
-            ActorModelAction::Recover(id) => format!("{} recovers from its storage", who(model, *id)),
+            ActorModelAction::Recover(id) => {
+                format!("{} recovers from its storage", who(model, *id))
+            }
             ActorModelAction::SelectRandom { .. } => "random choice".into(),
         };
-        let _ = writeln!(out, "{:>4}. {what}\n        {}", i + 1, roles(model, &w[1].0));
+        let _ = writeln!(
+            out,
+            "{:>4}. {what}\n        {}",
+            i + 1,
+            roles(model, &w[1].0)
+        );
     }
     let last = path.last_state();
     if let Some(h) = last.history.tester.serialized_history() {

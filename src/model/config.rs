@@ -122,7 +122,11 @@ fn parse_op(s: &str) -> Result<(Op, Option<usize>), String> {
         ["get", k] => Op::Get(k.to_string()),
         ["set", k, v] => Op::Set(k.to_string(), v.to_string()),
         ["del", k] => Op::Del(k.to_string()),
-        _ => return Err(format!("bad operation {s:?}: expected `get K`, `set K V` or `del K`, then optionally `@node`")),
+        _ => {
+            return Err(format!(
+            "bad operation {s:?}: expected `get K`, `set K V` or `del K`, then optionally `@node`"
+        ))
+        }
     };
     Ok((op, node))
 }
@@ -143,7 +147,11 @@ impl ModelCfg {
             "pass" => Expect::Pass,
             other => match other.strip_prefix("violation:") {
                 Some(p) => Expect::Violation(p.trim().to_string()),
-                None => return Err(format!("expect must be \"pass\" or \"violation: <property>\", not {other:?}")),
+                None => {
+                    return Err(format!(
+                        "expect must be \"pass\" or \"violation: <property>\", not {other:?}"
+                    ))
+                }
             },
         };
         if f.nodes == 0 {
@@ -152,7 +160,11 @@ impl ModelCfg {
         let clients = f
             .clients
             .iter()
-            .map(|ops| ops.iter().map(|s| parse_op(s)).collect::<Result<Vec<_>, _>>())
+            .map(|ops| {
+                ops.iter()
+                    .map(|s| parse_op(s))
+                    .collect::<Result<Vec<_>, _>>()
+            })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(ModelCfg {
             name: name.to_string(),

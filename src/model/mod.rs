@@ -21,7 +21,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use stateright::actor::{Actor, ActorModel, ActorModelState, Envelope, Id, LossyNetwork, Network, Out};
+use stateright::actor::{
+    Actor, ActorModel, ActorModelState, Envelope, Id, LossyNetwork, Network, Out,
+};
 use stateright::semantics::{ConsistencyTester, LinearizabilityTester};
 use stateright::Expectation;
 
@@ -57,11 +59,19 @@ pub struct ClientState {
 impl Client {
     fn request(&self, i: usize) -> Msg {
         let cmd = match &self.ops[i].0 {
-            Op::Get(k) => Command::Get { key: Bytes::from(k.clone()) },
+            Op::Get(k) => Command::Get {
+                key: Bytes::from(k.clone()),
+            },
             Op::Set(k, v) => Command::set(Bytes::from(k.clone()), Bytes::from(v.clone())),
-            Op::Del(k) => Command::Del { keys: vec![Bytes::from(k.clone())] },
+            Op::Del(k) => Command::Del {
+                keys: vec![Bytes::from(k.clone())],
+            },
         };
-        Msg::Request { req: i as ReqId, now_ms: MODEL_NOW_MS, cmd }
+        Msg::Request {
+            req: i as ReqId,
+            now_ms: MODEL_NOW_MS,
+            cmd,
+        }
     }
 }
 
@@ -72,6 +82,9 @@ pub enum ModelActor {
     Client(Client),
 }
 
+// Node states dominate the model; boxing them would add an allocation per
+// state for nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ModelState {
     Node(NodeState),
@@ -107,7 +120,11 @@ impl Actor for ModelActor {
                 if !c.ops.is_empty() {
                     o.send(target, c.request(0));
                 }
-                ModelState::Client(ClientState { next: 0, target, stuck: false })
+                ModelState::Client(ClientState {
+                    next: 0,
+                    target,
+                    stuck: false,
+                })
             }
         }
     }
@@ -139,7 +156,10 @@ impl Actor for ModelActor {
                             o.send(s.target, c.request(s.next));
                         }
                     }
-                    Msg::Redirect { leader: Some(leader), .. } => {
+                    Msg::Redirect {
+                        leader: Some(leader),
+                        ..
+                    } => {
                         s.target = leader;
                         o.send(s.target, c.request(s.next));
                     }
@@ -188,7 +208,10 @@ pub struct History {
 
 impl History {
     pub fn new(spec: KvSpec) -> Self {
-        History { tester: LinearizabilityTester::new(spec), invoked: BTreeMap::new() }
+        History {
+            tester: LinearizabilityTester::new(spec),
+            invoked: BTreeMap::new(),
+        }
     }
 }
 
@@ -216,7 +239,9 @@ fn record_out(cfg: &ModelCfg, h: &History, env: Envelope<&Msg>) -> Option<Histor
     if usize::from(env.src) < cfg.nodes {
         return None;
     }
-    let Msg::Request { req, cmd, .. } = env.msg else { return None };
+    let Msg::Request { req, cmd, .. } = env.msg else {
+        return None;
+    };
     if h.invoked.get(&env.src) == Some(req) {
         return None; // a retry after a redirect
     }
@@ -230,7 +255,9 @@ fn record_in(cfg: &ModelCfg, h: &History, env: Envelope<&Msg>) -> Option<History
     if usize::from(env.dst) < cfg.nodes {
         return None;
     }
-    let Msg::Reply { req, reply } = env.msg else { return None };
+    let Msg::Reply { req, reply } = env.msg else {
+        return None;
+    };
     if h.invoked.get(&env.dst) != Some(req) {
         return None;
     }
@@ -278,7 +305,10 @@ impl ModelCfg {
             .iter()
             .enumerate()
             .map(|(i, ops)| Client {
-                ops: ops.iter().map(|(op, n)| (op.clone(), n.map(|n| Id::from(n % self.nodes)))).collect(),
+                ops: ops
+                    .iter()
+                    .map(|(op, n)| (op.clone(), n.map(|n| Id::from(n % self.nodes))))
+                    .collect(),
                 first_node: Id::from(self.client_nodes.get(i).copied().unwrap_or(i) % self.nodes),
                 node_count: self.nodes,
             })
@@ -288,7 +318,11 @@ impl ModelCfg {
             NetworkKind::Unordered => Network::new_unordered_nonduplicating([]),
             NetworkKind::Duplicating => Network::new_unordered_duplicating([]),
         };
-        let lossy = if self.lossy { LossyNetwork::Yes } else { LossyNetwork::No };
+        let lossy = if self.lossy {
+            LossyNetwork::Yes
+        } else {
+            LossyNetwork::No
+        };
         let max_crashes = self.max_crashes;
         let history = History::new(KvSpec::default());
         let mut model = ActorModel::new(self, history)
@@ -345,14 +379,18 @@ impl ModelCfg {
                 })
             })
             // Reference: Raft §5.4.3, Figure 3 "State Machine Safety".
-            .property(Expectation::Always, props::APPLIED_PREFIXES_AGREE, |_, s| {
-                let ns: Vec<_> = nodes(s).map(|(_, n)| n).collect();
-                ns.iter().enumerate().all(|(i, a)| {
-                    ns[i + 1..].iter().all(|b| {
-                        (1..=a.applied.min(b.applied)).all(|k| a.log().get(k) == b.log().get(k))
+            .property(
+                Expectation::Always,
+                props::APPLIED_PREFIXES_AGREE,
+                |_, s| {
+                    let ns: Vec<_> = nodes(s).map(|(_, n)| n).collect();
+                    ns.iter().enumerate().all(|(i, a)| {
+                        ns[i + 1..].iter().all(|b| {
+                            (1..=a.applied.min(b.applied)).all(|k| a.log().get(k) == b.log().get(k))
+                        })
                     })
-                })
-            })
+                },
+            )
             // Reference: spec §Linearizability (LIN-1).
             .property(Expectation::Always, props::LINEARIZABLE, |_, s| {
                 s.history.tester.serialized_history().is_some()
@@ -382,7 +420,6 @@ impl ModelCfg {
 fn within_boundary(cfg: &ModelCfg, state: &State) -> bool {
     nodes(state).all(|(_, n)| n.term() <= cfg.max_term)
 }
-
 
 /// Shared handle used by the check module.
 pub type SharedModel = Arc<Model>;

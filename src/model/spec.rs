@@ -30,7 +30,9 @@ pub struct KvSpec {
 
 impl KvSpec {
     pub fn with(initial: impl IntoIterator<Item = (String, String)>) -> Self {
-        KvSpec { map: initial.into_iter().collect() }
+        KvSpec {
+            map: initial.into_iter().collect(),
+        }
     }
 }
 

@@ -92,19 +92,34 @@ pub mod errors {
         )
     }
 
-    /// Redis 7's unknown-command text, arguments quoted and truncated like Redis
-    /// (`ERR unknown command 'foo', with args beginning with: 'a' 'b' `).
+    /// Redis 7's unknown-command text, built the way Redis 7.0 builds it:
+    /// C strings (each cut at its first NUL), the name cut to 128 bytes, and
+    /// arguments quoted only while the list is under 128 bytes, each cut to
+    /// the room left (`ERR unknown command 'foo', with args beginning with: 'a' 'b' `).
     pub fn unknown_command(name: &[u8], args: &[bytes::Bytes]) -> String {
-        let mut s = format!(
-            "ERR unknown command '{}', with args beginning with: ",
-            truncate_for_error(name)
-        );
-        for a in args {
-            s.push('\'');
-            s.push_str(&truncate_for_error(a));
-            s.push_str("' ");
+        fn c_str(b: &[u8]) -> &[u8] {
+            b.iter().position(|&c| c == 0).map_or(b, |n| &b[..n])
         }
-        s
+        let mut list: Vec<u8> = Vec::new();
+        for a in args {
+            if list.len() >= 128 {
+                break;
+            }
+            let a = c_str(a);
+            let room = 128 - list.len();
+            list.push(b'\'');
+            list.extend_from_slice(&a[..a.len().min(room)]);
+            list.extend_from_slice(b"' ");
+        }
+        let name = c_str(name);
+        let mut msg = b"ERR unknown command '".to_vec();
+        msg.extend_from_slice(&name[..name.len().min(128)]);
+        msg.extend_from_slice(b"', with args beginning with: ");
+        msg.extend_from_slice(&list);
+        String::from_utf8_lossy(&msg)
+            .chars()
+            .map(|c| if c == '\r' || c == '\n' { ' ' } else { c })
+            .collect()
     }
 
     /// Redis truncates names and arguments quoted in errors to 128 bytes and

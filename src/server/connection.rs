@@ -14,6 +14,7 @@
 
 use std::sync::Arc;
 
+use crate::cmd::Kind;
 use bytes::BytesMut;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -76,6 +77,16 @@ fn node_gone() -> Reply {
     Reply::err("ERR fencekv is shutting down")
 }
 
+/// Wait for every node answer in flight, keeping the replies in order.
+async fn settle(slots: &mut [(Slot, Protocol)]) {
+    for (slot, _) in slots.iter_mut() {
+        if let Slot::Node(rx) = slot {
+            let reply = rx.await.unwrap_or_else(|_| node_gone());
+            *slot = Slot::Ready(reply);
+        }
+    }
+}
+
 async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
     stream.set_nodelay(true)?;
     let addr = stream.peer_addr()?;
@@ -84,6 +95,13 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
     let mut inbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut outbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut slots: Vec<(Slot, Protocol)> = Vec::new();
+    // The kind of the node commands in flight in `slots`. Redis runs one
+    // connection's commands in order; the node serves a read after its fence,
+    // at whatever is applied by then, so a read must not be in flight beside a
+    // later write of the same connection (it could see it), nor a write beside
+    // a later read (on a cluster the read's fence may not cover it yet).
+    // Switching between reads and writes waits for what is in flight.
+    let mut in_flight: Option<Kind> = None;
     loop {
         if inbuf.capacity() - inbuf.len() < READ_CHUNK / 2 {
             inbuf.reserve(READ_CHUNK);
@@ -101,7 +119,14 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
                 Ok(Some(args)) => {
                     let slot = match session::handle(&mut session, &shared.cfg, &args, now) {
                         Action::Reply(r) => Slot::Ready(r),
-                        Action::Node(cmd) => Slot::Node(shared.node.request(cmd, now)),
+                        Action::Node(cmd) => {
+                            let kind = cmd.kind();
+                            if in_flight.is_some_and(|k| k != kind) {
+                                settle(&mut slots).await;
+                            }
+                            in_flight = Some(kind);
+                            Slot::Node(shared.node.request(cmd, now))
+                        }
                         Action::Info(sections) => Slot::Info(
                             shared.node.info(session::needs_keyspace(&sections), now),
                             sections,
@@ -126,6 +151,7 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
                 }
             }
         }
+        in_flight = None;
         for (slot, proto) in slots.drain(..) {
             let reply = match slot {
                 Slot::Ready(r) => r,

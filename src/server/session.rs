@@ -485,26 +485,7 @@ fn client_line(id: u64, c: &ClientInfo, now: Instant) -> String {
 
 // ------------------------------------------------------------------ COMMAND
 
-/// The command table's answers, behind one place: the real table is being
-/// written in `src/cmd/table.rs` with these same signatures
-/// (`command_all/count/info/docs`), so wiring it is one line each.
-mod table {
-    use crate::resp::Reply;
-    use bytes::Bytes;
-
-    pub fn command_all(_debug_commands: bool) -> Reply {
-        Reply::Array(vec![])
-    }
-    pub fn command_count(_debug_commands: bool) -> Reply {
-        Reply::Integer(0)
-    }
-    pub fn command_info(names: &[Bytes], _debug_commands: bool) -> Reply {
-        Reply::Array(names.iter().map(|_| Reply::Nil).collect())
-    }
-    pub fn command_docs(_names: &[Bytes], _debug_commands: bool) -> Reply {
-        Reply::Map(vec![])
-    }
-}
+use crate::cmd::table;
 
 /// `COMMAND [COUNT | INFO name… | DOCS name… ]`
 fn command(cfg: &ServerConfig, args: &[Bytes]) -> Reply {
@@ -606,86 +587,11 @@ fn config(cfg: &ServerConfig, args: &[Bytes]) -> Reply {
 
 /// Redis's `stringmatchlen`: `*`, `?`, `[…]` (with `^` and ranges) and `\`.
 pub fn glob_match(pat: &[u8], s: &[u8], nocase: bool) -> bool {
-    let eq = |a: u8, b: u8| {
-        if nocase {
-            a.eq_ignore_ascii_case(&b)
-        } else {
-            a == b
-        }
-    };
-    let (mut p, mut i) = (0, 0);
-    // Backtracking point for the last `*`: (pattern after it, string pos).
-    let mut star: Option<(usize, usize)> = None;
-    loop {
-        if p < pat.len() {
-            if pat[p] == b'*' {
-                star = Some((p + 1, i));
-                p += 1;
-                continue;
-            }
-            // How far the pattern advances when it matches `s[i]`.
-            let step = match (pat[p], s.get(i)) {
-                (_, None) => None,
-                (b'?', Some(_)) => Some(p + 1),
-                (b'[', Some(&c)) => match class_match(pat, p, c, nocase) {
-                    Some((true, next)) => Some(next),
-                    _ => None,
-                },
-                (b'\\', Some(&c)) if p + 1 < pat.len() => eq(pat[p + 1], c).then_some(p + 2),
-                (lit, Some(&c)) => eq(lit, c).then_some(p + 1),
-            };
-            if let Some(next) = step {
-                p = next;
-                i += 1;
-                continue;
-            }
-        } else if i == s.len() {
-            return true;
-        }
-        // Mismatch: let the last `*` swallow one more byte.
-        match star {
-            Some((sp, si)) if si < s.len() => {
-                star = Some((sp, si + 1));
-                p = sp;
-                i = si + 1;
-            }
-            _ => return false,
-        }
+    if nocase {
+        crate::cmd::glob::glob_match(&pat.to_ascii_lowercase(), &s.to_ascii_lowercase())
+    } else {
+        crate::cmd::glob::glob_match(pat, s)
     }
-}
-
-/// Match `c` against the class starting at `pat[p] == '['`; returns
-/// (matched, index after the class).
-fn class_match(pat: &[u8], p: usize, c: u8, nocase: bool) -> Option<(bool, usize)> {
-    let fold = |x: u8| if nocase { x.to_ascii_lowercase() } else { x };
-    let c = fold(c);
-    let mut j = p + 1;
-    let negate = pat.get(j) == Some(&b'^');
-    if negate {
-        j += 1;
-    }
-    let mut matched = false;
-    loop {
-        let &b = pat.get(j)?;
-        if b == b']' {
-            break;
-        }
-        if b == b'\\' && j + 1 < pat.len() {
-            matched |= fold(pat[j + 1]) == c;
-            j += 2;
-        } else if j + 2 < pat.len() && pat[j + 1] == b'-' && pat[j + 2] != b']' {
-            let (lo, hi) = {
-                let (a, z) = (fold(b), fold(pat[j + 2]));
-                (a.min(z), a.max(z))
-            };
-            matched |= (lo..=hi).contains(&c);
-            j += 3;
-        } else {
-            matched |= fold(b) == c;
-            j += 1;
-        }
-    }
-    Some((matched != negate, j + 1))
 }
 
 // --------------------------------------------------------------------- INFO
@@ -1002,7 +908,9 @@ mod tests {
 
     #[test]
     fn globs() {
-        assert!(glob_match(b"*", b"", false));
+        // As Redis's stringmatchlen: `*` does not match the empty string
+        // (KEYS * takes a shortcut instead).
+        assert!(!glob_match(b"*", b"", false));
         assert!(glob_match(b"a*c", b"abbbc", false));
         assert!(!glob_match(b"a*c", b"abbb", false));
         assert!(glob_match(b"h?llo", b"hello", false));

@@ -233,6 +233,16 @@ fn redis_binary() -> String {
     }
 }
 
+/// Whether the oracle binary runs at all.
+pub fn redis_available() -> bool {
+    Command::new(redis_binary())
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 impl RedisServer {
     pub fn start() -> RedisServer {
         let dir = temp_dir("redis");
