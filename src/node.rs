@@ -190,6 +190,8 @@ pub struct NodeState {
     pub reads: im::Vector<PendingRead>,
     /// Writes waiting for their entry to apply: index → (client, request).
     pub writes: im::OrdMap<Index, (Id, ReqId)>,
+    /// Where active expiry resumes in the TTL index (empty: the start).
+    pub expiry_cursor: Bytes,
     pub stats: Stats,
 }
 
@@ -292,6 +294,7 @@ impl Actor for Node {
             confirmed_round: 0,
             reads: im::Vector::new(),
             writes: im::OrdMap::new(),
+            expiry_cursor: Bytes::new(),
             stats: Stats::default(),
         };
         if self.peers.len() == 1 {
@@ -443,17 +446,37 @@ impl Node {
         if !self.propose_expiry || state.role != Role::Leader {
             return;
         }
+        // Like Redis's active expiry cycle: look at a bounded sample of the
+        // TTL index per tick, resuming where the last tick stopped, so a large
+        // index costs a little every tick rather than a full scan.
         let snap = state.store.snapshot(state.applied);
+        let budget = self.expiry_batch.saturating_mul(10);
         let mut due = Vec::new();
-        snap.raw_scan(TTL_PREFIX, &mut |k, v| {
+        let mut seen = 0;
+        let mut next_cursor = None;
+        let from = if state.expiry_cursor.is_empty() {
+            Bytes::from_static(TTL_PREFIX)
+        } else {
+            state.expiry_cursor.clone()
+        };
+        snap.raw_scan(&from, &mut |k, v| {
             let Some(user) = k.strip_prefix(TTL_PREFIX) else {
-                return false;
+                return false; // past the index: wrap around next tick
             };
+            if seen == budget || due.len() == self.expiry_batch {
+                next_cursor = Some(k.clone());
+                return false;
+            }
+            seen += 1;
             if decode_ttl(v).is_some_and(|at| at <= now_ms) {
                 due.push(Bytes::copy_from_slice(user));
             }
-            due.len() < self.expiry_batch
+            true
         });
+        let cursor = next_cursor.unwrap_or_default();
+        if cursor != state.expiry_cursor {
+            state.to_mut().expiry_cursor = cursor;
+        }
         self.propose_expire(id, state, now_ms, due, o);
     }
 
