@@ -29,6 +29,48 @@ enum Cmd {
     /// Run a single-node server speaking RESP (redis-cli, redis-benchmark and
     /// Redis client libraries work against it).
     Serve(ServeArgs),
+    /// Model-check one configuration (`model/*.toml`) exhaustively; exits
+    /// non-zero when the verdict differs from the file's `expect`.
+    Check(CheckArgs),
+    /// Random walks on a configuration too large to exhaust.
+    Simulate(SimulateArgs),
+    /// Serve the stateright explorer for a configuration.
+    Explore(ExploreArgs),
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// The configuration file, e.g. model/base.toml.
+    file: std::path::PathBuf,
+    /// Breadth-first, single-threaded: shortest, stable counterexamples.
+    #[arg(long, conflicts_with = "dfs")]
+    bfs: bool,
+    /// Depth-first (the default for exhaustive passes).
+    #[arg(long)]
+    dfs: bool,
+    /// Checker threads for DFS runs that expect a pass.
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+}
+
+#[derive(Args)]
+struct SimulateArgs {
+    file: std::path::PathBuf,
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Number of random walks.
+    #[arg(long, default_value_t = 1000)]
+    runs: usize,
+    /// Steps per walk at most.
+    #[arg(long, default_value_t = 60)]
+    depth: usize,
+}
+
+#[derive(Args)]
+struct ExploreArgs {
+    file: std::path::PathBuf,
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    addr: String,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -125,7 +167,72 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.cmd {
         Cmd::Serve(args) => run_serve(args),
+        Cmd::Check(args) => run_check(args),
+        Cmd::Simulate(args) => run_simulate(args),
+        Cmd::Explore(args) => run_explore(args),
     }
+}
+
+fn load_model(file: &std::path::Path) -> Result<fencekv::model::ModelCfg, ExitCode> {
+    fencekv::model::ModelCfg::from_file(file).map_err(|e| {
+        eprintln!("fencekv: {e}");
+        ExitCode::from(2)
+    })
+}
+
+fn run_check(args: CheckArgs) -> ExitCode {
+    use fencekv::model::check::{report, run, CheckOptions};
+    use fencekv::model::config::Strategy;
+    let cfg = match load_model(&args.file) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    eprintln!("checking {}: {}", cfg.name, cfg.description.trim());
+    let strategy = if args.bfs {
+        Some(Strategy::Bfs)
+    } else if args.dfs {
+        Some(Strategy::Dfs)
+    } else {
+        None
+    };
+    let opts = CheckOptions {
+        strategy,
+        threads: args.threads,
+        progress: Some(std::time::Duration::from_secs(1)),
+    };
+    let outcome = run(cfg, &opts);
+    print!("{}", report(&outcome));
+    if outcome.as_expected() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("UNEXPECTED VERDICT: expected {}", outcome.expected);
+        ExitCode::from(1)
+    }
+}
+
+fn run_simulate(args: SimulateArgs) -> ExitCode {
+    use fencekv::model::check::{report, simulate};
+    let cfg = match load_model(&args.file) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let outcome = simulate(cfg, args.seed, args.runs, args.depth);
+    print!("{}", report(&outcome));
+    if outcome.verdict == "pass" {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn run_explore(args: ExploreArgs) -> ExitCode {
+    let cfg = match load_model(&args.file) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    eprintln!("explorer for {} on http://{}", cfg.name, args.addr);
+    fencekv::model::check::explore(cfg, &args.addr);
+    ExitCode::SUCCESS
 }
 
 fn run_serve(args: ServeArgs) -> ExitCode {

@@ -225,6 +225,9 @@ pub struct Node {
     /// safety never depends on them, and every timer firing is a branch.
     pub heartbeats: bool,
     pub election_timer: ElectionTimer,
+    /// Whether this node ever starts an election. Always true in the server;
+    /// a model reduction lets configs name the nodes that may campaign.
+    pub campaigns: bool,
 }
 
 /// When a node's election timer runs.
@@ -253,6 +256,7 @@ impl Node {
             expiry_batch: 20,
             heartbeats: true,
             election_timer: ElectionTimer::Always,
+            campaigns: true,
         }
     }
 
@@ -303,7 +307,7 @@ impl Actor for Node {
             self.start_election(id, &mut cow, o);
             state = cow.into_owned();
         } else {
-            o.set_timer(Timer::Election, self.election_timeout.clone());
+            self.arm_election(o);
         }
         state
     }
@@ -360,7 +364,7 @@ impl Actor for Node {
     fn on_timeout(&self, id: Id, state: &mut Cow<NodeState>, timer: &Timer, o: &mut Out<Self>) {
         match timer {
             Timer::Election => {
-                if state.role != Role::Leader {
+                if state.role != Role::Leader && self.campaigns {
                     self.start_election(id, state, o);
                 }
             }
@@ -379,6 +383,14 @@ impl Actor for Node {
 }
 
 impl Node {
+    /// (Re)start the election timer — only on a node that may campaign, so a
+    /// model's non-candidates carry no timer that fires for nothing.
+    fn arm_election(&self, o: &mut Out<Self>) {
+        if self.campaigns {
+            o.set_timer(Timer::Election, self.election_timeout.clone());
+        }
+    }
+
     fn heartbeat_range(&self) -> Range<Duration> {
         self.heartbeat_interval..self.heartbeat_interval
     }
@@ -641,7 +653,7 @@ impl Node {
         for p in self.others(id) {
             o.send(p, msg.clone());
         }
-        o.set_timer(Timer::Election, self.election_timeout.clone());
+        self.arm_election(o);
         if s.votes.len() >= self.quorum() {
             self.become_leader(id, state, o);
         }
@@ -664,7 +676,7 @@ impl Node {
             o.cancel_timer(Timer::Heartbeat);
         }
         if was_leader || newer {
-            o.set_timer(Timer::Election, self.election_timeout.clone());
+            self.arm_election(o);
         }
         self.abandon_clients(state, o);
     }
@@ -691,7 +703,7 @@ impl Node {
             let s = state.to_mut();
             s.durable.voted_for = Some(src);
             o.save(s.durable.clone());
-            o.set_timer(Timer::Election, self.election_timeout.clone());
+            self.arm_election(o);
         }
         o.send(
             src,
@@ -819,7 +831,7 @@ impl Node {
             state.to_mut().leader = Some(src);
         }
         match self.election_timer {
-            ElectionTimer::Always => o.set_timer(Timer::Election, self.election_timeout.clone()),
+            ElectionTimer::Always => self.arm_election(o),
             ElectionTimer::WithoutLeader => o.cancel_timer(Timer::Election),
         }
         if state.log().term_at(prev_index) != Some(prev_term) {

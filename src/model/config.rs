@@ -70,6 +70,10 @@ pub struct ModelFile {
     pub max_term: u64,
     #[serde(default)]
     pub election_timer: ElectionTimer,
+    /// The nodes that may start elections (default: all). A reduction: the
+    /// others still vote, replicate and serve.
+    #[serde(default)]
+    pub candidates: Option<Vec<usize>>,
     #[serde(default)]
     pub strategy: Strategy,
     #[serde(default)]
@@ -103,6 +107,7 @@ pub struct ModelCfg {
     pub max_crashes: usize,
     pub max_term: u64,
     pub election_timer: ElectionTimer,
+    pub candidates: Option<Vec<usize>>,
     pub strategy: Strategy,
     pub modes: Modes,
 }
@@ -178,6 +183,7 @@ impl ModelCfg {
             max_crashes: f.max_crashes,
             max_term: f.max_term,
             election_timer: f.election_timer,
+            candidates: f.candidates,
             strategy: f.strategy,
             modes: f.modes,
         })

@@ -329,8 +329,10 @@ impl ModelCfg {
             .init_network(network)
             .lossy_network(lossy)
             .max_crashes(max_crashes);
-        for _ in 0..model.cfg.nodes {
-            model = model.actor(ModelActor::Node(node.clone()));
+        for i in 0..model.cfg.nodes {
+            let mut node = node.clone();
+            node.campaigns = model.cfg.candidates.as_ref().is_none_or(|c| c.contains(&i));
+            model = model.actor(ModelActor::Node(node));
         }
         for c in clients {
             model = model.actor(ModelActor::Client(c));
