@@ -950,10 +950,9 @@ impl Node {
         if n > s.commit_index && s.log().term_at(n) == Some(s.term()) {
             state.to_mut().commit_index = n;
             o.set_timer(Timer::Apply, Duration::ZERO..Duration::ZERO);
-            // Followers learn the new commit index with the next append.
-            if self.peers.len() > 1 {
-                self.broadcast_append(id, state, o);
-            }
+            // Followers learn the new commit index with the next append (a
+            // heartbeat, a write, or a fence round): no message of its own, as
+            // nothing a client sees waits for a follower to apply.
         }
         self.advance_reads(id, state, o);
     }
