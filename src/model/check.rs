@@ -214,6 +214,8 @@ pub struct Outcome {
     pub trace: String,
     /// The number of actions in the counterexample.
     pub trace_len: usize,
+    /// The counterexample itself.
+    pub counterexample: Option<Path<State, Action>>,
 }
 
 impl Outcome {
@@ -239,18 +241,9 @@ pub fn run(cfg: ModelCfg, opts: &CheckOptions) -> Outcome {
     if strategy == Strategy::Bfs {
         let started = Instant::now();
         let (violation, stats) = shortest_violation(&model, opts.progress);
-        let (verdict, trace, trace_len) = match violation {
-            Some((prop, path)) => {
-                let len = path.clone().into_actions().len();
-                (
-                    format!("violation: {prop}"),
-                    render_trace(&model, &path),
-                    len,
-                )
-            }
-            None => ("pass".to_string(), String::new(), 0),
-        };
+        let (verdict, trace, trace_len, counterexample) = describe(&model, violation);
         return Outcome {
+            counterexample,
             name,
             verdict,
             expected,
@@ -309,16 +302,8 @@ pub fn run(cfg: ModelCfg, opts: &CheckOptions) -> Outcome {
             }
         }
     }
-    let (verdict, trace, trace_len) = match violation {
-        Some((prop, path)) => {
-            let path = minimize(model, path);
-            let len = path.clone().into_actions().len();
-            (
-                format!("violation: {prop}"),
-                render_trace(model, &path),
-                len,
-            )
-        }
+    let (verdict, trace, trace_len, counterexample) = match violation {
+        Some((prop, path)) => describe(model, Some((prop, minimize(model, path)))),
         None => {
             let missing: Vec<_> = model
                 .properties()
@@ -329,13 +314,19 @@ pub fn run(cfg: ModelCfg, opts: &CheckOptions) -> Outcome {
                 .map(|p| p.name)
                 .collect();
             if missing.is_empty() || stop_at_first {
-                ("pass".to_string(), String::new(), 0)
+                ("pass".to_string(), String::new(), 0, None)
             } else {
-                (format!("missing: {}", missing.join(", ")), String::new(), 0)
+                (
+                    format!("missing: {}", missing.join(", ")),
+                    String::new(),
+                    0,
+                    None,
+                )
             }
         }
     };
     Outcome {
+        counterexample,
         name,
         verdict,
         expected,
@@ -489,6 +480,25 @@ pub fn render_trace(model: &FenceModel, path: &Path<State, Action>) -> String {
     out
 }
 
+/// The verdict, rendered trace, its length and the path of a violation.
+fn describe(
+    model: &FenceModel,
+    violation: Option<Violation>,
+) -> (String, String, usize, Option<Path<State, Action>>) {
+    match violation {
+        Some((prop, path)) => {
+            let len = path.clone().into_actions().len();
+            (
+                format!("violation: {prop}"),
+                render_trace(model, &path),
+                len,
+                Some(path),
+            )
+        }
+        None => ("pass".to_string(), String::new(), 0, None),
+    }
+}
+
 /// Print an outcome the way `fencekv check` does.
 pub fn report(o: &Outcome) -> String {
     let mut s = String::new();
@@ -530,14 +540,20 @@ pub fn simulate(cfg: ModelCfg, seed: u64, runs: usize, max_depth: usize) -> Outc
         .iter()
         .find(|p| p.expectation == Expectation::Always && discoveries.contains_key(p.name))
         .map(|p| (p.name, discoveries[p.name].clone()));
-    let (verdict, trace, trace_len) = match violation {
+    let (verdict, trace, trace_len, counterexample) = match violation {
         Some((p, path)) => {
             let len = path.clone().into_actions().len();
-            (format!("violation: {p}"), render_trace(model, &path), len)
+            (
+                format!("violation: {p}"),
+                render_trace(model, &path),
+                len,
+                Some(path),
+            )
         }
-        None => ("pass".to_string(), String::new(), 0),
+        None => ("pass".to_string(), String::new(), 0, None),
     };
     Outcome {
+        counterexample,
         name,
         verdict,
         expected,
