@@ -201,3 +201,53 @@ fn with_start_ts_after_the_fence_the_new_leader_reads_what_it_applied() {
     assert_eq!(last_reply(&path), one());
     assert!(violated(&model, &path).is_empty());
 }
+
+// ------------------------------------------------------------ apply-wait = skip
+
+/// n0's no-op commits with n1, so n0's commit index (3) covers the write, but
+/// n0's Apply timer has not fired (applied = 0). The read arrives: read_index
+/// = 3, a fence round that n1 acknowledges — and without the apply wait n0
+/// serves it from applied = 0.
+const COMMITTED_NOT_APPLIED: &[&str] = &[
+    "n1 <- n0 AppendEntries",
+    "n0 <- n1 AppendResult",
+    "n0 <- c0 Request",
+    "n1 <- n0 AppendEntries",
+    "n1 <- n0 AppendEntries",
+    "n0 <- n1 AppendResult",
+    "n0 <- n1 AppendResult",
+];
+
+#[test]
+fn without_the_apply_wait_a_leader_serves_a_read_its_apply_has_not_reached() {
+    let (model, _) = gap_and_safe("gap-no-apply-wait");
+    let schedule = steps(&[
+        WRITE_THEN_NEW_LEADER,
+        COMMITTED_NOT_APPLIED,
+        &["c0 <- n0 Reply"],
+    ]);
+    let path = replay_schedule(&model, &schedule).expect("the schedule replays");
+    assert_eq!(last_reply(&path), Some(Reply::Nil));
+    demonstrate(&model, &schedule, "gap_no_apply_wait_trace");
+}
+
+#[test]
+fn with_the_apply_wait_the_read_waits_for_apply() {
+    let (_, model) = gap_and_safe("gap-no-apply-wait");
+    // The fence round is confirmed, but the answer is not enabled…
+    let schedule = steps(&[
+        WRITE_THEN_NEW_LEADER,
+        COMMITTED_NOT_APPLIED,
+        &["c0 <- n0 Reply"],
+    ]);
+    assert_not_enabled(&model, &schedule, schedule.len());
+    // …until n0 applies up to read_index, and then the read sees x = 1.
+    let schedule = steps(&[
+        WRITE_THEN_NEW_LEADER,
+        COMMITTED_NOT_APPLIED,
+        &["n0 timeout Apply", "c0 <- n0 Reply"],
+    ]);
+    let path = replay_schedule(&model, &schedule).expect("the safe schedule replays");
+    assert_eq!(last_reply(&path), one());
+    assert!(violated(&model, &path).is_empty());
+}
