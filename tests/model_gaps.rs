@@ -251,3 +251,87 @@ fn with_the_apply_wait_the_read_waits_for_apply() {
     assert_eq!(last_reply(&path), one());
     assert!(violated(&model, &path).is_empty());
 }
+
+// ----------------------------------------------------------- term-commit = skip
+
+/// n2 leads term 1 and commits c0's write x=1 with n0 alone (n1 hears
+/// nothing of term 1), applies it and acknowledges it. n0 holds both entries
+/// but never learns that they committed (its commit index stays 0). n0 wins
+/// term 2 with n1's vote, and c0's read arrives at once.
+const NEW_LEADER_BEHIND: &[&str] = &[
+    "n2 timeout Election",
+    "n0 <- n2 RequestVote",
+    "n2 <- n0 Vote",
+    "n2 <- c0 Request",
+    "n0 <- n2 AppendEntries",
+    "n0 <- n2 AppendEntries",
+    "n2 <- n0 AppendResult",
+    "n2 <- n0 AppendResult",
+    "n2 timeout Apply",
+    "c0 <- n2 Reply",
+    "n0 timeout Election",
+    "n1 <- n0 RequestVote",
+    "n0 <- n1 Vote",
+    "n0 <- c0 Request",
+];
+
+/// Without waiting for its no-op to commit, n0 takes read_index = commit_index
+/// = 0 and starts a fence round. The round goes to n1, whose log lacks the
+/// entries: n1 refuses both appends (the no-op's and the round's), but a
+/// refusal of term 2 still carries the round, so it confirms n0's leadership.
+/// applied (0) ≥ read_index (0): n0 serves the read, missing the write.
+const STALE_READ_INDEX: &[&str] = &[
+    "n1 <- n0 AppendEntries",
+    "n1 <- n0 AppendEntries",
+    "n0 <- n1 AppendResult",
+    "n0 <- n1 AppendResult",
+];
+
+#[test]
+fn without_a_current_term_commit_a_new_leader_reads_below_its_predecessors_commit() {
+    let (model, _) = gap_and_safe("gap-no-term-commit");
+    let schedule = steps(&[NEW_LEADER_BEHIND, STALE_READ_INDEX, &["c0 <- n0 Reply"]]);
+    let path = replay_schedule(&model, &schedule).expect("the schedule replays");
+    assert_eq!(last_reply(&path), Some(Reply::Nil));
+    demonstrate(&model, &schedule, "gap_no_term_commit_trace");
+}
+
+#[test]
+fn with_a_current_term_commit_the_new_leader_first_catches_up() {
+    let (_, model) = gap_and_safe("gap-no-term-commit");
+    // The read has no read_index until n0's no-op commits, so no fence round
+    // starts: the round's append, the gap's second step after the read, does
+    // not exist…
+    let gap = steps(&[NEW_LEADER_BEHIND, STALE_READ_INDEX, &["c0 <- n0 Reply"]]);
+    assert_not_enabled(&model, &gap, NEW_LEADER_BEHIND.len() + 2);
+    // …n1's refusal of the no-op's append does not answer the read either…
+    let refused = steps(&[
+        NEW_LEADER_BEHIND,
+        &[
+            "n1 <- n0 AppendEntries",
+            "n0 <- n1 AppendResult",
+            "c0 <- n0 Reply",
+        ],
+    ]);
+    assert_not_enabled(&model, &refused, refused.len());
+    // …until n0 brings n1 up to date and its no-op commits (commit index 3
+    // covers the write); then a round, the apply, and x = 1.
+    let schedule = steps(&[
+        NEW_LEADER_BEHIND,
+        &[
+            "n1 <- n0 AppendEntries",
+            "n0 <- n1 AppendResult",
+            "n1 <- n0 AppendEntries",
+            "n0 <- n1 AppendResult",
+            "n1 <- n0 AppendEntries",
+            "n1 <- n0 AppendEntries",
+            "n0 <- n1 AppendResult",
+            "n0 <- n1 AppendResult",
+            "n0 timeout Apply",
+            "c0 <- n0 Reply",
+        ],
+    ]);
+    let path = replay_schedule(&model, &schedule).expect("the safe schedule replays");
+    assert_eq!(last_reply(&path), one());
+    assert!(violated(&model, &path).is_empty());
+}
