@@ -4,14 +4,82 @@
 //! cannot take the same path to a stale read. This proves the checker's
 //! property can fail (a check that cannot fail is a defect); exhaustive search
 //! for these counterexamples is still too slow (spec §6, Checking status).
+//!
+//! Every gap config has one client, `set x 1 @2` then `get x @0`, and lets only
+//! n0 and n2 campaign.
 
 use fencekv::model::check::{is_one_minimal, minimize, render_trace, replay_schedule, violated};
 use fencekv::model::props::LINEARIZABLE;
-use fencekv::model::ModelCfg;
+use fencekv::model::{Model, ModelCfg, State};
+use fencekv::node::{Msg, Timer};
+use fencekv::resp::Reply;
+use stateright::actor::ActorModelAction;
+use stateright::Path;
+
+type Action = ActorModelAction<Msg, Timer, ()>;
 
 fn cfg(file: &str) -> ModelCfg {
     ModelCfg::from_file(std::path::Path::new(&format!("model/{file}.toml"))).expect("config")
 }
+
+/// The gap's model and the same setup with every mode safe.
+fn gap_and_safe(file: &str) -> (Model, Model) {
+    let gap = cfg(file);
+    assert_ne!(gap.modes, Default::default(), "{file} runs a gap");
+    let mut safe = gap.clone();
+    safe.modes = Default::default();
+    (gap.into_model(), safe.into_model())
+}
+
+fn steps(parts: &[&[&'static str]]) -> Vec<&'static str> {
+    parts.concat()
+}
+
+fn snapshot(name: &str, text: &str) {
+    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
+        insta::assert_snapshot!(name, text);
+    });
+}
+
+/// The gap side of a pair: the schedule replays, its last state violates
+/// `linearizable` (and nothing else), it minimizes to a 1-minimal trace that
+/// still violates it, and that trace is snapshotted.
+fn demonstrate(model: &Model, schedule: &[&str], snap: &str) {
+    let path = replay_schedule(model, schedule).expect("the schedule replays");
+    assert_eq!(violated(model, &path), vec![LINEARIZABLE]);
+    let short = minimize(model, path);
+    assert!(
+        is_one_minimal(model, &short),
+        "no single step of the trace can go"
+    );
+    assert_eq!(violated(model, &short), vec![LINEARIZABLE]);
+    snapshot(snap, &render_trace(model, &short));
+}
+
+/// Replaying `schedule` stops at step `step` (1-based): it is not enabled.
+fn assert_not_enabled(model: &Model, schedule: &[&str], step: usize) {
+    let err = replay_schedule(model, schedule).expect_err("the schedule must not replay");
+    let want = format!("step {step}: {:?} is not enabled", schedule[step - 1]);
+    assert_eq!(err, want);
+}
+
+/// The reply the last step of `path` delivers, if it delivers one.
+fn last_reply(path: &Path<State, Action>) -> Option<Reply> {
+    match path.clone().into_actions().pop()? {
+        ActorModelAction::Deliver {
+            msg: Msg::Reply { reply, .. },
+            ..
+        } => Some(reply),
+        _ => None,
+    }
+}
+
+/// The value every correct read of x returns once `set x 1` was acknowledged.
+fn one() -> Option<Reply> {
+    Some(Reply::Bulk(bytes::Bytes::from_static(b"1")))
+}
+
+// ------------------------------------------------------------- read-fence = off
 
 /// n0 leads term 1 and commits its no-op with n1; n2 learns the no-op, times
 /// out and wins term 2 with n1's vote; c0 writes x=1 through n2 (committed
@@ -39,39 +107,22 @@ const DEPOSED_LEADER: &[&str] = &[
     "n0 <- c0 Request",
 ];
 
-fn snapshot(name: &str, text: &str) {
-    insta::with_settings!({snapshot_path => "../snapshots", prepend_module_to_snapshot => false}, {
-        insta::assert_snapshot!(name, text);
-    });
-}
-
 #[test]
 fn without_the_fence_a_deposed_leader_serves_a_stale_read() {
     let model = cfg("gap-no-fence").into_model();
     let mut schedule = DEPOSED_LEADER.to_vec();
     schedule.push("c0 <- n0 Reply");
-    let path = replay_schedule(&model, &schedule).expect("the schedule replays");
-    assert_eq!(violated(&model, &path), vec![LINEARIZABLE]);
-    let short = minimize(&model, path);
-    assert!(
-        is_one_minimal(&model, &short),
-        "no single step of the trace can go"
-    );
-    assert_eq!(violated(&model, &short), vec![LINEARIZABLE]);
-    snapshot("gap_no_fence_trace", &render_trace(&model, &short));
+    demonstrate(&model, &schedule, "gap_no_fence_trace");
 }
 
 #[test]
 fn with_the_fence_the_deposed_leader_steps_down_instead() {
-    let mut safe = cfg("gap-no-fence");
-    safe.modes = Default::default();
-    let model = safe.into_model();
+    let (_, model) = gap_and_safe("gap-no-fence");
     // The read reaches n0, but n0 cannot answer before its fence round: the
     // schedule's last step (n0 answering) is not enabled…
     let mut schedule = DEPOSED_LEADER.to_vec();
     schedule.push("c0 <- n0 Reply");
-    let err = replay_schedule(&model, &schedule).expect_err("no reply before the fence");
-    assert!(err.contains("is not enabled"), "{err}");
+    assert_not_enabled(&model, &schedule, schedule.len());
     // …and the round's acknowledgement tells n0 of term 2: it steps down and
     // redirects the read, having served nothing.
     let mut schedule = DEPOSED_LEADER.to_vec();
@@ -81,5 +132,200 @@ fn with_the_fence_the_deposed_leader_steps_down_instead() {
         "c0 <- n0 Redirect",
     ]);
     let path = replay_schedule(&model, &schedule).expect("the fenced schedule replays");
+    assert!(violated(&model, &path).is_empty());
+}
+
+// ------------------------------------------------------ a new leader's lagging apply
+
+/// n2 leads term 1; c0 writes x=1 through n2, which commits it with n1,
+/// applies it and acknowledges it (log: 1 = t1 no-op, 2 = SET x 1). n0 has
+/// the two entries but not the commit index; it wins term 2 with n1's vote
+/// (its no-op is index 3). c0's read of x is now on its way to n0.
+const WRITE_THEN_NEW_LEADER: &[&str] = &[
+    "n2 timeout Election",
+    "n1 <- n2 RequestVote",
+    "n2 <- n1 Vote",
+    "n2 <- c0 Request",
+    "n1 <- n2 AppendEntries",
+    "n2 <- n1 AppendResult",
+    "n1 <- n2 AppendEntries",
+    "n2 <- n1 AppendResult",
+    "n2 timeout Apply",
+    "c0 <- n2 Reply",
+    "n0 <- n2 RequestVote",
+    "n0 <- n2 AppendEntries",
+    "n0 <- n2 AppendEntries",
+    "n0 timeout Election",
+    "n1 <- n0 RequestVote",
+    "n0 <- n1 Vote",
+];
+
+// ---------------------------------------------------- start-ts = before-fence
+
+/// The read reaches n0 before n0 applies anything: it takes `start_ts = 0`
+/// there and then. n0's no-op commits with n1 (commit index 3 covers the
+/// write), the read gets `read_index = 3` and a fence round that n1
+/// acknowledges, n0 applies up to 3 — and serves the read at its early
+/// `start_ts`, below the acknowledged write.
+const EARLY_START_TS: &[&str] = &[
+    "n0 <- c0 Request",
+    "n1 <- n0 AppendEntries",
+    "n0 <- n1 AppendResult",
+    "n1 <- n0 AppendEntries",
+    "n0 <- n1 AppendResult",
+    "n0 timeout Apply",
+];
+
+#[test]
+fn with_start_ts_before_the_fence_a_new_leader_serves_below_an_acknowledged_write() {
+    let (model, _) = gap_and_safe("gap-start-ts-before-fence");
+    let schedule = steps(&[WRITE_THEN_NEW_LEADER, EARLY_START_TS, &["c0 <- n0 Reply"]]);
+    let path = replay_schedule(&model, &schedule).expect("the schedule replays");
+    assert_eq!(last_reply(&path), Some(Reply::Nil));
+    demonstrate(&model, &schedule, "gap_start_ts_before_fence_trace");
+}
+
+#[test]
+fn with_start_ts_after_the_fence_the_new_leader_reads_what_it_applied() {
+    let (_, model) = gap_and_safe("gap-start-ts-before-fence");
+    // Before the apply the read waits (its answer is not enabled)…
+    let mut early = steps(&[WRITE_THEN_NEW_LEADER, EARLY_START_TS]);
+    early.pop(); // "n0 timeout Apply"
+    early.push("c0 <- n0 Reply");
+    assert_not_enabled(&model, &early, early.len());
+    // …and after it, the same path serves the read at start_ts = applied = 3.
+    let schedule = steps(&[WRITE_THEN_NEW_LEADER, EARLY_START_TS, &["c0 <- n0 Reply"]]);
+    let path = replay_schedule(&model, &schedule).expect("the safe schedule replays");
+    assert_eq!(last_reply(&path), one());
+    assert!(violated(&model, &path).is_empty());
+}
+
+// ------------------------------------------------------------ apply-wait = skip
+
+/// n0's no-op commits with n1, so n0's commit index (3) covers the write, but
+/// n0's Apply timer has not fired (applied = 0). The read arrives: read_index
+/// = 3, a fence round that n1 acknowledges — and without the apply wait n0
+/// serves it from applied = 0.
+const COMMITTED_NOT_APPLIED: &[&str] = &[
+    "n1 <- n0 AppendEntries",
+    "n0 <- n1 AppendResult",
+    "n0 <- c0 Request",
+    "n1 <- n0 AppendEntries",
+    "n0 <- n1 AppendResult",
+];
+
+#[test]
+fn without_the_apply_wait_a_leader_serves_a_read_its_apply_has_not_reached() {
+    let (model, _) = gap_and_safe("gap-no-apply-wait");
+    let schedule = steps(&[
+        WRITE_THEN_NEW_LEADER,
+        COMMITTED_NOT_APPLIED,
+        &["c0 <- n0 Reply"],
+    ]);
+    let path = replay_schedule(&model, &schedule).expect("the schedule replays");
+    assert_eq!(last_reply(&path), Some(Reply::Nil));
+    demonstrate(&model, &schedule, "gap_no_apply_wait_trace");
+}
+
+#[test]
+fn with_the_apply_wait_the_read_waits_for_apply() {
+    let (_, model) = gap_and_safe("gap-no-apply-wait");
+    // The fence round is confirmed, but the answer is not enabled…
+    let schedule = steps(&[
+        WRITE_THEN_NEW_LEADER,
+        COMMITTED_NOT_APPLIED,
+        &["c0 <- n0 Reply"],
+    ]);
+    assert_not_enabled(&model, &schedule, schedule.len());
+    // …until n0 applies up to read_index, and then the read sees x = 1.
+    let schedule = steps(&[
+        WRITE_THEN_NEW_LEADER,
+        COMMITTED_NOT_APPLIED,
+        &["n0 timeout Apply", "c0 <- n0 Reply"],
+    ]);
+    let path = replay_schedule(&model, &schedule).expect("the safe schedule replays");
+    assert_eq!(last_reply(&path), one());
+    assert!(violated(&model, &path).is_empty());
+}
+
+// ----------------------------------------------------------- term-commit = skip
+
+/// n2 leads term 1 and commits c0's write x=1 with n0 alone (n1 hears
+/// nothing of term 1), applies it and acknowledges it. n0 holds both entries
+/// but never learns that they committed (its commit index stays 0). n0 wins
+/// term 2 with n1's vote, and c0's read arrives at once.
+const NEW_LEADER_BEHIND: &[&str] = &[
+    "n2 timeout Election",
+    "n0 <- n2 RequestVote",
+    "n2 <- n0 Vote",
+    "n2 <- c0 Request",
+    "n0 <- n2 AppendEntries",
+    "n0 <- n2 AppendEntries",
+    "n2 <- n0 AppendResult",
+    "n2 <- n0 AppendResult",
+    "n2 timeout Apply",
+    "c0 <- n2 Reply",
+    "n0 timeout Election",
+    "n1 <- n0 RequestVote",
+    "n0 <- n1 Vote",
+    "n0 <- c0 Request",
+];
+
+/// Without waiting for its no-op to commit, n0 takes read_index = commit_index
+/// = 0 and starts a fence round. The round goes to n1, whose log lacks the
+/// entries: n1 refuses both appends (the no-op's and the round's), but a
+/// refusal of term 2 still carries the round, so it confirms n0's leadership.
+/// applied (0) ≥ read_index (0): n0 serves the read, missing the write.
+const STALE_READ_INDEX: &[&str] = &[
+    "n1 <- n0 AppendEntries",
+    "n1 <- n0 AppendEntries",
+    "n0 <- n1 AppendResult",
+    "n0 <- n1 AppendResult",
+];
+
+#[test]
+fn without_a_current_term_commit_a_new_leader_reads_below_its_predecessors_commit() {
+    let (model, _) = gap_and_safe("gap-no-term-commit");
+    let schedule = steps(&[NEW_LEADER_BEHIND, STALE_READ_INDEX, &["c0 <- n0 Reply"]]);
+    let path = replay_schedule(&model, &schedule).expect("the schedule replays");
+    assert_eq!(last_reply(&path), Some(Reply::Nil));
+    demonstrate(&model, &schedule, "gap_no_term_commit_trace");
+}
+
+#[test]
+fn with_a_current_term_commit_the_new_leader_first_catches_up() {
+    let (_, model) = gap_and_safe("gap-no-term-commit");
+    // The read has no read_index until n0's no-op commits, so no fence round
+    // starts: the round's append, the gap's second step after the read, does
+    // not exist…
+    let gap = steps(&[NEW_LEADER_BEHIND, STALE_READ_INDEX, &["c0 <- n0 Reply"]]);
+    assert_not_enabled(&model, &gap, NEW_LEADER_BEHIND.len() + 2);
+    // …n1's refusal of the no-op's append does not answer the read either…
+    let refused = steps(&[
+        NEW_LEADER_BEHIND,
+        &[
+            "n1 <- n0 AppendEntries",
+            "n0 <- n1 AppendResult",
+            "c0 <- n0 Reply",
+        ],
+    ]);
+    assert_not_enabled(&model, &refused, refused.len());
+    // …until n0 brings n1 up to date and its no-op commits (commit index 3
+    // covers the write); then a round, the apply, and x = 1.
+    let schedule = steps(&[
+        NEW_LEADER_BEHIND,
+        &[
+            "n1 <- n0 AppendEntries",
+            "n0 <- n1 AppendResult",
+            "n1 <- n0 AppendEntries",
+            "n0 <- n1 AppendResult",
+            "n1 <- n0 AppendEntries",
+            "n0 <- n1 AppendResult",
+            "n0 timeout Apply",
+            "c0 <- n0 Reply",
+        ],
+    ]);
+    let path = replay_schedule(&model, &schedule).expect("the safe schedule replays");
+    assert_eq!(last_reply(&path), one());
     assert!(violated(&model, &path).is_empty());
 }
