@@ -10,6 +10,9 @@ use std::time::{Duration, Instant};
 use fencekv::model::check::{explorer_path, replay_schedule};
 use fencekv::model::ModelCfg;
 
+mod schedules;
+use schedules::DEPOSED_LEADER;
+
 struct Explorer(Child);
 impl Drop for Explorer {
     fn drop(&mut self) {
@@ -39,33 +42,11 @@ fn http(port: u16, method: &str, path: &str) -> Option<(u16, String)> {
     Some((code, body))
 }
 
-const DEPOSED_LEADER_READ: &[&str] = &[
-    "n0 timeout Election",
-    "n1 <- n0 RequestVote",
-    "n0 <- n1 Vote",
-    "n1 <- n0 AppendEntries",
-    "n0 <- n1 AppendResult",
-    "n0 timeout Apply",
-    "n2 <- n0 RequestVote",
-    "n2 <- n0 AppendEntries",
-    "n2 timeout Election",
-    "n1 <- n2 RequestVote",
-    "n2 <- n1 Vote",
-    "n2 <- c0 Request",
-    "n1 <- n2 AppendEntries",
-    "n2 <- n1 AppendResult",
-    "n1 <- n2 AppendEntries",
-    "n2 <- n1 AppendResult",
-    "n2 timeout Apply",
-    "c0 <- n2 Reply",
-    "n0 <- c0 Request",
-];
-
 #[test]
 fn the_explorer_reaches_the_no_fence_counterexample() {
     let cfg = ModelCfg::from_file(std::path::Path::new("model/gap-no-fence.toml")).expect("config");
     let model = cfg.into_model();
-    let path = replay_schedule(&model, DEPOSED_LEADER_READ).expect("the schedule replays");
+    let path = replay_schedule(&model, DEPOSED_LEADER).expect("the schedule replays");
     let url = explorer_path(&model, &path);
 
     let port = free_port();

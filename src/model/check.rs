@@ -540,18 +540,7 @@ pub fn simulate(cfg: ModelCfg, seed: u64, runs: usize, max_depth: usize) -> Outc
         .iter()
         .find(|p| p.expectation == Expectation::Always && discoveries.contains_key(p.name))
         .map(|p| (p.name, discoveries[p.name].clone()));
-    let (verdict, trace, trace_len, counterexample) = match violation {
-        Some((p, path)) => {
-            let len = path.clone().into_actions().len();
-            (
-                format!("violation: {p}"),
-                render_trace(model, &path),
-                len,
-                Some(path),
-            )
-        }
-        None => ("pass".to_string(), String::new(), 0, None),
-    };
+    let (verdict, trace, trace_len, counterexample) = describe(model, violation);
     Outcome {
         counterexample,
         name,
