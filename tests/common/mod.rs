@@ -290,15 +290,9 @@ impl RedisServer {
                     return false;
                 }
             }
-            if let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) {
-                let _ = s.set_read_timeout(Some(Duration::from_secs(1)));
-                let mut buf = [0u8; 7];
-                if s.write_all(b"PING\r\n").is_ok()
-                    && s.read_exact(&mut buf).is_ok()
-                    && &buf == b"+PONG\r\n"
-                {
-                    return true;
-                }
+            let pid = self.child.as_ref().map(|c| c.id()).unwrap_or(0);
+            if crate::server_util::answers_as(self.port, pid) {
+                return true;
             }
             std::thread::sleep(Duration::from_millis(10));
         }

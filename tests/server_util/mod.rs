@@ -91,7 +91,8 @@ impl Server {
                     return false;
                 }
             }
-            if TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+            let pid = self.child.as_ref().map(|c| c.id()).unwrap_or(0);
+            if answers_as(self.port, pid) {
                 return true;
             }
             std::thread::sleep(Duration::from_millis(10));
@@ -211,4 +212,36 @@ pub fn read_until(s: &mut TcpStream, suffix: &[u8]) -> Vec<u8> {
         out.extend_from_slice(&buf[..n]);
     }
     out
+}
+
+/// Whether the server answering on `port` is the process `pid` (its INFO
+/// says so): a port picked as free can be taken by another test's server
+/// between the pick and our server's bind, and then a bare "it accepts"
+/// would wrongly pass.
+pub fn answers_as(port: u16, pid: u32) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
+    if s.write_all(b"INFO server\r\n").is_err() {
+        return false;
+    }
+    let want = format!("process_id:{pid}\r\n");
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = s.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&got);
+        if text.contains(&want) {
+            return true;
+        }
+        if text.contains("process_id:") && text.ends_with("\r\n\r\n") {
+            break;
+        }
+    }
+    false
 }
