@@ -17,33 +17,7 @@ pub fn is(arg: &[u8], keyword: &str) -> bool {
 /// Redis's `string2ll`: an optional `-`, then digits with no leading zero
 /// (except `0` itself), no `+`, no spaces, no overflow. `-0` is refused.
 pub fn parse_i64(s: &[u8]) -> Option<i64> {
-    if s == b"0" {
-        return Some(0);
-    }
-    let (negative, digits) = match s.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, s),
-    };
-    match digits.first() {
-        Some(b'1'..=b'9') => {}
-        _ => return None,
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    if negative {
-        if v == 1 << 63 {
-            Some(i64::MIN)
-        } else {
-            i64::try_from(v).ok().map(|v| -v)
-        }
-    } else {
-        i64::try_from(v).ok()
-    }
+    crate::resp::decode::string2ll(s)
 }
 
 /// An integer argument, or Redis's "not an integer" error.

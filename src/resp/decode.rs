@@ -197,8 +197,9 @@ fn strchr(buf: &[u8], byte: u8) -> Option<usize> {
 }
 
 /// Redis's `string2ll`: optional `-`, no `+`, no leading zeros, no spaces,
-/// fewer than 21 bytes, within `i64`.
-fn string2ll(s: &[u8]) -> Option<i64> {
+/// fewer than 21 bytes, within `i64`. The one integer parser of the crate:
+/// protocol lengths and command arguments follow the same rule in Redis.
+pub fn string2ll(s: &[u8]) -> Option<i64> {
     if s.is_empty() || s.len() >= 21 {
         return None;
     }

@@ -245,7 +245,7 @@ fn valid_client_attr(v: &[u8]) -> bool {
 fn hello(s: &mut Session, args: &[Bytes]) -> Reply {
     let mut proto = s.info.proto;
     if args.len() >= 2 {
-        match parse_i64(&args[1]) {
+        match crate::resp::decode::string2ll(&args[1]) {
             Some(2) => proto = Protocol::Resp2,
             Some(3) => proto = Protocol::Resp3,
             Some(_) => return Reply::err("NOPROTO unsupported protocol version"),
@@ -317,25 +317,11 @@ fn select(args: &[Bytes]) -> Reply {
     if args.len() != 2 {
         return arity("select");
     }
-    match parse_i64(&args[1]) {
+    match crate::resp::decode::string2ll(&args[1]) {
         Some(0) => Reply::ok(),
         Some(_) => Reply::err("ERR fencekv has a single database: only SELECT 0 is supported"),
         None => Reply::err(errors::NOT_INTEGER),
     }
-}
-
-/// Redis's `string2ll`: optional `-`, digits, no leading zeros or `+`.
-fn parse_i64(b: &[u8]) -> Option<i64> {
-    let s = std::str::from_utf8(b).ok()?;
-    let digits = s.strip_prefix('-').unwrap_or(s);
-    if digits.is_empty()
-        || !digits.bytes().all(|c| c.is_ascii_digit())
-        || (digits.len() > 1 && digits.starts_with('0'))
-        || (s.starts_with('-') && digits == "0")
-    {
-        return None;
-    }
-    s.parse().ok()
 }
 
 /// `CLIENT ID|GETNAME|SETNAME|INFO|LIST|SETINFO|HELP`
@@ -442,7 +428,7 @@ fn client_list(s: &Session, opts: &[Bytes]) -> Reply {
         Some(o) if o == b"id" && opts.len() >= 2 => {
             let mut v = Vec::new();
             for a in &opts[1..] {
-                match parse_i64(a) {
+                match crate::resp::decode::string2ll(a) {
                     Some(id) if id > 0 => v.push(id as u64),
                     _ => return Reply::err("ERR Invalid client ID"),
                 }
