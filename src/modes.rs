@@ -88,6 +88,19 @@ pub enum TermCommit {
     Skip,
 }
 
+/// Whether a session's duplicated request is recognised (Raft thesis §6.3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Dedup {
+    /// A session's write applies at most once; a duplicate gets the first
+    /// answer. A duplicated read starts no second fence.
+    #[default]
+    Sessions,
+    /// Gap: every delivery is a new request. On a network that duplicates, an
+    /// old SET applies again after a newer one: a stale read.
+    Off,
+}
+
 /// Which keys a script's commit validates against `start_ts` (used by scripts).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -107,6 +120,7 @@ pub struct Modes {
     pub start_ts: StartTs,
     pub apply_wait: ApplyWait,
     pub term_commit: TermCommit,
+    pub dedup: Dedup,
     pub read_set_validation: ReadSetValidation,
     pub legacy_order: LegacyOrder,
     pub expired_shadow: ExpiredShadow,
@@ -135,6 +149,9 @@ impl Modes {
         }
         if self.term_commit != safe.term_commit {
             g.push("term-commit=skip");
+        }
+        if self.dedup != safe.dedup {
+            g.push("dedup=off");
         }
         if self.read_set_validation != safe.read_set_validation {
             g.push("read-set-validation=write-only");

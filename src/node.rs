@@ -24,9 +24,9 @@ use serde::{Deserialize, Serialize};
 use stateright::actor::{majority, Actor, Id, Out};
 
 use crate::cmd::{self, Command, Kind};
-use crate::modes::{ApplyWait, Modes, ReadFence, StartTs, TermCommit};
+use crate::modes::{ApplyWait, Dedup, Modes, ReadFence, StartTs, TermCommit};
 use crate::mvcc::{Mvcc, Ts};
-use crate::raft::{Entry, Index, Log, Payload, Term};
+use crate::raft::{Entry, Index, Log, Payload, Session, Term};
 use crate::resp::Reply;
 use crate::strings::encoding::{decode_ttl, TTL_PREFIX};
 use crate::strings::keyspace::ApplyAt;
@@ -44,6 +44,12 @@ pub enum Msg {
         req: ReqId,
         now_ms: u64,
         cmd: Command,
+        /// The sender is a session (Raft thesis §6.3): one request in flight,
+        /// numbered upwards, so a duplicate delivery is recognised and applied
+        /// at most once. The model's clients are sessions; the server's
+        /// connections are not (RESP has no request ids, and TCP does not
+        /// duplicate).
+        session: bool,
     },
     /// The answer to a request.
     Reply {
@@ -192,6 +198,12 @@ pub struct NodeState {
     pub writes: im::OrdMap<Index, (Id, ReqId)>,
     /// Where active expiry resumes in the TTL index (empty: the start).
     pub expiry_cursor: Bytes,
+    /// Part of the applied state: each session's newest applied write and its
+    /// reply (thesis §6.3).
+    pub sessions: im::OrdMap<Id, (ReqId, Reply)>,
+    /// A leader's newest read accepted per session, so a duplicated read
+    /// request does not start another fence.
+    pub session_reads: im::OrdMap<Id, ReqId>,
     pub stats: Stats,
 }
 
@@ -299,6 +311,8 @@ impl Actor for Node {
             reads: im::Vector::new(),
             writes: im::OrdMap::new(),
             expiry_cursor: Bytes::new(),
+            sessions: im::OrdMap::new(),
+            session_reads: im::OrdMap::new(),
             stats: Stats::default(),
         };
         if self.peers.len() == 1 {
@@ -314,9 +328,12 @@ impl Actor for Node {
 
     fn on_msg(&self, id: Id, state: &mut Cow<NodeState>, src: Id, msg: Msg, o: &mut Out<Self>) {
         match msg {
-            Msg::Request { req, now_ms, cmd } => {
-                self.on_request(id, state, src, req, now_ms, cmd, o)
-            }
+            Msg::Request {
+                req,
+                now_ms,
+                cmd,
+                session,
+            } => self.on_request(id, state, src, req, now_ms, cmd, session, o),
             Msg::Tick { now_ms } => self.on_tick(id, state, now_ms, o),
             Msg::RequestVote {
                 term,
@@ -406,6 +423,7 @@ impl Node {
         req: ReqId,
         now_ms: u64,
         cmd: Command,
+        session: bool,
         o: &mut Out<Self>,
     ) {
         if state.role != Role::Leader {
@@ -418,18 +436,48 @@ impl Node {
             );
             return;
         }
+        let session = session && self.modes.dedup == Dedup::Sessions;
+        if session {
+            match state.sessions.get(&src) {
+                Some((last, _)) if req < *last => return, // a stale duplicate
+                Some((last, reply)) if req == *last => {
+                    o.send(
+                        src,
+                        Msg::Reply {
+                            req,
+                            reply: reply.clone(),
+                        },
+                    );
+                    return;
+                }
+                _ => {}
+            }
+        }
         match cmd.kind() {
             Kind::Write => {
+                if session && state.writes.values().any(|w| *w == (src, req)) {
+                    return; // already proposed here; its reply follows apply
+                }
                 let s = state.to_mut();
                 let index = s.durable.log.append(Entry {
                     term: s.durable.term,
-                    payload: Payload::Command { now_ms, cmd },
+                    payload: Payload::Command {
+                        now_ms,
+                        cmd,
+                        session: session.then_some(Session { client: src, req }),
+                    },
                 });
                 s.writes.insert(index, (src, req));
                 o.save(s.durable.clone());
                 self.replicate(id, state, o);
             }
             Kind::Read => {
+                if session {
+                    if state.session_reads.get(&src).is_some_and(|r| *r >= req) {
+                        return; // a duplicate: the first delivery is answered
+                    }
+                    state.to_mut().session_reads.insert(src, req);
+                }
                 let s = state.to_mut();
                 let early_start_ts = match self.modes.start_ts {
                     StartTs::BeforeFence => {
@@ -673,6 +721,7 @@ impl Node {
         s.role = Role::Follower;
         s.votes.clear();
         if was_leader {
+            s.session_reads.clear();
             o.cancel_timer(Timer::Heartbeat);
         }
         if was_leader || newer {
@@ -750,6 +799,7 @@ impl Node {
         s.next_index = self.others(id).map(|p| (p, noop)).collect();
         s.match_index = self.others(id).map(|p| (p, 0 as Index)).collect();
         s.round_acks = im::OrdMap::new();
+        s.session_reads = im::OrdMap::new();
         s.round = 0;
         s.confirmed_round = 0;
         o.save(s.durable.clone());
@@ -965,7 +1015,13 @@ impl Node {
             let Some(entry) = s.durable.log.get(index).cloned() else {
                 break;
             };
-            let reply = apply_entry(&mut s.store, index, &entry.payload, &self.modes);
+            let reply = apply_entry(
+                &mut s.store,
+                &mut s.sessions,
+                index,
+                &entry.payload,
+                &self.modes,
+            );
             s.applied = index;
             if let Some((client, req)) = s.writes.remove(&index) {
                 o.send(client, Msg::Reply { req, reply });
@@ -974,14 +1030,37 @@ impl Node {
     }
 }
 
-/// Apply one entry to the store at commit timestamp `index`.
-pub fn apply_entry(store: &mut Mvcc, index: Index, payload: &Payload, modes: &Modes) -> Reply {
+/// Apply one entry to the store at commit timestamp `index`. A session's
+/// duplicate (a request number it already applied) changes nothing and
+/// answers what the first application answered.
+pub fn apply_entry(
+    store: &mut Mvcc,
+    sessions: &mut im::OrdMap<Id, (ReqId, Reply)>,
+    index: Index,
+    payload: &Payload,
+    modes: &Modes,
+) -> Reply {
     match payload {
         Payload::Noop => Reply::ok(),
-        Payload::Command { now_ms, cmd } => {
+        Payload::Command {
+            now_ms,
+            cmd,
+            session,
+        } => {
+            if let Some(Session { client, req }) = *session {
+                if let Some((last, reply)) = sessions.get(&client) {
+                    if req <= *last {
+                        return reply.clone();
+                    }
+                }
+            }
             let mut raw = ApplyAt { store, ts: index };
             let mut ks = KeyspaceWrite::new(&mut raw, *now_ms, modes.chain());
-            cmd::run_write(cmd, &mut ks)
+            let reply = cmd::run_write(cmd, &mut ks);
+            if let Some(Session { client, req }) = *session {
+                sessions.insert(client, (req, reply.clone()));
+            }
+            reply
         }
         Payload::Expire { now_ms, keys } => {
             let mut raw = ApplyAt { store, ts: index };

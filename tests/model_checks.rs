@@ -76,3 +76,18 @@ fn gap_no_apply_wait() {
 fn gap_no_term_commit() {
     check("gap-no-term-commit");
 }
+
+#[test]
+fn loss_passes() {
+    check("loss");
+}
+
+#[test]
+fn crash_passes() {
+    check("crash");
+}
+
+#[test]
+fn unordered_passes() {
+    check("unordered");
+}

@@ -306,3 +306,85 @@ fn with_a_current_term_commit_the_new_leader_first_catches_up() {
     assert_eq!(last_reply(&path), one());
     assert!(violated(&model, &path).is_empty());
 }
+
+// ------------------------------------------------------------------ dedup = off
+
+/// On a network that may deliver any message again (inline config: its
+/// exhaustive check never ends, as every message stays deliverable). n0 leads
+/// term 1; c0's `set x 1` commits and is answered; c1 reads x (1), sets it to
+/// 2 (answered) and asks for x again.
+const SET_THEN_OVERWRITE: &[&str] = &[
+    "n0 timeout Election",
+    "n1 <- n0 RequestVote",
+    "n0 <- n1 Vote",
+    "n1 <- n0 AppendEntries",
+    "n0 <- n1 AppendResult",
+    "n0 <- c0 Request",
+    "n1 <- n0 AppendEntries newest",
+    "n0 <- n1 AppendResult newest",
+    "n0 timeout Apply",
+    "c0 <- n0 Reply",
+    "n0 <- c1 Request",
+    "n1 <- n0 AppendEntries newest",
+    "n0 <- n1 AppendResult newest",
+    "c1 <- n0 Reply",
+    "n0 <- c1 Request newest",
+    "n1 <- n0 AppendEntries newest",
+    "n0 <- n1 AppendResult newest",
+    "n0 timeout Apply",
+    "c1 <- n0 Reply newest",
+];
+
+/// c1's second read of x, fenced and answered.
+const READ_AGAIN: &[&str] = &[
+    "n0 <- c1 Request newest",
+    "n1 <- n0 AppendEntries newest",
+    "n0 <- n1 AppendResult newest",
+    "c1 <- n0 Reply newest",
+];
+
+fn dedup_models() -> (Model, Model) {
+    let text = std::fs::read_to_string("tests/schedules/gap-no-dedup.toml").expect("config");
+    let gap = ModelCfg::from_toml("gap-no-dedup", &text).expect("config");
+    let mut safe = gap.clone();
+    safe.modes = Default::default();
+    (gap.into_model(), safe.into_model())
+}
+
+#[test]
+fn without_dedup_a_duplicated_set_applies_again_over_a_newer_one() {
+    let (model, _) = dedup_models();
+    // The old SET is delivered a second time and applied as a new write.
+    let schedule = steps(&[
+        SET_THEN_OVERWRITE,
+        &[
+            "n0 <- c0 Request",
+            "n1 <- n0 AppendEntries newest",
+            "n0 <- n1 AppendResult newest",
+            "n0 timeout Apply",
+        ],
+        READ_AGAIN,
+    ]);
+    let path = replay_schedule(&model, &schedule).expect("the schedule replays");
+    assert_eq!(last_reply(&path), one());
+    demonstrate(&model, &schedule, "gap_no_dedup_trace");
+}
+
+#[test]
+fn with_sessions_the_duplicate_gets_the_first_answer_and_changes_nothing() {
+    let (_, model) = dedup_models();
+    let before = replay_schedule(&model, SET_THEN_OVERWRITE).expect("the safe schedule replays");
+    let leader_log = |p: &Path<State, Action>| {
+        p.last_state().actor_states[0]
+            .node()
+            .map(|n| n.log().last_index())
+    };
+    let schedule = steps(&[SET_THEN_OVERWRITE, &["n0 <- c0 Request"], READ_AGAIN]);
+    let path = replay_schedule(&model, &schedule).expect("the safe schedule replays");
+    assert_eq!(leader_log(&path), leader_log(&before), "no new entry");
+    assert_eq!(
+        last_reply(&path),
+        Some(Reply::Bulk(bytes::Bytes::from_static(b"2")))
+    );
+    assert!(violated(&model, &path).is_empty());
+}

@@ -24,3 +24,18 @@ fn five_nodes_with_loss_and_crashes_stay_safe_on_fixed_seeds() {
         );
     }
 }
+
+#[test]
+fn duplicating_network_stays_safe_on_fixed_seeds() {
+    for seed in 1..=4 {
+        let cfg = ModelCfg::from_file(std::path::Path::new("model/sim-duplicating.toml"))
+            .expect("config");
+        let outcome = simulate(cfg, seed, 300, 60);
+        assert_eq!(
+            outcome.verdict,
+            "pass",
+            "seed {seed}:\n{}",
+            report(&outcome)
+        );
+    }
+}

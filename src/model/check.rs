@@ -578,8 +578,8 @@ fn msg_kind(msg: &Msg) -> &'static str {
 
 /// Follow a hand-written schedule from the initial state, one step per line:
 /// `n0 timeout Election`, `n0 timeout Apply`, or `n1 <- n0 RequestVote`
-/// (deliver the oldest enabled message of that kind from n0 to n1; clients
-/// are `c0`, `c1`, …). Each step must be enabled where it is taken: a
+/// (deliver the first enabled message of that kind from n0 to n1, in message
+/// order; add `newest` for the last: clients are `c0`, `c1`, …). Each step must be enabled where it is taken: a
 /// schedule is a claim that the model can do this, checked step by step.
 pub fn replay_schedule(
     model: &FenceModel,
@@ -612,11 +612,19 @@ pub fn replay_schedule(
                     matches!(a, ActorModelAction::Timeout(t, tm) if *t == id && format!("{tm:?}") == *timer)
                 })
             }
-            [dst, "<-", src, kind] => {
+            [dst, "<-", src, kind, rest @ ..] => {
                 let (src, dst) = (parse_id(src)?, parse_id(dst)?);
-                enabled.into_iter().find(|a| {
+                let mut matching = enabled.into_iter().filter(|a| {
                     matches!(a, ActorModelAction::Deliver { src: s, dst: d, msg } if *s == src && *d == dst && msg_kind(msg) == *kind)
-                })
+                });
+                match rest {
+                    [] => matching.next(),
+                    // On an unordered network several such messages may be in
+                    // flight; they order by content, so the greatest is the
+                    // newest (higher request number, longer log, later round).
+                    ["newest"] => matching.last(),
+                    _ => return Err(format!("step {}: cannot parse {line:?}", i + 1)),
+                }
             }
             _ => return Err(format!("step {}: cannot parse {line:?}", i + 1)),
         };

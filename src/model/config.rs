@@ -32,9 +32,9 @@ pub enum NetworkKind {
     Ordered,
     /// Any order, each message delivered at most once.
     Unordered,
-    /// Any order, any message may be delivered again. Client requests are not
-    /// deduplicated by the node, so workloads under this network should only
-    /// hold idempotent writes (SET/DEL).
+    /// Any order, any message may be delivered again. Model clients are
+    /// sessions, so the node applies a duplicated write at most once and
+    /// starts no second fence for a duplicated read.
     Duplicating,
 }
 

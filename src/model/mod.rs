@@ -71,6 +71,7 @@ impl Client {
             req: i as ReqId,
             now_ms: MODEL_NOW_MS,
             cmd,
+            session: true,
         }
     }
 }
@@ -419,8 +420,12 @@ impl ModelCfg {
     }
 }
 
+/// The bounds: terms up to `max_term`, and only nodes crash. stateright
+/// crashes any actor; a crashed client would restart its workload from the
+/// first operation, which is a new client, not a failure of this protocol.
 fn within_boundary(cfg: &ModelCfg, state: &State) -> bool {
     nodes(state).all(|(_, n)| n.term() <= cfg.max_term)
+        && state.crashed.iter().skip(cfg.nodes).all(|c| !c)
 }
 
 /// Shared handle used by the check module.

@@ -19,14 +19,28 @@ pub enum Payload {
     /// its own term (Raft §5.4.2, §8).
     Noop,
     /// A client write, with the accepting leader's clock (expiry checks during
-    /// apply use it, so every replica applies identically).
-    Command { now_ms: u64, cmd: Command },
+    /// apply use it, so every replica applies identically) and, for a client
+    /// with a session, who asked (so a duplicate applies at most once).
+    Command {
+        now_ms: u64,
+        cmd: Command,
+        session: Option<Session>,
+    },
     /// Delete these keys if they are still expired at `now_ms` (active and
     /// lazy expiry go through the log like any write).
     Expire {
         now_ms: u64,
         keys: Vec<bytes::Bytes>,
     },
+}
+
+/// A client session's request (Raft thesis §6.3): a session has at most one
+/// request in flight, numbered upwards, so the state machine remembers only
+/// the newest request applied per client and its reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+pub struct Session {
+    pub client: stateright::actor::Id,
+    pub req: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]

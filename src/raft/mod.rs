@@ -3,4 +3,4 @@
 
 pub mod log;
 
-pub use log::{Entry, Index, Log, Payload, Term};
+pub use log::{Entry, Index, Log, Payload, Session, Term};

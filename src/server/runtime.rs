@@ -309,7 +309,12 @@ impl Runner {
                     self.id,
                     state,
                     self.client,
-                    Msg::Request { req, now_ms, cmd },
+                    Msg::Request {
+                        req,
+                        now_ms,
+                        cmd,
+                        session: false,
+                    },
                     &mut out,
                 );
             }
