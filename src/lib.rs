@@ -13,6 +13,7 @@
 //! | [`strings`] | Redis string encodings, the legacy read chain, keyspace views | yes |
 //! | [`cmd`] | keyspace commands: parsing with Redis's errors, semantics over a view | yes |
 //! | [`resp`] | RESP2/RESP3 request decoding and reply encoding | yes |
+//! | [`lincheck`] | linearizability of recorded histories: WGL search with memoisation, per key | yes |
 //! | [`modes`] | the safety mechanisms as named modes, each with its gap | yes |
 //! | [`server`] | the runtime: sockets, clocks, the durable log, connections | I/O |
 //!
@@ -21,6 +22,7 @@
 //! [`node::Node`] actor methods.
 
 pub mod cmd;
+pub mod lincheck;
 pub mod model;
 pub mod modes;
 pub mod mvcc;

@@ -14,6 +14,16 @@ pub enum Op {
     Del(String),
 }
 
+impl Op {
+    /// The one key the operation touches: why a history may be checked one key
+    /// at a time (`crate::lincheck::check_kv`).
+    pub fn key(&self) -> &str {
+        match self {
+            Op::Get(k) | Op::Set(k, _) | Op::Del(k) => k,
+        }
+    }
+}
+
 /// What the operation returned.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 pub enum Ret {
@@ -32,6 +42,18 @@ impl KvSpec {
     pub fn with(initial: impl IntoIterator<Item = (String, String)>) -> Self {
         KvSpec {
             map: initial.into_iter().collect(),
+        }
+    }
+
+    /// The spec as seen by one key's operations: that key's initial entry only.
+    pub fn restricted_to(&self, key: &str) -> Self {
+        KvSpec {
+            map: self
+                .map
+                .get_key_value(key)
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .into_iter()
+                .collect(),
         }
     }
 }
