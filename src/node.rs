@@ -51,6 +51,17 @@ pub enum Msg {
         /// duplicate).
         session: bool,
     },
+    /// A follower passes a client's request to the leader it knows; the
+    /// leader answers `client` directly (the runtime routes the answer to the
+    /// node that holds the connection). Forwarded at most once: a node that
+    /// no longer leads answers `Redirect`.
+    Forwarded {
+        client: Id,
+        req: ReqId,
+        now_ms: u64,
+        cmd: Command,
+        session: bool,
+    },
     /// The answer to a request.
     Reply {
         req: ReqId,
@@ -240,6 +251,10 @@ pub struct Node {
     /// Whether this node ever starts an election. Always true in the server;
     /// a model reduction lets configs name the nodes that may campaign.
     pub campaigns: bool,
+    /// Whether a follower that knows the leader forwards requests to it
+    /// (the server) or answers `Redirect` for the client to follow (most
+    /// model configs: one hop fewer, the same decisions at the leader).
+    pub forward: bool,
 }
 
 /// When a node's election timer runs.
@@ -269,6 +284,7 @@ impl Node {
             heartbeats: true,
             election_timer: ElectionTimer::Always,
             campaigns: true,
+            forward: true,
         }
     }
 
@@ -333,7 +349,16 @@ impl Actor for Node {
                 now_ms,
                 cmd,
                 session,
-            } => self.on_request(id, state, src, req, now_ms, cmd, session, o),
+            } => self.on_request(id, state, src, req, now_ms, cmd, session, false, o),
+            Msg::Forwarded {
+                client,
+                req,
+                now_ms,
+                cmd,
+                session,
+            } if self.is_peer(src) => {
+                self.on_request(id, state, client, req, now_ms, cmd, session, true, o)
+            }
             Msg::Tick { now_ms } => self.on_tick(id, state, now_ms, o),
             Msg::RequestVote {
                 term,
@@ -424,9 +449,23 @@ impl Node {
         now_ms: u64,
         cmd: Command,
         session: bool,
+        forwarded: bool,
         o: &mut Out<Self>,
     ) {
         if state.role != Role::Leader {
+            if let Some(leader) = state.leader.filter(|l| self.forward && !forwarded && *l != id) {
+                o.send(
+                    leader,
+                    Msg::Forwarded {
+                        client: src,
+                        req,
+                        now_ms,
+                        cmd,
+                        session,
+                    },
+                );
+                return;
+            }
             o.send(
                 src,
                 Msg::Redirect {

@@ -363,6 +363,9 @@ fn show_reply(r: &Reply) -> String {
 pub fn show_msg(model: &FenceModel, msg: &Msg) -> String {
     match msg {
         Msg::Request { req, cmd, .. } => format!("Request#{req} {}", show_cmd(cmd)),
+        Msg::Forwarded {
+            client, req, cmd, ..
+        } => format!("Forwarded {}#{req} {}", who(model, *client), show_cmd(cmd)),
         Msg::Reply { req, reply } => format!("Reply#{req} {}", show_reply(reply)),
         Msg::Redirect { req, leader } => format!(
             "Redirect#{req} leader={}",
@@ -565,6 +568,7 @@ pub fn explore(cfg: ModelCfg, addr: &str) {
 fn msg_kind(msg: &Msg) -> &'static str {
     match msg {
         Msg::Request { .. } => "Request",
+        Msg::Forwarded { .. } => "Forwarded",
         Msg::Reply { .. } => "Reply",
         Msg::Redirect { .. } => "Redirect",
         Msg::Uncertain { .. } => "Uncertain",

@@ -76,6 +76,10 @@ pub struct ModelFile {
     pub candidates: Option<Vec<usize>>,
     #[serde(default)]
     pub strategy: Strategy,
+    /// Followers forward requests to the leader, as the server does
+    /// (default: they answer `Redirect` and the client follows it).
+    #[serde(default)]
+    pub forward: bool,
     #[serde(default)]
     pub modes: Modes,
 }
@@ -109,6 +113,7 @@ pub struct ModelCfg {
     pub election_timer: ElectionTimer,
     pub candidates: Option<Vec<usize>>,
     pub strategy: Strategy,
+    pub forward: bool,
     pub modes: Modes,
 }
 
@@ -185,6 +190,7 @@ impl ModelCfg {
             election_timer: f.election_timer,
             candidates: f.candidates,
             strategy: f.strategy,
+            forward: f.forward,
             modes: f.modes,
         })
     }

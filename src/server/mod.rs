@@ -8,18 +8,25 @@
 //! - [`connection`]: the TCP listener and the per-connection read → decode →
 //!   dispatch → one-write loop.
 //!
+//! - [`peers`]: the peer transport (framed messages over TCP) and its fault
+//!   hooks.
+//!
 //! [`serve`] wires them together for `fencekv serve`: a single node whose
-//! cluster is itself. The peer transport for a real cluster plugs into
-//! [`runtime::Transport`] and [`runtime::Input::Peer`].
+//! cluster is itself, or (with `--id` and `--peers`) one node of a cluster.
 
 pub mod connection;
+pub mod peers;
 pub mod runtime;
 pub mod session;
 pub mod storage;
 
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
+
+use stateright::actor::Id;
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -41,6 +48,19 @@ pub struct ServeOptions {
     pub appendfsync: AppendFsync,
     pub debug_commands: bool,
     pub modes: Modes,
+    /// This node's id and every node's peer address; empty: a single node.
+    pub cluster: Option<ClusterOptions>,
+    pub request_timeout: Duration,
+}
+
+/// One node of a cluster.
+#[derive(Clone, Debug)]
+pub struct ClusterOptions {
+    pub id: u64,
+    pub peers: BTreeMap<u64, SocketAddr>,
+    pub election_timeout: std::ops::Range<Duration>,
+    pub heartbeat: Duration,
+    pub peer_delay: Duration,
 }
 
 /// Run a single-node server until SIGINT/SIGTERM (Ok: everything flushed) or
@@ -55,14 +75,72 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
     let (storage, durable) = Storage::open(&opts.dir, opts.appendfsync)
         .map_err(|e| format!("cannot open the durable log in {}: {e}", opts.dir.display()))?;
     let entries = durable.as_ref().map_or(0, |d| d.log.last_index());
-    let mut node = Node::new(vec![runtime::node_id()]);
-    node.modes = opts.modes;
-    let thread = runtime::spawn(node, storage, durable, Box::new(runtime::NoPeers))
-        .map_err(|e| format!("cannot start the node thread: {e}"))?;
+    let mut peer_listener_slot = None;
+    let faults = Arc::new(peers::Faults::default());
+    let mut peer_addrs: BTreeMap<Id, SocketAddr> = BTreeMap::new();
+    let (id, node, transport): (Id, Node, Box<dyn runtime::Transport>) = match &opts.cluster {
+        None => {
+            let mut node = Node::new(vec![runtime::node_id()]);
+            node.modes = opts.modes;
+            (runtime::node_id(), node, Box::new(runtime::NoPeers))
+        }
+        Some(c) => {
+            let id = Id::from(c.id as usize);
+            peer_addrs = c
+                .peers
+                .iter()
+                .map(|(k, a)| (Id::from(*k as usize), *a))
+                .collect();
+            let Some(my_addr) = peer_addrs.get(&id).copied() else {
+                return Err(format!("--peers does not list this node's id {}", c.id));
+            };
+            if let Ok(mut d) = faults.delay.lock() {
+                *d = c.peer_delay;
+            }
+            let mut node = Node::new(peer_addrs.keys().copied().collect());
+            node.modes = opts.modes;
+            node.election_timeout = c.election_timeout.clone();
+            node.heartbeat_interval = c.heartbeat;
+            let peer_listener = TcpListener::bind(my_addr)
+                .await
+                .map_err(|e| format!("cannot listen for peers on {my_addr}: {e}"))?;
+            peer_listener_slot = Some(peer_listener);
+            let transport = peers::connect(id, &peer_addrs, faults.clone());
+            (id, node, Box::new(transport))
+        }
+    };
+    let thread = runtime::spawn(
+        id,
+        node,
+        storage,
+        durable,
+        transport,
+        runtime::RequestPolicy {
+            timeout: opts.request_timeout,
+            ..Default::default()
+        },
+    )
+    .map_err(|e| format!("cannot start the node thread: {e}"))?;
+    if let Some(l) = peer_listener_slot.take() {
+        tokio::spawn(peers::listen(l, thread.handle.clone(), faults.clone()));
+    }
 
     let gaps = opts.modes.gaps();
+    let role = match &opts.cluster {
+        None => "single node".to_string(),
+        Some(c) => format!(
+            "node {} of {} (peers on {})",
+            c.id,
+            c.peers.len(),
+            c.peers
+                .iter()
+                .map(|(k, a)| format!("{k}={a}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    };
     println!(
-        "fencekv {} listening on {local}, dir {}, appendfsync {}, {} log entries recovered, modes: {}",
+        "fencekv {} {role} listening on {local}, dir {}, appendfsync {}, {} log entries recovered, modes: {}",
         env!("CARGO_PKG_VERSION"),
         opts.dir.display(),
         opts.appendfsync.name(),
@@ -82,6 +160,8 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
             appendfsync: opts.appendfsync,
             debug_commands: opts.debug_commands,
             started: Instant::now(),
+            peers: peer_addrs,
+            faults,
         },
         registry: Arc::default(),
         node: thread.handle.clone(),

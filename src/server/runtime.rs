@@ -44,10 +44,41 @@ pub fn node_id() -> Id {
     Id::from(0)
 }
 
-/// The one synthetic client every connection's requests come from; the
-/// runtime tells requests apart by [`ReqId`]. Far above any node id.
-pub fn client_id() -> Id {
-    Id::from(1usize << 40)
+/// The one synthetic client every connection's requests come from on node
+/// `node`; the runtime tells requests apart by [`ReqId`].
+pub fn client_id(node: Id) -> Id {
+    super::peers::client_id_of(node)
+}
+
+/// How the runtime treats a request the actor could not place: these are a
+/// client's choices (like the model client's), not the protocol's.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestPolicy {
+    /// A request with no answer after this long gets an error saying its
+    /// outcome is unknown (a forwarded request's leader may have died).
+    pub timeout: Duration,
+    /// While no leader is known (an election), a request is retried this
+    /// often until `timeout`, then answered CLUSTERDOWN.
+    pub retry_every: Duration,
+}
+
+impl Default for RequestPolicy {
+    fn default() -> Self {
+        RequestPolicy {
+            timeout: Duration::from_secs(5),
+            retry_every: Duration::from_millis(25),
+        }
+    }
+}
+
+/// A request waiting for its answer.
+struct Waiting {
+    tx: oneshot::Sender<Reply>,
+    cmd: Command,
+    now_ms: u64,
+    deadline: Instant,
+    /// The last answer was "no leader here": at the deadline, say CLUSTERDOWN.
+    redirected: bool,
 }
 
 /// The wall clock in unix milliseconds (requests are stamped with it).
@@ -73,8 +104,9 @@ pub enum Input {
         now_ms: u64,
         reply: oneshot::Sender<NodeInfo>,
     },
-    /// A message from a peer (fed by the peer transport, once there is one).
-    Peer { src: Id, msg: Msg },
+    /// A frame from a peer: a message for the actor, or (addressed to this
+    /// node's client id) an answer for one of its connections.
+    Peer { src: Id, dst: Id, msg: Msg },
     /// Finish the current batch, make everything durable and stop.
     Shutdown,
 }
@@ -142,6 +174,11 @@ impl NodeHandle {
         rx
     }
 
+    /// Feed an input; false if the node has stopped.
+    pub fn send(&self, input: Input) -> bool {
+        self.tx.send(input).is_ok()
+    }
+
     pub fn shutdown(&self) {
         let _ = self.tx.send(Input::Shutdown);
     }
@@ -157,17 +194,19 @@ pub struct NodeThread {
 
 /// Start the node thread. `durable` is what [`Storage::open`] read back.
 pub fn spawn(
+    id: Id,
     node: Node,
     storage: Storage,
     durable: Option<Durable>,
     transport: Box<dyn Transport>,
+    policy: RequestPolicy,
 ) -> std::io::Result<NodeThread> {
     let (tx, rx) = mpsc::channel();
     let (done_tx, done) = oneshot::channel();
     let join = std::thread::Builder::new()
         .name("fencekv-node".into())
         .spawn(move || {
-            let result = Runner::new(node, storage, transport).run(durable, rx);
+            let result = Runner::new(id, node, storage, transport, policy).run(durable, rx);
             let _ = done_tx.send(result.as_ref().map(|_| ()).map_err(|e| e.to_string()));
             result
         })?;
@@ -197,6 +236,14 @@ pub fn uncertain_error() -> Reply {
     )
 }
 
+/// The error a client sees when no answer came in time.
+pub fn timeout_error(after: Duration) -> Reply {
+    Reply::err(format!(
+        "TIMEOUT no answer within {} ms; the command may or may not have taken effect",
+        after.as_millis()
+    ))
+}
+
 fn storage_failed_error(e: &str) -> Reply {
     Reply::err(format!(
         "MISCONF fencekv could not write its durable log ({e}); the node has stopped"
@@ -213,8 +260,13 @@ struct Runner {
     timers: Vec<(Timer, Instant)>,
     next_tick: Instant,
     rng: XorShift,
+    policy: RequestPolicy,
     next_req: ReqId,
-    waiting: HashMap<ReqId, oneshot::Sender<Reply>, BuildHasherDefault<ReqIdHasher>>,
+    waiting: HashMap<ReqId, Waiting, BuildHasherDefault<ReqIdHasher>>,
+    /// Requests in deadline order (the timeout is fixed, so arrival order).
+    deadlines: std::collections::VecDeque<(Instant, ReqId)>,
+    /// Requests to send again once no leader was known, in time order.
+    retries: std::collections::VecDeque<(Instant, ReqId)>,
     /// Whether the batch asked for a `Save`, and its `Send`s in order.
     save: bool,
     sends: Vec<(Id, Msg)>,
@@ -222,18 +274,27 @@ struct Runner {
 }
 
 impl Runner {
-    fn new(node: Node, storage: Storage, transport: Box<dyn Transport>) -> Self {
+    fn new(
+        id: Id,
+        node: Node,
+        storage: Storage,
+        transport: Box<dyn Transport>,
+        policy: RequestPolicy,
+    ) -> Self {
         Runner {
             node,
-            id: node_id(),
-            client: client_id(),
+            id,
+            client: client_id(id),
             storage,
             transport,
             timers: Vec::new(),
             next_tick: Instant::now() + TICK_INTERVAL,
             rng: XorShift::from_clock(),
+            policy,
             next_req: 1,
             waiting: HashMap::default(),
+            deadlines: Default::default(),
+            retries: Default::default(),
             save: false,
             sends: Vec::new(),
             infos: Vec::new(),
@@ -304,7 +365,18 @@ impl Runner {
             Input::Request { cmd, now_ms, reply } => {
                 let req = self.next_req;
                 self.next_req += 1;
-                self.waiting.insert(req, reply);
+                let deadline = Instant::now() + self.policy.timeout;
+                self.waiting.insert(
+                    req,
+                    Waiting {
+                        tx: reply,
+                        cmd: cmd.clone(),
+                        now_ms,
+                        deadline,
+                        redirected: false,
+                    },
+                );
+                self.deadlines.push_back((deadline, req));
                 self.node.on_msg(
                     self.id,
                     state,
@@ -318,7 +390,11 @@ impl Runner {
                     &mut out,
                 );
             }
-            Input::Peer { src, msg } => self.node.on_msg(self.id, state, src, msg, &mut out),
+            Input::Peer { dst, msg, .. } if dst == self.client => {
+                self.answer(msg);
+                return false;
+            }
+            Input::Peer { src, msg, .. } => self.node.on_msg(self.id, state, src, msg, &mut out),
             Input::Info {
                 keyspace,
                 now_ms,
@@ -381,21 +457,10 @@ impl Runner {
         for (tx, info) in self.infos.drain(..) {
             let _ = tx.send(info);
         }
-        for (dst, msg) in self.sends.drain(..) {
+        let sends = std::mem::take(&mut self.sends);
+        for (dst, msg) in sends {
             if dst == self.client {
-                let (req, reply) = match msg {
-                    Msg::Reply { req, reply } => (req, reply),
-                    Msg::Redirect { req, leader } => (req, redirect_error(leader)),
-                    Msg::Uncertain { req } => (req, uncertain_error()),
-                    other => {
-                        tracing::warn!(?other, "unexpected message for a client dropped");
-                        continue;
-                    }
-                };
-                if let Some(tx) = self.waiting.remove(&req) {
-                    // The connection may have gone; its answer goes nowhere.
-                    let _ = tx.send(reply);
-                }
+                self.answer(msg);
             } else {
                 self.transport.send(dst, msg);
             }
@@ -403,8 +468,43 @@ impl Runner {
         Ok(())
     }
 
+    /// An answer for one of this node's connections (from the local actor or,
+    /// for a forwarded request, from the leader). Reads and writes that found
+    /// no leader are sent again until their deadline: nothing happened yet.
+    fn answer(&mut self, msg: Msg) {
+        let (req, reply) = match msg {
+            Msg::Reply { req, reply } => (req, reply),
+            Msg::Redirect { req, leader } => {
+                let now = Instant::now();
+                if let Some(w) = self.waiting.get_mut(&req) {
+                    if now + self.policy.retry_every < w.deadline {
+                        w.redirected = true;
+                        self.retries.push_back((now + self.policy.retry_every, req));
+                        return;
+                    }
+                }
+                (req, redirect_error(leader))
+            }
+            Msg::Uncertain { req } => (req, uncertain_error()),
+            other => {
+                tracing::warn!(?other, "unexpected message for a client dropped");
+                return;
+            }
+        };
+        if let Some(w) = self.waiting.remove(&req) {
+            // The connection may have gone; its answer goes nowhere.
+            let _ = w.tx.send(reply);
+        }
+    }
+
     fn next_deadline(&self) -> Instant {
         let mut at = self.next_tick;
+        if let Some((t, _)) = self.retries.front() {
+            at = at.min(*t);
+        }
+        if let Some((t, _)) = self.deadlines.front() {
+            at = at.min(*t);
+        }
         for (_, t) in &self.timers {
             at = at.min(*t);
         }
@@ -416,6 +516,39 @@ impl Runner {
 
     fn fire_due(&mut self, state: &mut Cow<'static, NodeState>) {
         let now = Instant::now();
+        while self.retries.front().is_some_and(|(t, _)| *t <= now) {
+            let Some((_, req)) = self.retries.pop_front() else {
+                break;
+            };
+            let Some(w) = self.waiting.get_mut(&req) else {
+                continue;
+            };
+            // This attempt may be forwarded, and a forwarded write may apply:
+            // only a fresh "no leader" answer makes the outcome certain again.
+            w.redirected = false;
+            let msg = Msg::Request {
+                req,
+                now_ms: w.now_ms,
+                cmd: w.cmd.clone(),
+                session: false,
+            };
+            let mut out = Out::new();
+            self.node.on_msg(self.id, state, self.client, msg, &mut out);
+            self.absorb(out);
+        }
+        while self.deadlines.front().is_some_and(|(t, _)| *t <= now) {
+            let Some((_, req)) = self.deadlines.pop_front() else {
+                break;
+            };
+            if let Some(w) = self.waiting.remove(&req) {
+                let reply = if w.redirected {
+                    redirect_error(None)
+                } else {
+                    timeout_error(self.policy.timeout)
+                };
+                let _ = w.tx.send(reply);
+            }
+        }
         while let Some(pos) = self.timers.iter().position(|(_, at)| *at <= now) {
             let (timer, _) = self.timers.swap_remove(pos);
             let mut out = Out::new();
@@ -476,8 +609,8 @@ impl Runner {
         let text = e.to_string();
         self.sends.clear();
         self.infos.clear();
-        for (_, tx) in self.waiting.drain() {
-            let _ = tx.send(storage_failed_error(&text));
+        for (_, w) in self.waiting.drain() {
+            let _ = w.tx.send(storage_failed_error(&text));
         }
         while let Ok(input) = rx.try_recv() {
             if let Input::Request { reply, .. } = input {

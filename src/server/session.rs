@@ -34,6 +34,10 @@ pub struct ServerConfig {
     pub appendfsync: AppendFsync,
     pub debug_commands: bool,
     pub started: Instant,
+    /// Every node's peer address (empty for a single node), for INFO.
+    pub peers: BTreeMap<stateright::actor::Id, SocketAddr>,
+    /// The transport's fault hooks (used only by debug commands).
+    pub faults: Arc<super::peers::Faults>,
 }
 
 /// What CLIENT LIST shows about a connection.
@@ -172,6 +176,11 @@ pub fn handle(s: &mut Session, cfg: &ServerConfig, args: &[Bytes], now_ms: u64) 
     if let Some(reply) = local {
         return Action::Reply(reply);
     }
+    if cfg.debug_commands {
+        if let Some(reply) = fault_command(cfg, args) {
+            return Action::Reply(reply);
+        }
+    }
     let ctx = ParseCtx {
         now_ms,
         debug_commands: cfg.debug_commands,
@@ -180,6 +189,57 @@ pub fn handle(s: &mut Session, cfg: &ServerConfig, args: &[Bytes], now_ms: u64) 
         Ok(cmd) => Action::Node(cmd),
         Err(reply) => Action::Reply(reply),
     }
+}
+
+/// The transport's fault hooks, for tests and demos (debug commands only):
+/// `FENCEKV.PARTITION id [id …]` drops all traffic to and from those peers,
+/// `FENCEKV.HEAL` ends every partition, `FENCEKV.PEERDELAY ms` holds every
+/// peer message that long.
+fn fault_command(cfg: &ServerConfig, args: &[Bytes]) -> Option<Reply> {
+    let name = args[0].to_ascii_lowercase();
+    let ids = |args: &[Bytes]| -> Option<Vec<stateright::actor::Id>> {
+        args.iter()
+            .map(|a| {
+                std::str::from_utf8(a)
+                    .ok()?
+                    .parse::<usize>()
+                    .ok()
+                    .map(stateright::actor::Id::from)
+            })
+            .collect()
+    };
+    Some(match name.as_slice() {
+        b"fencekv.partition" if args.len() >= 2 => match ids(&args[1..]) {
+            Some(ids) => {
+                if let Ok(mut p) = cfg.faults.partitioned.lock() {
+                    p.extend(ids);
+                }
+                Reply::ok()
+            }
+            None => Reply::err("ERR node ids must be integers"),
+        },
+        b"fencekv.partition" => arity("fencekv.partition"),
+        b"fencekv.heal" if args.len() == 1 => {
+            if let Ok(mut p) = cfg.faults.partitioned.lock() {
+                p.clear();
+            }
+            Reply::ok()
+        }
+        b"fencekv.heal" => arity("fencekv.heal"),
+        b"fencekv.peerdelay" if args.len() == 2 => {
+            match std::str::from_utf8(&args[1]).ok().and_then(|s| s.parse::<u64>().ok()) {
+                Some(ms) => {
+                    if let Ok(mut d) = cfg.faults.delay.lock() {
+                        *d = std::time::Duration::from_millis(ms);
+                    }
+                    Reply::ok()
+                }
+                None => Reply::err("ERR value is not an integer or out of range"),
+            }
+        }
+        b"fencekv.peerdelay" => arity("fencekv.peerdelay"),
+        _ => return None,
+    })
 }
 
 fn arity(name: &str) -> Reply {
@@ -703,6 +763,7 @@ pub fn render_info(
                 out.push_str("# Fencekv\r\n");
                 kv(&mut out, "role", &node.role);
                 kv(&mut out, "term", &node.term);
+                kv(&mut out, "cluster_size", &cfg.peers.len().max(1));
                 kv(
                     &mut out,
                     "leader",
@@ -711,8 +772,12 @@ pub fn render_info(
                         .map(|l| usize::from(l).to_string())
                         .unwrap_or_else(|| "none".into()),
                 );
+                if let Some(addr) = node.leader.and_then(|l| cfg.peers.get(&l)) {
+                    kv(&mut out, "leader_peer_addr", addr);
+                }
                 kv(&mut out, "commit_index", &node.commit_index);
                 kv(&mut out, "applied_index", &node.applied_index);
+                kv(&mut out, "log_entries", &node.log_entries);
                 kv(&mut out, "read_fences", &node.stats.read_fences);
                 kv(&mut out, "fence_rounds", &node.stats.fence_rounds);
                 kv(&mut out, "scripts_run", &node.stats.scripts_run);
@@ -750,6 +815,8 @@ mod tests {
             appendfsync: AppendFsync::Everysec,
             debug_commands: false,
             started: Instant::now(),
+            peers: BTreeMap::new(),
+            faults: Arc::default(),
         }
     }
 

@@ -151,6 +151,15 @@ impl Server {
         }
     }
 
+    pub fn running(&self) -> bool {
+        self.child.is_some()
+    }
+
+    /// Start again on the same directory (after `kill`).
+    pub fn start_again(&mut self) {
+        self.launch();
+    }
+
     /// Start again on the same directory.
     pub fn restart(&mut self) {
         self.kill();

@@ -1,0 +1,243 @@
+//! The peer transport: node-to-node messages over TCP.
+//!
+//! Each frame is a little-endian `u64` length and a bincode-encoded
+//! [`Wire`] (`src`, `dst`, the [`Msg`]). The length is a `u64` so no value a
+//! client can store makes a frame too large to send (an AppendEntries carries
+//! whole values).
+//!
+//! One writer task per peer owns the connection: it connects (retrying with
+//! backoff), writes frames in order, and on any error drops the connection
+//! and the frame — Raft tolerates loss and resends. Its queue is bounded:
+//! while a peer is down, the newest frames beyond the bound are dropped
+//! rather than buffered without limit. One listener accepts connections from
+//! every peer and feeds decoded frames to the node thread.
+//!
+//! The fault hooks of tests and demos live here, below the actor: a partition
+//! drops frames to and from chosen peers, and `--peer-delay-ms` holds every
+//! frame for a while before it is written (order is kept).
+//!
+//! Answers for clients of another node (a follower forwarded the request and
+//! the leader answers the client directly) are addressed to that node's
+//! client id ([`client_id_of`]), and travel to that node like any frame.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use stateright::actor::Id;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::node::Msg;
+
+use super::runtime::{Input, NodeHandle, Transport};
+
+/// Frames queued per peer at most while it is slow or down.
+const PEER_QUEUE: usize = 65_536;
+
+/// The id under which node `node`'s runtime acts as a client of the actor:
+/// far above any node id, one per node, so an answer can be routed home.
+pub fn client_id_of(node: Id) -> Id {
+    Id::from((1usize << 40) + usize::from(node))
+}
+
+/// The node whose runtime owns client id `id`, if it is a client id.
+pub fn node_of_client(id: Id) -> Option<Id> {
+    usize::from(id).checked_sub(1usize << 40).map(Id::from)
+}
+
+/// One frame on the wire.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Wire {
+    pub src: Id,
+    pub dst: Id,
+    pub msg: Msg,
+}
+
+fn encode(w: &Wire) -> Option<Vec<u8>> {
+    match bincode::serde::encode_to_vec(w, bincode::config::standard()) {
+        Ok(body) => {
+            let mut frame = Vec::with_capacity(8 + body.len());
+            frame.extend_from_slice(&(body.len() as u64).to_le_bytes());
+            frame.extend_from_slice(&body);
+            Some(frame)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "cannot encode a peer message; dropped");
+            None
+        }
+    }
+}
+
+/// Faults injected into the transport (off unless asked for).
+#[derive(Debug, Default)]
+pub struct Faults {
+    /// Peers this node neither sends to nor accepts frames from.
+    pub partitioned: Mutex<BTreeSet<Id>>,
+    /// Every frame waits this long before it is written.
+    pub delay: Mutex<Duration>,
+}
+
+impl Faults {
+    pub fn cut(&self, peer: Id) -> bool {
+        self.partitioned
+            .lock()
+            .map(|p| p.contains(&peer))
+            .unwrap_or(false)
+    }
+    fn delay(&self) -> Duration {
+        self.delay.lock().map(|d| *d).unwrap_or_default()
+    }
+}
+
+/// The node thread's side: encode and queue for the peer's writer task.
+pub struct TcpPeers {
+    me: Id,
+    queues: BTreeMap<Id, mpsc::Sender<(Instant, Vec<u8>)>>,
+    faults: Arc<Faults>,
+}
+
+impl Transport for TcpPeers {
+    fn send(&mut self, dst: Id, msg: Msg) {
+        // An answer for another node's client goes to that node.
+        let hop = node_of_client(dst).unwrap_or(dst);
+        if self.faults.cut(hop) {
+            return;
+        }
+        let Some(queue) = self.queues.get(&hop) else {
+            tracing::warn!(?dst, "message for an unknown peer dropped");
+            return;
+        };
+        let Some(frame) = encode(&Wire {
+            src: self.me,
+            dst,
+            msg,
+        }) else {
+            return;
+        };
+        if queue.try_send((Instant::now(), frame)).is_err() {
+            tracing::debug!(peer = ?hop, "peer queue full or closed; frame dropped");
+        }
+    }
+}
+
+/// Start a writer task per peer (on the current tokio runtime) and return the
+/// transport the node thread sends through.
+pub fn connect(me: Id, peers: &BTreeMap<Id, SocketAddr>, faults: Arc<Faults>) -> TcpPeers {
+    let mut queues = BTreeMap::new();
+    for (&peer, &addr) in peers.iter().filter(|(p, _)| **p != me) {
+        let (tx, rx) = mpsc::channel(PEER_QUEUE);
+        queues.insert(peer, tx);
+        tokio::spawn(writer(peer, addr, rx, faults.clone()));
+    }
+    TcpPeers { me, queues, faults }
+}
+
+async fn writer(
+    peer: Id,
+    addr: SocketAddr,
+    mut rx: mpsc::Receiver<(Instant, Vec<u8>)>,
+    faults: Arc<Faults>,
+) {
+    let mut backoff = Duration::from_millis(20);
+    let mut conn: Option<TcpStream> = None;
+    while let Some((queued, frame)) = rx.recv().await {
+        let delay = faults.delay();
+        if !delay.is_zero() {
+            tokio::time::sleep_until(queued + delay).await;
+        }
+        if faults.cut(peer) {
+            continue;
+        }
+        if conn.is_none() {
+            match TcpStream::connect(addr).await {
+                Ok(s) => {
+                    let _ = s.set_nodelay(true);
+                    backoff = Duration::from_millis(20);
+                    conn = Some(s);
+                }
+                Err(e) => {
+                    tracing::debug!(?peer, %addr, error = %e, "peer unreachable");
+                    // Drop what queued up meanwhile: it is stale, and Raft
+                    // resends what still matters.
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                    while rx.try_recv().is_ok() {}
+                    continue;
+                }
+            }
+        }
+        if let Some(s) = conn.as_mut() {
+            // Write this frame and whatever else is already queued, in one
+            // syscall when possible.
+            let mut buf = frame;
+            while buf.len() < 1 << 20 {
+                match rx.try_recv() {
+                    Ok((_, f)) if delay.is_zero() => buf.extend_from_slice(&f),
+                    Ok((q, f)) => {
+                        tokio::time::sleep_until(q + delay).await;
+                        buf.extend_from_slice(&f);
+                    }
+                    Err(_) => break,
+                }
+            }
+            if let Err(e) = s.write_all(&buf).await {
+                tracing::debug!(?peer, error = %e, "peer connection lost");
+                conn = None;
+            }
+        }
+    }
+}
+
+/// Accept peer connections and feed their frames to the node thread until
+/// the listener fails.
+pub async fn listen(listener: TcpListener, node: NodeHandle, faults: Arc<Faults>) {
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(reader(stream, node.clone(), faults.clone()));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "peer accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+async fn reader(stream: TcpStream, node: NodeHandle, faults: Arc<Faults>) {
+    let mut r = tokio::io::BufReader::with_capacity(1 << 16, stream);
+    loop {
+        let len = match r.read_u64_le().await {
+            Ok(n) => n as usize,
+            Err(_) => return, // closed
+        };
+        let mut body = vec![0u8; len];
+        if r.read_exact(&mut body).await.is_err() {
+            return;
+        }
+        let wire: Wire =
+            match bincode::serde::decode_from_slice(&body, bincode::config::standard()) {
+                Ok((w, _)) => w,
+                Err(e) => {
+                    tracing::warn!(error = %e, "undecodable peer frame; closing the connection");
+                    return;
+                }
+            };
+        if faults.cut(wire.src) {
+            continue;
+        }
+        if !node.send(Input::Peer {
+            src: wire.src,
+            dst: wire.dst,
+            msg: wire.msg,
+        }) {
+            return; // the node has stopped
+        }
+    }
+}

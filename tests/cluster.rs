@@ -1,0 +1,158 @@
+//! A 3-node cluster on loopback, real processes and real TCP: clients on any
+//! node, a leader killed under load, a partitioned minority, a restarted node
+//! catching up.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use redis::Commands;
+
+mod cluster_util;
+use cluster_util::*;
+
+#[test]
+fn writes_and_reads_through_every_node_agree() {
+    let cluster = Cluster::start(3, &[]);
+    cluster.leader();
+    for (i, node) in cluster.nodes.iter().enumerate() {
+        set_eventually(node, &format!("k{i}"), &format!("v{i}"));
+    }
+    for node in &cluster.nodes {
+        let mut c = node.client();
+        for i in 0..3 {
+            let v: Option<String> = c.get(format!("k{i}")).expect("GET");
+            assert_eq!(v.as_deref(), Some(format!("v{i}").as_str()));
+        }
+    }
+    // Every node applied every write: followers learn the commit index with
+    // the next heartbeat.
+    let leader = cluster.leader();
+    let commit = info_field(&cluster.nodes[leader], "commit_index").expect("INFO");
+    for node in &cluster.nodes {
+        eventually("every node applies what the leader committed", || {
+            let a: u64 = info_field(node, "applied_index")?.parse().ok()?;
+            (a >= commit.parse::<u64>().ok()?).then_some(())
+        });
+    }
+    // INFO names the leader and its peer address on every node.
+    let leader_id = cluster.id(leader);
+    for node in &cluster.nodes {
+        assert_eq!(info_field(node, "leader"), Some(leader_id.clone()));
+        assert!(info_field(node, "leader_peer_addr").is_some());
+    }
+}
+
+#[test]
+fn killing_the_leader_under_load_loses_no_acknowledged_write() {
+    let mut cluster = Cluster::start(3, &["--appendfsync", "always"]);
+    let leader = cluster.leader();
+    let followers = cluster.followers();
+    // Writers through both followers (forwarded), each remembering what was
+    // acknowledged.
+    let acked: Arc<Mutex<BTreeMap<String, String>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers: Vec<_> = followers
+        .iter()
+        .map(|&f| {
+            let url = cluster.nodes[f].url();
+            let (acked, stop) = (acked.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut n = 0;
+                let mut conn = None;
+                while !stop.load(Ordering::Relaxed) {
+                    if conn.is_none() {
+                        conn = redis::Client::open(url.as_str())
+                            .and_then(|c| c.get_connection())
+                            .ok();
+                    }
+                    let Some(c) = conn.as_mut() else { continue };
+                    let (k, v) = (format!("w{f}-{n}"), format!("{n}"));
+                    n += 1;
+                    match c.set::<_, _, ()>(&k, &v) {
+                        Ok(()) => {
+                            acked.lock().expect("lock").insert(k, v);
+                        }
+                        Err(e) if e.is_io_error() => conn = None,
+                        Err(_) => {} // unknown outcome or no leader: not acked
+                    }
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let before = acked.lock().expect("lock").len();
+    assert!(before > 0, "nothing was acknowledged before the kill");
+    cluster.nodes[leader].kill();
+    // A new leader takes over and writes are acknowledged again.
+    let t = Instant::now();
+    let new_leader = cluster.leader();
+    assert_ne!(new_leader, leader);
+    eventually("writes acknowledged after the failover", || {
+        (acked.lock().expect("lock").len() > before + 10).then_some(())
+    });
+    eprintln!("failover took {:?}", t.elapsed());
+    stop.store(true, Ordering::Relaxed);
+    for w in writers {
+        w.join().expect("writer");
+    }
+    // The old leader restarts on its directory and catches up.
+    cluster.nodes[leader].start_again();
+    let commit: u64 = info_field(&cluster.nodes[new_leader], "commit_index")
+        .and_then(|c| c.parse().ok())
+        .expect("INFO");
+    eventually("the restarted node catches up", || {
+        let a: u64 = info_field(&cluster.nodes[leader], "applied_index")?
+            .parse()
+            .ok()?;
+        (a >= commit).then_some(())
+    });
+    // Nothing acknowledged is lost, read through every node.
+    let acked = acked.lock().expect("lock").clone();
+    for node in &cluster.nodes {
+        let mut c = node.client();
+        for (k, v) in &acked {
+            let got: Option<String> = c.get(k).expect("GET");
+            assert_eq!(got.as_deref(), Some(v.as_str()), "{k} through :{}", node.port);
+        }
+    }
+}
+
+#[test]
+fn a_partitioned_minority_serves_nothing_while_the_majority_does() {
+    let cluster = Cluster::start(3, &[]);
+    let old = cluster.leader();
+    set_eventually(&cluster.nodes[old], "x", "before");
+    // Cut the leader off from both followers.
+    let others: Vec<String> = (0..3).filter(|&i| i != old).map(|i| cluster.id(i)).collect();
+    let mut c = cluster.nodes[old].client();
+    let _: () = redis::cmd("FENCEKV.PARTITION")
+        .arg(&others)
+        .query(&mut c)
+        .expect("partition");
+    // The minority side answers neither a read nor a write.
+    let read: redis::RedisResult<Option<String>> = c.get("x");
+    let err = read.expect_err("the minority must not serve a read");
+    assert!(err.to_string().contains("TIMEOUT"), "{err}");
+    let write: redis::RedisResult<()> = c.set("x", "minority");
+    let err = write.expect_err("the minority must not acknowledge a write");
+    assert!(err.to_string().contains("TIMEOUT"), "{err}");
+    // The majority elects a leader and serves both.
+    let majority = (0..3).find(|&i| i != old).expect("a follower");
+    set_eventually(&cluster.nodes[majority], "x", "after");
+    let mut m = cluster.nodes[majority].client();
+    let v: Option<String> = m.get("x").expect("GET on the majority");
+    assert_eq!(v.as_deref(), Some("after"));
+    // Healed, the old leader follows and serves the majority's value.
+    let _: () = redis::cmd("FENCEKV.HEAL").query(&mut c).expect("heal");
+    eventually("the old leader serves the new value", || {
+        let mut c = cluster.nodes[old].client();
+        let v: Option<String> = c.get("x").ok()?;
+        (v.as_deref() == Some("after")).then_some(())
+    });
+    assert_eq!(
+        info_field(&cluster.nodes[old], "role").as_deref(),
+        Some("follower")
+    );
+}

@@ -1,0 +1,115 @@
+//! A local cluster for tests: N `fencekv serve --id i --peers …` processes on
+//! loopback, each a [`Server`] with its own directory, plus helpers to find
+//! the leader and read INFO fields.
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use redis::Commands;
+
+#[path = "../server_util/mod.rs"]
+mod server_util;
+pub use server_util::*;
+
+pub struct Cluster {
+    pub nodes: Vec<Server>,
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
+    l.local_addr().expect("local addr").port()
+}
+
+/// Short timers so elections settle in well under a second.
+pub const FAST: &[&str] = &[
+    "--election-timeout-ms",
+    "150",
+    "--heartbeat-ms",
+    "30",
+    "--request-timeout-ms",
+    "2000",
+    "--enable-debug-commands",
+];
+
+impl Cluster {
+    /// Start `n` nodes (ids 1..=n) with the FAST timers and `extra` flags.
+    pub fn start(n: usize, extra: &[&str]) -> Cluster {
+        let peers: Vec<String> = (1..=n)
+            .map(|i| format!("{i}=127.0.0.1:{}", free_port()))
+            .collect();
+        let peers = peers.join(",");
+        let nodes = (1..=n)
+            .map(|i| {
+                let id = i.to_string();
+                let mut args: Vec<&str> = vec!["--id", &id, "--peers", &peers];
+                args.extend_from_slice(FAST);
+                args.extend_from_slice(extra);
+                Server::start(&args)
+            })
+            .collect();
+        Cluster { nodes }
+    }
+
+    /// The index (0-based) of the node whose INFO says it leads, waiting up
+    /// to `TIMEOUT` for one that every live node agrees on.
+    pub fn leader(&self) -> usize {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let leaders: Vec<usize> = (0..self.nodes.len())
+                .filter(|&i| self.nodes[i].running())
+                .filter(|&i| info_field(&self.nodes[i], "role").as_deref() == Some("leader"))
+                .collect();
+            if leaders.len() == 1 {
+                return leaders[0];
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no single leader after {TIMEOUT:?}: {leaders:?}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn followers(&self) -> Vec<usize> {
+        let l = self.leader();
+        (0..self.nodes.len()).filter(|&i| i != l).collect()
+    }
+
+    /// Node ids as the cluster knows them (1-based).
+    pub fn id(&self, index: usize) -> String {
+        (index + 1).to_string()
+    }
+}
+
+/// One field of the node's INFO fencekv section, if it answers.
+pub fn info_field(s: &Server, field: &str) -> Option<String> {
+    let mut c = redis::Client::open(s.url())
+        .ok()?
+        .get_connection_with_timeout(Duration::from_secs(2))
+        .ok()?;
+    let info: String = redis::cmd("INFO").arg("fencekv").query(&mut c).ok()?;
+    info.lines().find_map(|l| {
+        l.strip_prefix(&format!("{field}:"))
+            .map(|v| v.trim().to_string())
+    })
+}
+
+/// Retry `f` until it succeeds or `TIMEOUT` passes.
+pub fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// SET through node `s`, retrying while the cluster elects.
+pub fn set_eventually(s: &Server, k: &str, v: &str) {
+    eventually(&format!("SET {k} through :{}", s.port), || {
+        let mut c = redis::Client::open(s.url()).ok()?.get_connection().ok()?;
+        c.set::<_, _, ()>(k, v).ok()
+    })
+}
