@@ -412,7 +412,10 @@ fn run_cluster(args: ClusterArgs) -> ExitCode {
             .spawn();
         match child {
             Ok(c) => {
-                println!("node {i}: redis-cli -p {port}   (data in {})", dir.display());
+                println!(
+                    "node {i}: redis-cli -p {port}   (data in {})",
+                    dir.display()
+                );
                 children.push(c);
             }
             Err(e) => {
@@ -424,8 +427,14 @@ fn run_cluster(args: ClusterArgs) -> ExitCode {
             }
         }
     }
-    println!("cluster of {} nodes started; peers {peers}; Ctrl-C stops it", args.nodes);
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    println!(
+        "cluster of {} nodes started; peers {peers}; Ctrl-C stops it",
+        args.nodes
+    );
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("fencekv: cannot start the async runtime: {e}");

@@ -453,7 +453,10 @@ impl Node {
         o: &mut Out<Self>,
     ) {
         if state.role != Role::Leader {
-            if let Some(leader) = state.leader.filter(|l| self.forward && !forwarded && *l != id) {
+            if let Some(leader) = state
+                .leader
+                .filter(|l| self.forward && !forwarded && *l != id)
+            {
                 o.send(
                     leader,
                     Msg::Forwarded {
@@ -859,12 +862,18 @@ impl Node {
     }
 
     fn broadcast_append(&self, id: Id, state: &mut Cow<NodeState>, o: &mut Out<Self>) {
+        let s = state.to_mut();
         for p in self.others(id) {
-            self.send_append(state, p, o);
+            self.send_append(s, p, o);
         }
     }
 
-    fn send_append(&self, state: &NodeState, peer: Id, o: &mut Out<Self>) {
+    /// Send `peer` everything from its `next_index`, and assume it arrives:
+    /// `next_index` moves past what was sent, so the next append carries only
+    /// newer entries (pipelining; without it every write resends every
+    /// unacknowledged entry, quadratic under load). A lost append shows up
+    /// as a failed consistency check, and the leader backs off (§5.3).
+    fn send_append(&self, state: &mut NodeState, peer: Id, o: &mut Out<Self>) {
         let log = state.log();
         let next = state
             .next_index
@@ -884,6 +893,10 @@ impl Node {
                 round: state.round,
             },
         );
+        let last = log.last_index();
+        if next <= last {
+            state.next_index.insert(peer, last + 1);
+        }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -1002,7 +1015,10 @@ impl Node {
             if match_index > s.match_index.get(&src).copied().unwrap_or(0) {
                 s.match_index.insert(src, match_index);
             }
-            let next = s.match_index.get(&src).copied().unwrap_or(0) + 1;
+            // Never move `next_index` back on success: appends in flight
+            // already carry what follows.
+            let acked = s.match_index.get(&src).copied().unwrap_or(0) + 1;
+            let next = s.next_index.get(&src).copied().unwrap_or(0).max(acked);
             s.next_index.insert(src, next);
             if next <= s.durable.log.last_index() {
                 self.send_append(s, src, o);

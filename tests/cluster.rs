@@ -114,7 +114,12 @@ fn killing_the_leader_under_load_loses_no_acknowledged_write() {
         let mut c = node.client();
         for (k, v) in &acked {
             let got: Option<String> = c.get(k).expect("GET");
-            assert_eq!(got.as_deref(), Some(v.as_str()), "{k} through :{}", node.port);
+            assert_eq!(
+                got.as_deref(),
+                Some(v.as_str()),
+                "{k} through :{}",
+                node.port
+            );
         }
     }
 }
@@ -125,7 +130,10 @@ fn a_partitioned_minority_serves_nothing_while_the_majority_does() {
     let old = cluster.leader();
     set_eventually(&cluster.nodes[old], "x", "before");
     // Cut the leader off from both followers.
-    let others: Vec<String> = (0..3).filter(|&i| i != old).map(|i| cluster.id(i)).collect();
+    let others: Vec<String> = (0..3)
+        .filter(|&i| i != old)
+        .map(|i| cluster.id(i))
+        .collect();
     let mut c = cluster.nodes[old].client();
     let _: () = redis::cmd("FENCEKV.PARTITION")
         .arg(&others)

@@ -221,14 +221,14 @@ async fn reader(stream: TcpStream, node: NodeHandle, faults: Arc<Faults>) {
         if r.read_exact(&mut body).await.is_err() {
             return;
         }
-        let wire: Wire =
-            match bincode::serde::decode_from_slice(&body, bincode::config::standard()) {
-                Ok((w, _)) => w,
-                Err(e) => {
-                    tracing::warn!(error = %e, "undecodable peer frame; closing the connection");
-                    return;
-                }
-            };
+        let wire: Wire = match bincode::serde::decode_from_slice(&body, bincode::config::standard())
+        {
+            Ok((w, _)) => w,
+            Err(e) => {
+                tracing::warn!(error = %e, "undecodable peer frame; closing the connection");
+                return;
+            }
+        };
         if faults.cut(wire.src) {
             continue;
         }

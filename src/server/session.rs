@@ -227,7 +227,10 @@ fn fault_command(cfg: &ServerConfig, args: &[Bytes]) -> Option<Reply> {
         }
         b"fencekv.heal" => arity("fencekv.heal"),
         b"fencekv.peerdelay" if args.len() == 2 => {
-            match std::str::from_utf8(&args[1]).ok().and_then(|s| s.parse::<u64>().ok()) {
+            match std::str::from_utf8(&args[1])
+                .ok()
+                .and_then(|s| s.parse::<u64>().ok())
+            {
                 Some(ms) => {
                     if let Ok(mut d) = cfg.faults.delay.lock() {
                         *d = std::time::Duration::from_millis(ms);
