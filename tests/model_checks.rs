@@ -91,3 +91,43 @@ fn crash_passes() {
 fn unordered_passes() {
     check("unordered");
 }
+
+#[test]
+fn base_passes() {
+    check("base");
+}
+
+/// The BFS counterexample is a shortest one, checked independently of our
+/// search: stateright's own breadth-first checker, bounded to paths one
+/// action shorter than the trace, finds no violation; bounded to the trace's
+/// length it finds one (so the bound is right and the check can fail).
+#[test]
+fn gap_counterexamples_are_shortest() {
+    use stateright::{Checker, HasDiscoveries, Model};
+    let cfg = ModelCfg::from_file(std::path::Path::new("model/gap-no-apply-wait.toml"))
+        .expect("config");
+    let outcome = run(
+        cfg.clone(),
+        &CheckOptions {
+            strategy: None,
+            threads: 2,
+            progress: None,
+        },
+    );
+    let n = outcome.trace_len;
+    assert!(n > 0, "a counterexample");
+    // `target_max_depth(d)` checks paths of at most d - 2 actions.
+    let up_to = |actions: usize| {
+        cfg.clone()
+            .into_model()
+            .checker()
+            .threads(2)
+            .target_max_depth(actions + 2)
+            .spawn_bfs()
+            .join()
+            .discoveries()
+            .contains_key(fencekv::model::props::LINEARIZABLE)
+    };
+    assert!(!up_to(n - 1), "a counterexample shorter than {n} steps exists");
+    assert!(up_to(n), "no counterexample of {n} steps: the bound is off");
+}

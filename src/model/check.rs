@@ -66,26 +66,32 @@ pub fn shortest_violation(
         .into_iter()
         .filter(|p| p.expectation == Expectation::Always)
         .collect();
+    // Rebuild the path to `fp` by walking the parents back to a root.
+    let path_to = |parents: &HashMap<u64, Option<(u64, Action)>>, fp: u64| {
+        let mut steps = Vec::new();
+        let mut cur = fp;
+        while let Some(Some((parent, action))) = parents.get(&cur) {
+            steps.push(action.clone());
+            cur = *parent;
+        }
+        steps.reverse();
+        let root = model
+            .init_states()
+            .into_iter()
+            .find(|s| fingerprint(s) == cur);
+        root.and_then(|r| Path::from_actions(model, r, steps.iter()))
+    };
+    let violated = |s: &State| always.iter().find(|p| !(p.condition)(model, s)).map(|p| p.name);
+    for (s, fp, _) in &queue {
+        if let Some(name) = violated(s) {
+            stats.unique_states = queue.len();
+            return (path_to(&parents, *fp).map(|p| (name, p)), stats);
+        }
+    }
     let mut actions = Vec::new();
     while let Some((state, fp, depth)) = queue.pop_front() {
         stats.unique_states += 1;
         stats.max_depth = stats.max_depth.max(depth);
-        if let Some(p) = always.iter().find(|p| !(p.condition)(model, &state)) {
-            // Rebuild the path by walking the parents back to a root.
-            let mut steps = Vec::new();
-            let mut cur = fp;
-            while let Some(Some((parent, action))) = parents.get(&cur) {
-                steps.push(action.clone());
-                cur = *parent;
-            }
-            steps.reverse();
-            let root = model
-                .init_states()
-                .into_iter()
-                .find(|s| fingerprint(s) == cur);
-            let path = root.and_then(|r| Path::from_actions(model, r, steps.iter()));
-            return (path.map(|path| (p.name, path)), stats);
-        }
         if let Some(every) = progress {
             if last_print.elapsed() >= every {
                 eprintln!(
@@ -111,6 +117,15 @@ pub fn shortest_violation(
             let nfp = fingerprint(&next);
             if let std::collections::hash_map::Entry::Vacant(e) = parents.entry(nfp) {
                 e.insert(Some((fp, action)));
+                // Checked when first reached, not when expanded: every state
+                // of a smaller depth was checked before, so the first
+                // violation reached is a shortest one, and the last layer
+                // need not be expanded.
+                if let Some(name) = violated(&next) {
+                    stats.unique_states += queue.len() + 1;
+                    stats.max_depth = depth + 1;
+                    return (path_to(&parents, nfp).map(|p| (name, p)), stats);
+                }
                 queue.push_back((next, nfp, depth + 1));
             }
         }
