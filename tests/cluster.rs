@@ -164,3 +164,47 @@ fn a_partitioned_minority_serves_nothing_while_the_majority_does() {
         Some("follower")
     );
 }
+
+/// The same partition with the fence switched off: the cut-off leader still
+/// believes it leads and serves a stale read, and the history checker (the
+/// one the fault run uses) says so — the check can fail.
+#[test]
+fn without_the_fence_a_partitioned_leader_serves_a_stale_read() {
+    use fencekv::lincheck::{check_kv, Budget, Event, Outcome};
+    use fencekv::model::spec::{KvSpec, Op, Ret};
+    let cluster = Cluster::start(3, &["--unsafe-read-fence", "off"]);
+    let old = cluster.leader();
+    set_eventually(&cluster.nodes[old], "x", "before");
+    let others: Vec<String> = (0..3)
+        .filter(|&i| i != old)
+        .map(|i| cluster.id(i))
+        .collect();
+    let mut c = cluster.nodes[old].client();
+    let _: () = redis::cmd("FENCEKV.PARTITION")
+        .arg(&others)
+        .query(&mut c)
+        .expect("partition");
+    let majority = (0..3).find(|&i| i != old).expect("a follower");
+    set_eventually(&cluster.nodes[majority], "x", "after");
+    let stale: Option<String> = c.get("x").expect("the unfenced old leader answers");
+    assert_eq!(stale.as_deref(), Some("before"));
+    let ev = |client, op, call, ret, at| Event {
+        client,
+        op,
+        call,
+        outcome: Outcome::Returned { ret, at },
+    };
+    let history = vec![
+        ev(0, Op::Set("x".into(), "before".into()), 0, Ret::Ok, 1),
+        ev(1, Op::Set("x".into(), "after".into()), 2, Ret::Ok, 3),
+        ev(
+            0,
+            Op::Get("x".into()),
+            4,
+            Ret::Value(Some("before".into())),
+            5,
+        ),
+    ];
+    let verdict = check_kv(&KvSpec::default(), &history, Budget::default()).expect("well formed");
+    assert!(verdict.failing().next().is_some(), "{verdict:?}");
+}

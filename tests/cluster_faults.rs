@@ -18,7 +18,8 @@ use cluster_util::*;
 
 const KEYS: u64 = 4;
 const CLIENTS: u64 = 4;
-const RUN: Duration = Duration::from_secs(8);
+/// Fault cycles per run (each about 1–1.6 s).
+const FAULTS: usize = 10;
 
 /// xorshift64*: the fault schedule and the workload are the same choices
 /// every run (timing still varies, as it does in production).
@@ -118,7 +119,7 @@ fn histories_under_kills_and_partitions_are_linearizable() {
     // cut one off from the others (healed 300–900 ms later).
     let mut rng = Rng(0x5eed);
     let mut faults = 0;
-    while start.elapsed() < RUN {
+    while faults < FAULTS {
         std::thread::sleep(Duration::from_millis(700));
         let victim = rng.below(3) as usize;
         let pause = Duration::from_millis(300 + rng.below(600));
@@ -162,7 +163,6 @@ fn histories_under_kills_and_partitions_are_linearizable() {
         "{} operations ({answered} answered, {writes_answered} writes), {faults} faults",
         history.len()
     );
-    assert!(faults >= 8, "the run injected too few faults");
     assert!(
         answered >= 100 && writes_answered >= 30,
         "too few answered operations to mean anything"

@@ -104,8 +104,8 @@ fn base_passes() {
 #[test]
 fn gap_counterexamples_are_shortest() {
     use stateright::{Checker, HasDiscoveries, Model};
-    let cfg = ModelCfg::from_file(std::path::Path::new("model/gap-no-apply-wait.toml"))
-        .expect("config");
+    let cfg =
+        ModelCfg::from_file(std::path::Path::new("model/gap-no-apply-wait.toml")).expect("config");
     let outcome = run(
         cfg.clone(),
         &CheckOptions {
@@ -128,6 +128,9 @@ fn gap_counterexamples_are_shortest() {
             .discoveries()
             .contains_key(fencekv::model::props::LINEARIZABLE)
     };
-    assert!(!up_to(n - 1), "a counterexample shorter than {n} steps exists");
+    assert!(
+        !up_to(n - 1),
+        "a counterexample shorter than {n} steps exists"
+    );
     assert!(up_to(n), "no counterexample of {n} steps: the bound is off");
 }

@@ -81,7 +81,12 @@ pub fn shortest_violation(
             .find(|s| fingerprint(s) == cur);
         root.and_then(|r| Path::from_actions(model, r, steps.iter()))
     };
-    let violated = |s: &State| always.iter().find(|p| !(p.condition)(model, s)).map(|p| p.name);
+    let violated = |s: &State| {
+        always
+            .iter()
+            .find(|p| !(p.condition)(model, s))
+            .map(|p| p.name)
+    };
     for (s, fp, _) in &queue {
         if let Some(name) = violated(s) {
             stats.unique_states = queue.len();
