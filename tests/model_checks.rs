@@ -103,7 +103,7 @@ fn base_passes() {
 /// length it finds one (so the bound is right and the check can fail).
 #[test]
 fn gap_counterexamples_are_shortest() {
-    use stateright::{Checker, HasDiscoveries, Model};
+    use stateright::{Checker, Model};
     let cfg =
         ModelCfg::from_file(std::path::Path::new("model/gap-no-apply-wait.toml")).expect("config");
     let outcome = run(
