@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# A 3-node fencekv cluster on loopback beside a single fencekv node and
+# redis-server, in one run: redis-benchmark -t set,get -c 50 -n $N at -P 1 and
+# -P 16 against
+#   - redis-server without persistence
+#   - fencekv serve, a single node (--appendfsync everysec)
+#   - the cluster's leader, and one of its followers (which forwards every
+#     request to the leader), all nodes with --appendfsync everysec
+# Prints a markdown table with requests/s and ratios to redis-server. All four
+# servers and redis-benchmark share the machine's cores.
+#
+# Usage: bench/cluster-benchmark.sh   (builds target/release/fencekv)
+#   N=100000 CLIENTS=50 FENCEKV_BIN=path/to/fencekv bench/cluster-benchmark.sh
+set -euo pipefail
+
+N=${N:-100000}
+CLIENTS=${CLIENTS:-50}
+BASE=${BASE:-7820}
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [[ -z "${FENCEKV_BIN:-}" ]]; then
+    (cd "$root" && cargo build --release --quiet)
+    FENCEKV_BIN=$root/target/release/fencekv
+fi
+for tool in redis-server redis-benchmark redis-cli; do
+    command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install redis-server)" >&2; exit 1; }
+done
+
+work=$(mktemp -d -t fencekv-bench.XXXXXX)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+wait_port() {
+    for _ in $(seq 1 200); do
+        redis-cli -p "$1" ping >/dev/null 2>&1 && return 0
+        sleep 0.05
+    done
+    echo "server on port $1 did not start" >&2
+    exit 1
+}
+
+P_REDIS=$BASE
+P_SINGLE=$((BASE + 1))
+P_NODE=$((BASE + 2)) # nodes 1..3 on P_NODE..P_NODE+2, peers on BASE+10..
+peers="1=127.0.0.1:$((BASE + 10)),2=127.0.0.1:$((BASE + 11)),3=127.0.0.1:$((BASE + 12))"
+
+redis-server --port "$P_REDIS" --save '' --appendonly no --dir "$work" \
+    --logfile "$work/redis.log" &
+pids+=($!)
+"$FENCEKV_BIN" serve --port "$P_SINGLE" --dir "$work/single" --log-level warn \
+    >"$work/single.log" 2>&1 &
+pids+=($!)
+for i in 1 2 3; do
+    "$FENCEKV_BIN" serve --id "$i" --peers "$peers" --port $((P_NODE + i - 1)) \
+        --dir "$work/node$i" --log-level warn >"$work/node$i.log" 2>&1 &
+    pids+=($!)
+done
+for p in "$P_REDIS" "$P_SINGLE" "$P_NODE" $((P_NODE + 1)) $((P_NODE + 2)); do wait_port "$p"; done
+
+leader=""
+for _ in $(seq 1 100); do
+    for i in 0 1 2; do
+        if redis-cli -p $((P_NODE + i)) info fencekv | grep -q '^role:leader'; then
+            leader=$((P_NODE + i))
+        fi
+    done
+    [[ -n "$leader" ]] && break
+    sleep 0.1
+done
+[[ -n "$leader" ]] || { echo "no leader elected" >&2; exit 1; }
+follower=$P_NODE
+[[ "$follower" == "$leader" ]] && follower=$((P_NODE + 1))
+
+declare -A RPS
+run() {
+    local name=$1 port=$2 pipe=$3
+    redis-benchmark -p "$port" -t set,get -c "$CLIENTS" -n "$N" -P "$pipe" -q --csv 2>/dev/null |
+        tr -d '"' | awk -F, 'NR > 1 { print $1, $2 }' >"$work/out"
+    while read -r test rps; do
+        RPS["$name,$pipe,$test"]=$rps
+    done <"$work/out"
+}
+
+for pipe in 1 16; do
+    run redis "$P_REDIS" "$pipe"
+    run single "$P_SINGLE" "$pipe"
+    run leader "$leader" "$pipe"
+    run follower "$follower" "$pipe"
+done
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+echo
+echo "redis-benchmark -t set,get -c $CLIENTS -n $N ($(nproc) cores; redis-server $(redis-server --version | sed -n 's/.*v=\([0-9.]*\).*/\1/p'))"
+echo
+echo "| test | -P | redis | fencekv single | cluster leader | cluster follower | single / redis | leader / redis | follower / redis |"
+echo "|---|---|---|---|---|---|---|---|---|"
+for pipe in 1 16; do
+    for test in SET GET; do
+        r=${RPS["redis,$pipe,$test"]:-0}
+        s=${RPS["single,$pipe,$test"]:-0}
+        l=${RPS["leader,$pipe,$test"]:-0}
+        f=${RPS["follower,$pipe,$test"]:-0}
+        echo "| $test | $pipe | $r | $s | $l | $f | $(ratio "$s" "$r") | $(ratio "$l" "$r") | $(ratio "$f" "$r") |"
+    done
+done
