@@ -134,3 +134,39 @@ fn gap_counterexamples_are_shortest() {
     );
     assert!(up_to(n), "no counterexample of {n} steps: the bound is off");
 }
+
+#[test]
+fn forward_passes() {
+    check("forward");
+}
+
+/// Forwarding is reachable in `forward.toml`: a follower passes the client's
+/// SET to the leader, which commits it and answers the client itself.
+#[test]
+fn a_follower_forwards_and_the_leader_answers_the_client() {
+    use fencekv::model::check::{replay_schedule, violated};
+    let model = ModelCfg::from_file(std::path::Path::new("model/forward.toml"))
+        .expect("config")
+        .into_model();
+    let schedule = [
+        "n0 timeout Election",
+        "n1 <- n0 RequestVote",
+        "n0 <- n1 Vote",
+        "n2 <- n0 RequestVote",
+        "n2 <- n0 AppendEntries",
+        "n2 <- c0 Request",
+        "n0 <- n2 Vote",
+        "n0 <- n2 AppendResult",
+        "n0 <- n2 Forwarded",
+        "n1 <- n0 AppendEntries",
+        "n1 <- n0 AppendEntries",
+        "n0 <- n1 AppendResult",
+        "n0 <- n1 AppendResult",
+        "n0 timeout Apply",
+        "c0 <- n0 Reply",
+    ];
+    let path = replay_schedule(&model, &schedule).expect("the schedule replays");
+    assert!(violated(&model, &path).is_empty());
+    let history = format!("{:?}", path.last_state().history.tester);
+    assert!(history.contains(r#"Set("x", "1"), Ok"#), "{history}");
+}
