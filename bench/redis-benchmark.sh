@@ -17,32 +17,8 @@ PORT_REDIS=${PORT_REDIS:-7810}
 PORT_REDIS_AOF=${PORT_REDIS_AOF:-7811}
 PORT_FENCEKV=${PORT_FENCEKV:-7812}
 
-root=$(cd "$(dirname "$0")/.." && pwd)
-if [[ -z "${FENCEKV_BIN:-}" ]]; then
-    (cd "$root" && cargo build --release --quiet)
-    FENCEKV_BIN=$root/target/release/fencekv
-fi
-for tool in redis-server redis-benchmark redis-cli; do
-    command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install redis-server)" >&2; exit 1; }
-done
-
-work=$(mktemp -d -t fencekv-bench.XXXXXX)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-wait_port() {
-    for _ in $(seq 1 200); do
-        redis-cli -p "$1" ping >/dev/null 2>&1 && return 0
-        sleep 0.05
-    done
-    echo "server on port $1 did not start" >&2
-    exit 1
-}
+# shellcheck source=bench/common.sh
+source "$(dirname "$0")/common.sh"
 
 mkdir -p "$work/redis" "$work/redis-aof" "$work/fencekv"
 redis-server --port "$PORT_REDIS" --save '' --appendonly no --dir "$work/redis" \
@@ -58,24 +34,11 @@ wait_port "$PORT_REDIS"
 wait_port "$PORT_REDIS_AOF"
 wait_port "$PORT_FENCEKV"
 
-# rps <port> <pipeline> <test>: requests per second from redis-benchmark's CSV.
-declare -A RPS
-run() {
-    local name=$1 port=$2 pipe=$3
-    redis-benchmark -p "$port" -t set,get -c "$CLIENTS" -n "$N" -P "$pipe" -q --csv 2>/dev/null |
-        tr -d '"' | awk -F, 'NR > 1 { print $1, $2 }' >"$work/out"
-    while read -r test rps; do
-        RPS["$name,$pipe,$test"]=$rps
-    done <"$work/out"
-}
-
 for pipe in 1 16; do
     run redis "$PORT_REDIS" "$pipe"
     run redis-aof "$PORT_REDIS_AOF" "$pipe"
     run fencekv "$PORT_FENCEKV" "$pipe"
 done
-
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
 echo
 echo "redis-benchmark -t set,get -c $CLIENTS -n $N ($(nproc) cores; redis-server $(redis-server --version | sed -n 's/.*v=\([0-9.]*\).*/\1/p'))"

@@ -124,12 +124,11 @@ fn killing_the_leader_under_load_loses_no_acknowledged_write() {
     }
 }
 
-#[test]
-fn a_partitioned_minority_serves_nothing_while_the_majority_does() {
-    let cluster = Cluster::start(3, &[]);
+/// SET x = before through the leader, then cut the leader off from both
+/// followers. Returns the old leader's index and a connection to it.
+fn isolate_the_leader_after_x_before(cluster: &Cluster) -> (usize, redis::Connection) {
     let old = cluster.leader();
     set_eventually(&cluster.nodes[old], "x", "before");
-    // Cut the leader off from both followers.
     let others: Vec<String> = (0..3)
         .filter(|&i| i != old)
         .map(|i| cluster.id(i))
@@ -139,6 +138,13 @@ fn a_partitioned_minority_serves_nothing_while_the_majority_does() {
         .arg(&others)
         .query(&mut c)
         .expect("partition");
+    (old, c)
+}
+
+#[test]
+fn a_partitioned_minority_serves_nothing_while_the_majority_does() {
+    let cluster = Cluster::start(3, &[]);
+    let (old, mut c) = isolate_the_leader_after_x_before(&cluster);
     // The minority side answers neither a read nor a write.
     let read: redis::RedisResult<Option<String>> = c.get("x");
     let err = read.expect_err("the minority must not serve a read");
@@ -173,17 +179,7 @@ fn without_the_fence_a_partitioned_leader_serves_a_stale_read() {
     use fencekv::lincheck::{check_kv, Budget, Event, Outcome};
     use fencekv::model::spec::{KvSpec, Op, Ret};
     let cluster = Cluster::start(3, &["--unsafe-read-fence", "off"]);
-    let old = cluster.leader();
-    set_eventually(&cluster.nodes[old], "x", "before");
-    let others: Vec<String> = (0..3)
-        .filter(|&i| i != old)
-        .map(|i| cluster.id(i))
-        .collect();
-    let mut c = cluster.nodes[old].client();
-    let _: () = redis::cmd("FENCEKV.PARTITION")
-        .arg(&others)
-        .query(&mut c)
-        .expect("partition");
+    let (old, mut c) = isolate_the_leader_after_x_before(&cluster);
     let majority = (0..3).find(|&i| i != old).expect("a follower");
     set_eventually(&cluster.nodes[majority], "x", "after");
     let stale: Option<String> = c.get("x").expect("the unfenced old leader answers");

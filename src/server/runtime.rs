@@ -641,10 +641,21 @@ impl Hasher for ReqIdHasher {
     }
 }
 
-/// xorshift64*: timer jitter needs no more than this.
-struct XorShift(u64);
+/// xorshift64*: timer jitter (and the fault tests' schedules) need no more
+/// than this.
+pub struct XorShift(u64);
 
 impl XorShift {
+    /// A fixed seed: the same sequence every run.
+    pub fn seeded(seed: u64) -> Self {
+        XorShift(seed | 1)
+    }
+
+    /// A number below `n` (`n` > 0).
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+
     fn from_clock() -> Self {
         let seed = SystemTime::now()
             .duration_since(UNIX_EPOCH)
@@ -653,7 +664,7 @@ impl XorShift {
         XorShift(seed | 1)
     }
 
-    fn next(&mut self) -> u64 {
+    pub fn next(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;

@@ -1,0 +1,43 @@
+# Shared by the benchmark scripts (sourced, not run): build fencekv, check the
+# Redis tools, a work directory cleaned up on exit with every started server,
+# waiting for a port, running redis-benchmark into RPS[name,pipe,test], ratios.
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if [[ -z "${FENCEKV_BIN:-}" ]]; then
+    (cd "$root" && cargo build --release --quiet)
+    FENCEKV_BIN=$root/target/release/fencekv
+fi
+for tool in redis-server redis-benchmark redis-cli; do
+    command -v "$tool" >/dev/null || { echo "missing $tool (apt-get install redis-server)" >&2; exit 1; }
+done
+
+work=$(mktemp -d -t fencekv-bench.XXXXXX)
+pids=()
+cleanup() {
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+wait_port() {
+    for _ in $(seq 1 200); do
+        redis-cli -p "$1" ping >/dev/null 2>&1 && return 0
+        sleep 0.05
+    done
+    echo "server on port $1 did not start" >&2
+    exit 1
+}
+
+# run <name> <port> <pipeline>: requests/s per test from redis-benchmark's CSV.
+declare -A RPS
+run() {
+    local name=$1 port=$2 pipe=$3
+    redis-benchmark -p "$port" -t set,get -c "$CLIENTS" -n "$N" -P "$pipe" -q --csv 2>/dev/null |
+        tr -d '"' | awk -F, 'NR > 1 { print $1, $2 }' >"$work/out"
+    while read -r test rps; do
+        RPS["$name,$pipe,$test"]=$rps
+    done <"$work/out"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
