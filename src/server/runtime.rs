@@ -422,7 +422,7 @@ impl Runner {
                     let jitter = if span.is_zero() {
                         Duration::ZERO
                     } else {
-                        Duration::from_nanos(self.rng.next() % span.as_nanos().max(1) as u64)
+                        Duration::from_nanos(self.rng.next_u64() % span.as_nanos().max(1) as u64)
                     };
                     let at = Instant::now() + range.start + jitter;
                     match self.timers.iter_mut().find(|(t, _)| *t == timer) {
@@ -653,7 +653,7 @@ impl XorShift {
 
     /// A number below `n` (`n` > 0).
     pub fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+        self.next_u64() % n.max(1)
     }
 
     fn from_clock() -> Self {
@@ -664,7 +664,7 @@ impl XorShift {
         XorShift(seed | 1)
     }
 
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         let mut x = self.0;
         x ^= x >> 12;
         x ^= x << 25;
