@@ -275,8 +275,16 @@ fn run_check(args: CheckArgs) -> ExitCode {
         threads: args.threads,
         progress: Some(std::time::Duration::from_secs(1)),
     };
+    let model = cfg.clone().into_model();
     let outcome = run(cfg, &opts);
     print!("{}", report(&outcome));
+    if let Some(path) = &outcome.counterexample {
+        println!(
+            "see it in the explorer: fencekv explore {} --addr 127.0.0.1:3000, then open\n  http://127.0.0.1:3000/{}",
+            args.file.display(),
+            fencekv::model::check::explorer_path(&model, path).replacen("/.states/", "#/steps/", 1)
+        );
+    }
     if outcome.as_expected() {
         ExitCode::SUCCESS
     } else {
