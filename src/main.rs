@@ -129,6 +129,11 @@ struct ServeArgs {
     /// forwarded to died, or no leader is elected) gets an error.
     #[arg(long, default_value_t = 5000)]
     request_timeout_ms: u64,
+    /// Snapshot the state machine and drop the log it covers every this many
+    /// applied entries (0: never). A follower that fell further behind is
+    /// sent the snapshot.
+    #[arg(long, default_value_t = 10_000)]
+    compact_after: u64,
 
     /// UNSAFE: read fence mode: once | per-call | off.
     #[arg(long, value_name = "MODE", value_parser = mode::<ReadFence>)]
@@ -366,6 +371,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
             _ => None,
         },
         request_timeout: std::time::Duration::from_millis(args.request_timeout_ms.max(1)),
+        compact_after: args.compact_after,
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

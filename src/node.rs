@@ -104,6 +104,15 @@ pub enum Msg {
         leader_commit: Index,
         round: u64,
     },
+    /// A follower needs entries the leader compacted: here is the state
+    /// machine as of the leader's log base (Raft §7). Answered with
+    /// `AppendResult`, like an append.
+    InstallSnapshot {
+        term: Term,
+        snapshot: Snapshot,
+        leader_commit: Index,
+        round: u64,
+    },
     AppendResult {
         term: Term,
         success: bool,
@@ -150,6 +159,30 @@ pub struct Durable {
     pub term: Term,
     pub voted_for: Option<Id>,
     pub log: Log,
+    /// The state machine as of the log's base (Raft §7); `None` until the
+    /// first compaction.
+    pub snapshot: Option<Snapshot>,
+}
+
+/// A snapshot of the state machine (Raft §7): every internal key's value as
+/// of entry `index`, and the session table. The log keeps only what follows.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+pub struct Snapshot {
+    pub index: Index,
+    pub term: Term,
+    pub data: im::OrdMap<Bytes, Bytes>,
+    pub sessions: im::OrdMap<Id, (ReqId, Reply)>,
+}
+
+impl Snapshot {
+    /// The MVCC store this snapshot describes: every key written at `index`.
+    pub fn restore(&self) -> Mvcc {
+        let mut store = Mvcc::new();
+        for (k, v) in &self.data {
+            store.put(k.clone(), self.index, v.clone());
+        }
+        store
+    }
 }
 
 /// A read waiting for its fence.
@@ -178,6 +211,8 @@ pub struct Stats {
     pub fence_rounds: u64,
     pub scripts_run: u64,
     pub script_retries: u64,
+    /// Snapshots received from a leader and installed.
+    pub snapshots_installed: u64,
     /// The term in which this node last served a read (for the model's
     /// "a GET is served after a leadership change").
     pub last_read_term: Term,
@@ -255,6 +290,9 @@ pub struct Node {
     /// (the server) or answers `Redirect` for the client to follow (most
     /// model configs: one hop fewer, the same decisions at the leader).
     pub forward: bool,
+    /// Take a snapshot and compact the log once this many applied entries
+    /// follow the last snapshot (0: never).
+    pub compact_after: Index,
 }
 
 /// When a node's election timer runs.
@@ -285,6 +323,7 @@ impl Node {
             election_timer: ElectionTimer::Always,
             campaigns: true,
             forward: true,
+            compact_after: 10_000,
         }
     }
 
@@ -310,13 +349,17 @@ impl Actor for Node {
 
     fn on_start(&self, id: Id, storage: &Option<Durable>, o: &mut Out<Self>) -> NodeState {
         let durable = storage.clone().unwrap_or_default();
+        let (store, applied, sessions) = match &durable.snapshot {
+            Some(snap) => (snap.restore(), snap.index, snap.sessions.clone()),
+            None => (Mvcc::new(), 0, im::OrdMap::new()),
+        };
         let mut state = NodeState {
             role: Role::Follower,
             durable,
             leader: None,
-            commit_index: 0,
-            applied: 0,
-            store: Mvcc::new(),
+            commit_index: applied,
+            applied,
+            store,
             votes: BTreeSet::new(),
             next_index: im::OrdMap::new(),
             match_index: im::OrdMap::new(),
@@ -327,7 +370,7 @@ impl Actor for Node {
             reads: im::Vector::new(),
             writes: im::OrdMap::new(),
             expiry_cursor: Bytes::new(),
-            sessions: im::OrdMap::new(),
+            sessions,
             session_reads: im::OrdMap::new(),
             stats: Stats::default(),
         };
@@ -389,6 +432,14 @@ impl Actor for Node {
                 round,
                 o,
             ),
+            Msg::InstallSnapshot {
+                term,
+                snapshot,
+                leader_commit,
+                round,
+            } if self.is_peer(src) => {
+                self.on_install_snapshot(id, state, src, term, snapshot, leader_commit, round, o)
+            }
             Msg::AppendResult {
                 term,
                 success,
@@ -881,6 +932,22 @@ impl Node {
             .copied()
             .unwrap_or(log.last_index() + 1)
             .clamp(1, log.last_index() + 1);
+        if next <= log.base_index() {
+            if let Some(snapshot) = state.durable.snapshot.clone() {
+                let index = snapshot.index;
+                o.send(
+                    peer,
+                    Msg::InstallSnapshot {
+                        term: state.term(),
+                        snapshot,
+                        leader_commit: state.commit_index,
+                        round: state.round,
+                    },
+                );
+                state.next_index.insert(peer, index + 1);
+                return;
+            }
+        }
         let prev_index = next - 1;
         o.send(
             peer,
@@ -936,6 +1003,32 @@ impl Node {
             ElectionTimer::Always => self.arm_election(o),
             ElectionTimer::WithoutLeader => o.cancel_timer(Timer::Election),
         }
+        // Entries at or below our base are in our snapshot, so committed, so
+        // the leader has the same ones (§5.4): skip them.
+        let base = state.log().base_index();
+        let (prev_index, prev_term, entries) = if prev_index < base {
+            let skip = (base - prev_index) as usize;
+            let rest = entries
+                .get(skip..)
+                .map(<[Entry]>::to_vec)
+                .unwrap_or_default();
+            let last = prev_index + entries.len() as Index;
+            if last < base {
+                o.send(
+                    src,
+                    Msg::AppendResult {
+                        term: state.term(),
+                        success: true,
+                        match_index: last,
+                        round,
+                    },
+                );
+                return;
+            }
+            (base, state.log().base_term(), rest)
+        } else {
+            (prev_index, prev_term, entries)
+        };
         if state.log().term_at(prev_index) != Some(prev_term) {
             o.send(
                 src,
@@ -982,6 +1075,74 @@ impl Node {
                 term: state.term(),
                 success: true,
                 match_index: last_new,
+                round,
+            },
+        );
+    }
+
+    /// Install the leader's snapshot unless what we applied already covers
+    /// it. A log that holds the snapshot's last entry keeps what follows it
+    /// (§7); any other log is discarded.
+    #[allow(clippy::too_many_arguments)]
+    fn on_install_snapshot(
+        &self,
+        id: Id,
+        state: &mut Cow<NodeState>,
+        src: Id,
+        term: Term,
+        snapshot: Snapshot,
+        leader_commit: Index,
+        round: u64,
+        o: &mut Out<Self>,
+    ) {
+        let _ = (id, leader_commit);
+        if term < state.term() {
+            o.send(
+                src,
+                Msg::AppendResult {
+                    term: state.term(),
+                    success: false,
+                    match_index: state.log().last_index(),
+                    round,
+                },
+            );
+            return;
+        }
+        if term > state.term() || state.role != Role::Follower {
+            self.step_down(state, term, o);
+        }
+        if state.leader != Some(src) {
+            state.to_mut().leader = Some(src);
+        }
+        match self.election_timer {
+            ElectionTimer::Always => self.arm_election(o),
+            ElectionTimer::WithoutLeader => o.cancel_timer(Timer::Election),
+        }
+        let index = snapshot.index;
+        if index > state.applied {
+            let s = state.to_mut();
+            if s.durable.log.term_at(index) == Some(snapshot.term) {
+                s.durable.log.compact_to(index, snapshot.term);
+            } else {
+                s.durable.log.reset_to(index, snapshot.term);
+            }
+            s.store = snapshot.restore();
+            s.sessions = snapshot.sessions.clone();
+            s.applied = index;
+            s.commit_index = s.commit_index.max(index);
+            s.durable.snapshot = Some(snapshot);
+            s.stats.snapshots_installed += 1;
+            o.save(s.durable.clone());
+            if s.commit_index > s.applied {
+                o.set_timer(Timer::Apply, Duration::ZERO..Duration::ZERO);
+            }
+        }
+        o.send(
+            src,
+            Msg::AppendResult {
+                term: state.term(),
+                success: true,
+                match_index: index,
                 round,
             },
         );
@@ -1081,6 +1242,23 @@ impl Node {
             if let Some((client, req)) = s.writes.remove(&index) {
                 o.send(client, Msg::Reply { req, reply });
             }
+        }
+        if self.compact_after > 0 && s.applied >= s.durable.log.base_index() + self.compact_after {
+            let index = s.applied;
+            let term = s.durable.log.term_at(index).unwrap_or(0);
+            let data = s
+                .store
+                .iter_at(index, b"")
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            s.durable.log.compact_to(index, term);
+            s.durable.snapshot = Some(Snapshot {
+                index,
+                term,
+                data,
+                sessions: s.sessions.clone(),
+            });
+            o.save(s.durable.clone());
         }
     }
 }

@@ -204,3 +204,50 @@ fn without_the_fence_a_partitioned_leader_serves_a_stale_read() {
     let verdict = check_kv(&KvSpec::default(), &history, Budget::default()).expect("well formed");
     assert!(verdict.failing().next().is_some(), "{verdict:?}");
 }
+
+#[test]
+fn a_follower_far_behind_catches_up_through_a_snapshot() {
+    let mut cluster = Cluster::start(3, &["--compact-after", "50", "--appendfsync", "always"]);
+    let leader = cluster.leader();
+    let behind = cluster.followers()[0];
+    cluster.nodes[behind].kill();
+    let mut c = cluster.nodes[leader].client();
+    for i in 0..300 {
+        let () = c
+            .set(format!("k{i}"), i)
+            .expect("SET with one follower down");
+    }
+    let snap: u64 = info_field(&cluster.nodes[leader], "last_snapshot_index")
+        .and_then(|v| v.parse().ok())
+        .expect("INFO");
+    assert!(
+        snap >= 250,
+        "the leader compacted its log (snapshot at {snap})"
+    );
+    // The restarted follower's next entry is gone from the leader's log: it
+    // is sent the snapshot, then what follows.
+    cluster.nodes[behind].start_again();
+    let commit: u64 = info_field(&cluster.nodes[leader], "commit_index")
+        .and_then(|v| v.parse().ok())
+        .expect("INFO");
+    eventually("the follower catches up", || {
+        let a: u64 = info_field(&cluster.nodes[behind], "applied_index")?
+            .parse()
+            .ok()?;
+        (a >= commit).then_some(())
+    });
+    assert_eq!(
+        info_field(&cluster.nodes[behind], "snapshots_installed").as_deref(),
+        Some("1")
+    );
+    // It restarts from its own snapshot, and once the old leader is gone the
+    // two remaining nodes (either may lead) still hold every key.
+    cluster.nodes[behind].restart();
+    cluster.nodes[leader].kill();
+    let mut c = cluster.nodes[behind].client();
+    for i in (0..300).step_by(7) {
+        let v: Option<i64> =
+            eventually("a read after the failover", || c.get(format!("k{i}")).ok());
+        assert_eq!(v, Some(i));
+    }
+}

@@ -170,3 +170,8 @@ fn a_follower_forwards_and_the_leader_answers_the_client() {
     let history = format!("{:?}", path.last_state().history.tester);
     assert!(history.contains(r#"Set("x", "1"), Ok"#), "{history}");
 }
+
+#[test]
+fn compact_passes() {
+    check("compact");
+}

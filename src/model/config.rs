@@ -80,6 +80,10 @@ pub struct ModelFile {
     /// (default: they answer `Redirect` and the client follows it).
     #[serde(default)]
     pub forward: bool,
+    /// Snapshot and compact the log every this many applied entries (default
+    /// 0: never); a leader then sends InstallSnapshot to a lagging follower.
+    #[serde(default)]
+    pub compact_after: u64,
     #[serde(default)]
     pub modes: Modes,
 }
@@ -114,6 +118,7 @@ pub struct ModelCfg {
     pub candidates: Option<Vec<usize>>,
     pub strategy: Strategy,
     pub forward: bool,
+    pub compact_after: u64,
     pub modes: Modes,
 }
 
@@ -191,6 +196,7 @@ impl ModelCfg {
             candidates: f.candidates,
             strategy: f.strategy,
             forward: f.forward,
+            compact_after: f.compact_after,
             modes: f.modes,
         })
     }

@@ -49,32 +49,50 @@ pub struct Entry {
     pub payload: Payload,
 }
 
-/// The log. Index `i` lives at position `i - 1`.
+/// The log. Entries up to `base_index` were compacted into a snapshot (only
+/// the last one's term is kept); index `i > base_index` lives at position
+/// `i - base_index - 1`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Log {
+    base_index: Index,
+    base_term: Term,
     entries: im::Vector<Entry>,
 }
 
 impl Log {
+    /// The index of the last compacted entry (0: none).
+    pub fn base_index(&self) -> Index {
+        self.base_index
+    }
+
+    pub fn base_term(&self) -> Term {
+        self.base_term
+    }
+
     pub fn last_index(&self) -> Index {
-        self.entries.len() as Index
+        self.base_index + self.entries.len() as Index
     }
 
     pub fn last_term(&self) -> Term {
-        self.entries.last().map(|e| e.term).unwrap_or(0)
+        self.entries
+            .last()
+            .map(|e| e.term)
+            .unwrap_or(self.base_term)
     }
 
-    /// The term of the entry at `index` (0 for index 0, `None` past the end).
+    /// The term of the entry at `index`: 0 for index 0, the snapshot's term
+    /// at the base, `None` before the base (compacted) and past the end.
     pub fn term_at(&self, index: Index) -> Option<Term> {
-        if index == 0 {
-            return Some(0);
+        if index == self.base_index {
+            return Some(self.base_term);
         }
-        self.entries.get(index as usize - 1).map(|e| e.term)
+        self.get(index).map(|e| e.term)
     }
 
+    /// The entry at `index`, if it is held (not compacted, not past the end).
     pub fn get(&self, index: Index) -> Option<&Entry> {
         index
-            .checked_sub(1)
+            .checked_sub(self.base_index + 1)
             .and_then(|i| self.entries.get(i as usize))
     }
 
@@ -83,23 +101,40 @@ impl Log {
         self.last_index()
     }
 
-    /// Entries from `from` (inclusive) to the end.
+    /// Entries from `from` (inclusive, above the base) to the end.
     pub fn entries_from(&self, from: Index) -> Vec<Entry> {
-        let start = (from.max(1) - 1) as usize;
-        if start >= self.entries.len() {
-            return Vec::new();
-        }
+        let start = from.max(self.base_index + 1) - self.base_index - 1;
         // Not `clone().split_off()`: splitting the clone copies the shared
         // chunk, 64 entries, on every append sent (measured: a tenth of the
         // leader's time under load).
-        (start..self.entries.len())
+        (start as usize..self.entries.len())
             .filter_map(|i| self.entries.get(i).cloned())
             .collect()
     }
 
-    /// Remove every entry at and after `from`.
+    /// Remove every entry at and after `from` (never below the base).
     pub fn truncate_from(&mut self, from: Index) {
-        self.entries.truncate((from.max(1) - 1) as usize);
+        let keep = from.max(self.base_index + 1) - self.base_index - 1;
+        self.entries.truncate(keep as usize);
+    }
+
+    /// Drop the entries up to `index` (which a snapshot now covers), keeping
+    /// its term. Entries after it stay.
+    pub fn compact_to(&mut self, index: Index, term: Term) {
+        if index <= self.base_index {
+            return;
+        }
+        let drop = (index - self.base_index).min(self.entries.len() as Index);
+        self.entries = self.entries.skip(drop as usize);
+        self.base_index = index;
+        self.base_term = term;
+    }
+
+    /// Replace everything with an empty log based at a snapshot's entry.
+    pub fn reset_to(&mut self, index: Index, term: Term) {
+        self.entries = im::Vector::new();
+        self.base_index = index;
+        self.base_term = term;
     }
 
     pub fn is_empty(&self) -> bool {

@@ -51,6 +51,9 @@ pub struct ServeOptions {
     /// This node's id and every node's peer address; empty: a single node.
     pub cluster: Option<ClusterOptions>,
     pub request_timeout: Duration,
+    /// Snapshot the state machine and compact the log every this many
+    /// applied entries (0: never).
+    pub compact_after: u64,
 }
 
 /// One node of a cluster.
@@ -82,6 +85,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
         None => {
             let mut node = Node::new(vec![runtime::node_id()]);
             node.modes = opts.modes;
+            node.compact_after = opts.compact_after;
             (runtime::node_id(), node, Box::new(runtime::NoPeers))
         }
         Some(c) => {
@@ -99,6 +103,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
             }
             let mut node = Node::new(peer_addrs.keys().copied().collect());
             node.modes = opts.modes;
+            node.compact_after = opts.compact_after;
             node.election_timeout = c.election_timeout.clone();
             node.heartbeat_interval = c.heartbeat;
             let peer_listener = TcpListener::bind(my_addr)

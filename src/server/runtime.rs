@@ -120,6 +120,9 @@ pub struct NodeInfo {
     pub commit_index: Index,
     pub applied_index: Index,
     pub log_entries: u64,
+    /// The last entry the snapshot covers (0: none); entries held in the log
+    /// are those after it.
+    pub snapshot_index: Index,
     pub persisted_entries: u64,
     pub storage_batches: u64,
     pub storage_syncs: u64,
@@ -592,6 +595,7 @@ impl Runner {
             commit_index: state.commit_index,
             applied_index: state.applied,
             log_entries: state.log().last_index(),
+            snapshot_index: state.log().base_index(),
             persisted_entries: self.storage.log_len(),
             storage_batches: self.storage.batches,
             storage_syncs: self.storage.syncs,

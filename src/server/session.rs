@@ -781,6 +781,17 @@ pub fn render_info(
                 kv(&mut out, "commit_index", &node.commit_index);
                 kv(&mut out, "applied_index", &node.applied_index);
                 kv(&mut out, "log_entries", &node.log_entries);
+                kv(&mut out, "last_snapshot_index", &node.snapshot_index);
+                kv(
+                    &mut out,
+                    "log_entries_held",
+                    &(node.log_entries - node.snapshot_index),
+                );
+                kv(
+                    &mut out,
+                    "snapshots_installed",
+                    &node.stats.snapshots_installed,
+                );
                 kv(&mut out, "read_fences", &node.stats.read_fences);
                 kv(&mut out, "fence_rounds", &node.stats.fence_rounds);
                 kv(&mut out, "scripts_run", &node.stats.scripts_run);

@@ -38,13 +38,18 @@ use std::time::{Duration, Instant};
 use redb::{Database, Durability, ReadableDatabase, TableDefinition};
 use stateright::actor::Id;
 
-use crate::node::Durable;
+use crate::node::{Durable, Snapshot};
 use crate::raft::{Entry, Index, Log, Term};
 
 /// term, voted_for (absent = None).
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
-/// index → bincode (serde, standard config) encoded [`Entry`].
+/// index → bincode (serde, standard config) encoded [`Entry`]; only the
+/// entries after the snapshot's.
 const LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("log");
+/// "snapshot" → bincode encoded [`Snapshot`], the state machine at the log's
+/// base.
+const SNAPSHOT: TableDefinition<&str, &[u8]> = TableDefinition::new("snapshot");
+const SNAPSHOT_KEY: &str = "snapshot";
 
 const TERM_KEY: &str = "term";
 const VOTE_KEY: &str = "voted_for";
@@ -94,7 +99,10 @@ pub struct Storage {
     policy: AppendFsync,
     term: Term,
     voted_for: Option<Id>,
-    /// The term of every entry in the log table; `terms[i - 1]` is index `i`.
+    /// The index of the snapshot's last entry (0: no snapshot).
+    base: Index,
+    /// The term of every entry in the log table; `terms[i - base - 1]` is
+    /// index `i`.
     terms: Vec<Term>,
     /// Some commit is not yet durable (a None commit with no Immediate after).
     pending: bool,
@@ -122,6 +130,7 @@ impl Storage {
             policy,
             term: 0,
             voted_for: None,
+            base: 0,
             terms: Vec::new(),
             pending: false,
             last_sync: Instant::now(),
@@ -165,10 +174,26 @@ impl Storage {
             Err(e) => return Err(ctx("open meta table")(e)),
         }
         let mut log = Log::default();
+        let mut snapshot = None;
+        match txn.open_table(SNAPSHOT) {
+            Ok(table) => {
+                if let Some(v) = table.get(SNAPSHOT_KEY).map_err(ctx("read snapshot"))? {
+                    let (snap, _): (Snapshot, usize) =
+                        bincode::serde::decode_from_slice(v.value(), bincode::config::standard())
+                            .map_err(|e| StorageError(format!("corrupt snapshot: {e}")))?;
+                    found = true;
+                    log.reset_to(snap.index, snap.term);
+                    self.base = snap.index;
+                    snapshot = Some(snap);
+                }
+            }
+            Err(redb::TableError::TableDoesNotExist(_)) => {}
+            Err(e) => return Err(ctx("open snapshot table")(e)),
+        }
         match txn.open_table(LOG) {
             Ok(table) => {
                 found = true;
-                for row in table.range(1u64..).map_err(ctx("scan log"))? {
+                for row in table.range(self.base + 1..).map_err(ctx("scan log"))? {
                     let (k, v) = row.map_err(ctx("scan log"))?;
                     let index: Index = k.value();
                     if index != log.last_index() + 1 {
@@ -196,22 +221,29 @@ impl Storage {
             term,
             voted_for,
             log,
+            snapshot,
         }))
     }
 
     /// Write what differs between `d` and the disk, in one transaction.
     /// Under `always` it is durable when this returns.
     pub fn persist(&mut self, d: &Durable) -> Result<(), StorageError> {
-        let new_len = d.log.last_index();
-        let old_len = self.terms.len() as Index;
+        let (old_base, new_base) = (self.base, d.log.base_index());
+        let old_last = old_base + self.terms.len() as Index;
+        let new_last = d.log.last_index();
+        let base_changed = new_base != old_base;
         // The last index where disk and `d` agree (log matching: equal terms
-        // at an index imply equal prefixes).
-        let mut same = old_len.min(new_len);
-        while same > 0 && Some(self.terms[same as usize - 1]) != d.log.term_at(same) {
+        // at an index imply equal prefixes), never below either base.
+        let floor = old_base.max(new_base);
+        let mut same = old_last.min(new_last).max(floor);
+        while same > floor
+            && (same > old_last
+                || Some(self.terms[(same - old_base - 1) as usize]) != d.log.term_at(same))
+        {
             same -= 1;
         }
         let meta_changed = d.term != self.term || d.voted_for != self.voted_for;
-        if !meta_changed && same == old_len && same == new_len {
+        if !meta_changed && !base_changed && same == old_last && same == new_last {
             return Ok(());
         }
         let immediate = match self.policy {
@@ -241,8 +273,24 @@ impl Storage {
                 }
             }
             let mut log = txn.open_table(LOG).map_err(ctx("open log table"))?;
+            if base_changed {
+                if let Some(snap) = &d.snapshot {
+                    let bytes = bincode::serde::encode_to_vec(snap, bincode::config::standard())
+                        .map_err(|e| StorageError(format!("encode snapshot: {e}")))?;
+                    let mut table = txn
+                        .open_table(SNAPSHOT)
+                        .map_err(ctx("open snapshot table"))?;
+                    table
+                        .insert(SNAPSHOT_KEY, bytes.as_slice())
+                        .map_err(ctx("write snapshot"))?;
+                }
+                // The snapshot covers these entries now.
+                for index in old_base + 1..=new_base.min(old_last) {
+                    log.remove(index).map_err(ctx("compact log"))?;
+                }
+            }
             let mut buf = Vec::with_capacity(128);
-            for index in same + 1..=new_len {
+            for index in same + 1..=new_last {
                 let Some(entry) = d.log.get(index) else {
                     break;
                 };
@@ -252,7 +300,7 @@ impl Storage {
                 log.insert(index, buf.as_slice())
                     .map_err(ctx("write log entry"))?;
             }
-            for index in new_len + 1..=old_len {
+            for index in (new_last + 1).max(floor + 1)..=old_last {
                 log.remove(index).map_err(ctx("truncate log"))?;
             }
         }
@@ -260,8 +308,13 @@ impl Storage {
         self.batches += 1;
         self.term = d.term;
         self.voted_for = d.voted_for;
-        self.terms.truncate(same as usize);
-        for index in same + 1..=new_len {
+        if base_changed {
+            let dropped = (new_base.min(old_last).max(old_base) - old_base) as usize;
+            self.terms.drain(..dropped.min(self.terms.len()));
+            self.base = new_base;
+        }
+        self.terms.truncate((same - self.base) as usize);
+        for index in same + 1..=new_last {
             self.terms.push(d.log.term_at(index).unwrap_or(0));
         }
         if immediate {
@@ -340,6 +393,63 @@ mod tests {
     fn reopen(dir: &Path) -> Durable {
         let (_, d) = Storage::open(dir, AppendFsync::Always).expect("reopen");
         d.expect("something stored")
+    }
+
+    fn snapshot(index: Index, term: Term, key: &str) -> Snapshot {
+        Snapshot {
+            index,
+            term,
+            data: im::OrdMap::unit(
+                bytes::Bytes::copy_from_slice(key.as_bytes()),
+                bytes::Bytes::from_static(b"v"),
+            ),
+            sessions: im::OrdMap::new(),
+        }
+    }
+
+    #[test]
+    fn compaction_and_installed_snapshots_round_trip() {
+        let dir = tempdir("snapshot");
+        {
+            let (mut s, _) = Storage::open(&dir, AppendFsync::Always).expect("open");
+            let mut d = Durable {
+                term: 1,
+                ..Durable::default()
+            };
+            for k in ["a", "b", "c", "d", "e"] {
+                d.log.append(entry(1, k));
+            }
+            s.persist(&d).expect("persist");
+            // Compaction: a snapshot of entries 1..=3, entries 4 and 5 stay.
+            d.log.compact_to(3, 1);
+            d.snapshot = Some(snapshot(3, 1, "k3"));
+            s.persist(&d).expect("persist");
+            assert_eq!(s.log_len(), 2);
+        }
+        let back = reopen(&dir);
+        assert_eq!(back.log.base_index(), 3);
+        assert_eq!(back.log.last_index(), 5);
+        assert_eq!(back.log.get(4), Some(&entry(1, "d")));
+        assert_eq!(back.log.get(3), None);
+        assert_eq!(back.snapshot, Some(snapshot(3, 1, "k3")));
+        {
+            // An installed snapshot past the log (term 2): the log is discarded,
+            // then one entry follows.
+            let (mut s, _) = Storage::open(&dir, AppendFsync::Always).expect("open");
+            let mut d = back;
+            d.term = 2;
+            d.log.reset_to(9, 2);
+            d.log.append(entry(2, "j"));
+            d.snapshot = Some(snapshot(9, 2, "k9"));
+            s.persist(&d).expect("persist");
+            assert_eq!(s.log_len(), 1);
+        }
+        let back = reopen(&dir);
+        assert_eq!((back.log.base_index(), back.log.last_index()), (9, 10));
+        assert_eq!(back.log.term_at(9), Some(2));
+        assert_eq!(back.log.get(10), Some(&entry(2, "j")));
+        assert_eq!(back.snapshot, Some(snapshot(9, 2, "k9")));
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
