@@ -143,3 +143,28 @@ fn sigkill_under_everysec_keeps_writes_older_than_a_second() {
     s.restart();
     check_keys(&s, "s", 200);
 }
+
+/// A crash while the log file grew can leave its length off a page boundary
+/// (a torn tail). The node keeps a copy of the file as found, pads it back
+/// to the page boundary and recovers every acknowledged write.
+#[test]
+fn a_log_with_a_torn_tail_recovers() {
+    let mut s = Server::start(&["--appendfsync", "always"]);
+    write_keys(&s, "torn", 500);
+    s.kill();
+    let file = s.dir.join("data").join("fencekv.redb");
+    let len = std::fs::metadata(&file).expect("the log file").len();
+    let f = std::fs::OpenOptions::new()
+        .write(true)
+        .open(&file)
+        .expect("open the log file");
+    f.set_len(len - 100).expect("tear the tail");
+    drop(f);
+    s.start_again();
+    check_keys(&s, "torn", 500);
+    assert!(
+        file.with_extension("redb.torn").exists(),
+        "the torn file is kept"
+    );
+    assert!(s.log().contains("torn tail"), "{}", s.log());
+}
