@@ -112,41 +112,20 @@ pub struct Storage {
     pub syncs: u64,
 }
 
-/// Open the database. A crash while the file grew can leave its length off
-/// a page boundary (a torn tail); redb then refuses the file. The bytes past
-/// the last whole page belong to no committed transaction (redb writes a
-/// commit's pages before the header that points at them), so the file is
-/// padded back to the page boundary — after keeping a copy of it as found —
-/// and opened again; redb's recovery then rolls back to the last commit.
+/// Open the database. redb recovers from a crash by itself: a commit that
+/// did not finish is rolled back, and bytes of an unfinished write past the
+/// end are ignored. A file damaged below what was committed (its length cut,
+/// say) is refused with a clear error rather than opened with writes missing:
+/// an acknowledged write is never silently dropped.
 fn open_db(path: &Path) -> Result<Database, StorageError> {
-    const PAGE: u64 = 4096;
-    let fail = |e: &dyn std::fmt::Display| StorageError(format!("open {}: {e}", path.display()));
-    match Database::create(path) {
-        Ok(db) => Ok(db),
-        Err(e) if e.to_string().contains("valid region layout") => {
-            let len = std::fs::metadata(path).map_err(|m| fail(&m))?.len();
-            if len % PAGE == 0 {
-                return Err(fail(&e));
-            }
-            let copy = path.with_extension("redb.torn");
-            std::fs::copy(path, &copy).map_err(|c| fail(&c))?;
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .open(path)
-                .map_err(|o| fail(&o))?;
-            file.set_len(len.div_ceil(PAGE) * PAGE)
-                .and_then(|()| file.sync_all())
-                .map_err(|w| fail(&w))?;
-            tracing::warn!(
-                path = %path.display(),
-                len,
-                copy = %copy.display(),
-                "the durable log had a torn tail; padded it to a page boundary (the file as found is kept)"
-            );
-            Database::create(path).map_err(|e2| fail(&e2))
-        }
-        Err(e) => Err(fail(&e)),
-    }
+    Database::create(path).map_err(|e| match e {
+        redb::DatabaseError::Storage(redb::StorageError::Corrupted(what)) => StorageError(format!(
+            "the durable log {} is damaged ({what}); fencekv will not guess what it held. \
+             Keep the file for inspection; in a cluster, treat this node as lost",
+            path.display()
+        )),
+        e => StorageError(format!("open {}: {e}", path.display())),
+    })
 }
 
 impl Storage {
