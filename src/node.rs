@@ -981,27 +981,8 @@ impl Node {
         o: &mut Out<Self>,
     ) {
         let _ = id;
-        if term < state.term() {
-            o.send(
-                src,
-                Msg::AppendResult {
-                    term: state.term(),
-                    success: false,
-                    match_index: state.log().last_index(),
-                    round,
-                },
-            );
+        if !self.hear_from_leader(state, src, term, round, o) {
             return;
-        }
-        if term > state.term() || state.role != Role::Follower {
-            self.step_down(state, term, o);
-        }
-        if state.leader != Some(src) {
-            state.to_mut().leader = Some(src);
-        }
-        match self.election_timer {
-            ElectionTimer::Always => self.arm_election(o),
-            ElectionTimer::WithoutLeader => o.cancel_timer(Timer::Election),
         }
         // Entries at or below our base are in our snapshot, so committed, so
         // the leader has the same ones (§5.4): skip them.
@@ -1080,6 +1061,43 @@ impl Node {
         );
     }
 
+    /// A message from a node that claims to lead `term` (AppendEntries or
+    /// InstallSnapshot): refuse it if the term is stale (answering with ours,
+    /// §5.1), else follow `src` and restart the election timer. Returns
+    /// whether to go on.
+    fn hear_from_leader(
+        &self,
+        state: &mut Cow<NodeState>,
+        src: Id,
+        term: Term,
+        round: u64,
+        o: &mut Out<Self>,
+    ) -> bool {
+        if term < state.term() {
+            o.send(
+                src,
+                Msg::AppendResult {
+                    term: state.term(),
+                    success: false,
+                    match_index: state.log().last_index(),
+                    round,
+                },
+            );
+            return false;
+        }
+        if term > state.term() || state.role != Role::Follower {
+            self.step_down(state, term, o);
+        }
+        if state.leader != Some(src) {
+            state.to_mut().leader = Some(src);
+        }
+        match self.election_timer {
+            ElectionTimer::Always => self.arm_election(o),
+            ElectionTimer::WithoutLeader => o.cancel_timer(Timer::Election),
+        }
+        true
+    }
+
     /// Install the leader's snapshot unless what we applied already covers
     /// it. A log that holds the snapshot's last entry keeps what follows it
     /// (§7); any other log is discarded.
@@ -1096,27 +1114,8 @@ impl Node {
         o: &mut Out<Self>,
     ) {
         let _ = (id, leader_commit);
-        if term < state.term() {
-            o.send(
-                src,
-                Msg::AppendResult {
-                    term: state.term(),
-                    success: false,
-                    match_index: state.log().last_index(),
-                    round,
-                },
-            );
+        if !self.hear_from_leader(state, src, term, round, o) {
             return;
-        }
-        if term > state.term() || state.role != Role::Follower {
-            self.step_down(state, term, o);
-        }
-        if state.leader != Some(src) {
-            state.to_mut().leader = Some(src);
-        }
-        match self.election_timer {
-            ElectionTimer::Always => self.arm_election(o),
-            ElectionTimer::WithoutLeader => o.cancel_timer(Timer::Election),
         }
         let index = snapshot.index;
         if index > state.applied {
