@@ -995,15 +995,7 @@ impl Node {
                 .unwrap_or_default();
             let last = prev_index + entries.len() as Index;
             if last < base {
-                o.send(
-                    src,
-                    Msg::AppendResult {
-                        term: state.term(),
-                        success: true,
-                        match_index: last,
-                        round,
-                    },
-                );
+                self.answer_append(state, src, true, last, round, o);
                 return;
             }
             (base, state.log().base_term(), rest)
@@ -1011,14 +1003,13 @@ impl Node {
             (prev_index, prev_term, entries)
         };
         if state.log().term_at(prev_index) != Some(prev_term) {
-            o.send(
+            self.answer_append(
+                state,
                 src,
-                Msg::AppendResult {
-                    term: state.term(),
-                    success: false,
-                    match_index: state.log().last_index().min(prev_index.saturating_sub(1)),
-                    round,
-                },
+                false,
+                state.log().last_index().min(prev_index.saturating_sub(1)),
+                round,
+                o,
             );
             return;
         }
@@ -1050,12 +1041,26 @@ impl Node {
             state.to_mut().commit_index = commit;
             o.set_timer(Timer::Apply, Duration::ZERO..Duration::ZERO);
         }
+        self.answer_append(state, src, true, last_new, round, o);
+    }
+
+    /// Answer an AppendEntries or InstallSnapshot with our term: `success`
+    /// and the index our log matches up to (on failure, a hint to back off to).
+    fn answer_append(
+        &self,
+        state: &NodeState,
+        src: Id,
+        success: bool,
+        match_index: Index,
+        round: u64,
+        o: &mut Out<Self>,
+    ) {
         o.send(
             src,
             Msg::AppendResult {
                 term: state.term(),
-                success: true,
-                match_index: last_new,
+                success,
+                match_index,
                 round,
             },
         );
@@ -1074,15 +1079,7 @@ impl Node {
         o: &mut Out<Self>,
     ) -> bool {
         if term < state.term() {
-            o.send(
-                src,
-                Msg::AppendResult {
-                    term: state.term(),
-                    success: false,
-                    match_index: state.log().last_index(),
-                    round,
-                },
-            );
+            self.answer_append(state, src, false, state.log().last_index(), round, o);
             return false;
         }
         if term > state.term() || state.role != Role::Follower {
@@ -1136,15 +1133,7 @@ impl Node {
                 o.set_timer(Timer::Apply, Duration::ZERO..Duration::ZERO);
             }
         }
-        o.send(
-            src,
-            Msg::AppendResult {
-                term: state.term(),
-                success: true,
-                match_index: index,
-                round,
-            },
-        );
+        self.answer_append(state, src, true, index, round, o);
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -251,3 +251,41 @@ fn a_follower_far_behind_catches_up_through_a_snapshot() {
         assert_eq!(v, Some(i));
     }
 }
+
+/// A node that cannot reach a majority never learns a leader: after the
+/// request timeout a client gets CLUSTERDOWN (nothing happened), not a hang
+/// (spec RT-1).
+#[test]
+fn with_no_leader_a_request_gets_clusterdown_after_the_timeout() {
+    let port = || {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port")
+    };
+    // Nodes 2 and 3 are never started.
+    let peers = format!(
+        "1=127.0.0.1:{},2=127.0.0.1:{},3=127.0.0.1:{}",
+        port(),
+        port(),
+        port()
+    );
+    let alone = Server::start(&[
+        "--id",
+        "1",
+        "--peers",
+        &peers,
+        "--election-timeout-ms",
+        "100",
+        "--request-timeout-ms",
+        "500",
+    ]);
+    let mut c = alone.client();
+    let err = c.get::<_, Option<String>>("x").expect_err("no leader");
+    // The redis crate shows the CLUSTERDOWN error code as ClusterDown.
+    assert!(
+        err.to_string().to_ascii_uppercase().contains("CLUSTERDOWN"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("no leader elected yet"), "{err}");
+}
