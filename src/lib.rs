@@ -29,5 +29,6 @@ pub mod mvcc;
 pub mod node;
 pub mod raft;
 pub mod resp;
+pub mod script;
 pub mod server;
 pub mod strings;
