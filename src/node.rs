@@ -17,17 +17,21 @@
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::ops::Range;
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use stateright::actor::{majority, Actor, Id, Out};
 
+use crate::cmd::scripting::{ScriptRef, NOSCRIPT};
 use crate::cmd::{self, Command, Kind};
-use crate::modes::{ApplyWait, Dedup, Modes, ReadFence, StartTs, TermCommit};
+use crate::modes::{ApplyWait, Dedup, Modes, ReadFence, ReadSetValidation, StartTs, TermCommit};
 use crate::mvcc::{Mvcc, Ts};
 use crate::raft::{Entry, Index, Log, Payload, Session, Term};
 use crate::resp::Reply;
+use crate::script::context::{script_key, sha1_hex, ScriptCtx};
+use crate::script::{Engine, Invocation};
 use crate::strings::encoding::{decode_ttl, TTL_PREFIX};
 use crate::strings::keyspace::ApplyAt;
 use crate::strings::{KeyspaceRead, KeyspaceWrite, RawGet};
@@ -164,25 +168,57 @@ pub struct Durable {
     pub snapshot: Option<Snapshot>,
 }
 
-/// A snapshot of the state machine (Raft §7): every internal key's value as
-/// of entry `index`, and the session table. The log keeps only what follows.
+/// A snapshot of the state machine (Raft §7): every internal key's newest
+/// version as of entry `index` with the timestamp that wrote it (recent
+/// tombstones included, so a restored replica validates script commits
+/// exactly like one that applied the log), and the session table. The log
+/// keeps only what follows.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 pub struct Snapshot {
     pub index: Index,
     pub term: Term,
-    pub data: im::OrdMap<Bytes, Bytes>,
+    pub data: im::OrdMap<Bytes, (Ts, Option<Bytes>)>,
     pub sessions: im::OrdMap<Id, (ReqId, Reply)>,
 }
 
 impl Snapshot {
-    /// The MVCC store this snapshot describes: every key written at `index`.
+    /// The MVCC store this snapshot describes.
     pub fn restore(&self) -> Mvcc {
-        let mut store = Mvcc::new();
-        for (k, v) in &self.data {
-            store.put(k.clone(), self.index, v.clone());
-        }
-        store
+        Mvcc::import(&self.data)
     }
+}
+
+/// Where a script is in its run: fenced how often, reading at which
+/// `start_ts` (pinned while it runs), on which attempt.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ScriptRun {
+    pub start_ts: Option<Ts>,
+    /// Fences passed in this attempt (per-call mode: one per read command).
+    pub fences: u32,
+    /// 0 for the first run; each conflict on commit adds one.
+    pub attempt: u32,
+}
+
+/// A script whose `Txn` entry is in the log, waiting to apply.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PendingTxn {
+    pub client: Id,
+    pub req: ReqId,
+    pub now_ms: u64,
+    pub cmd: Command,
+    pub session: bool,
+    pub attempt: u32,
+}
+
+/// What applying a `Txn` that failed validation answers (never sent to a
+/// client: the leader retries the script or answers [`script_gave_up`]).
+pub const TXN_CONFLICT: &str = "CONFLICT";
+
+/// The error a script gets after `attempts` runs that all conflicted.
+pub fn script_gave_up(attempts: u32) -> Reply {
+    Reply::err(format!(
+        "TRYAGAIN script conflicted with concurrent writes on {attempts} attempts; nothing was written"
+    ))
 }
 
 /// A read waiting for its fence.
@@ -199,6 +235,9 @@ pub struct PendingRead {
     pub round: Option<u64>,
     /// `start_ts` when taken before the fence (the `BeforeFence` gap), pinned.
     pub early_start_ts: Option<Ts>,
+    /// Set for a script (EVAL and friends).
+    pub script: Option<ScriptRun>,
+    pub session: bool,
 }
 
 /// Counters shown by INFO; part of the state so the model can state
@@ -209,7 +248,15 @@ pub struct Stats {
     pub read_fences: u64,
     /// Heartbeat rounds that confirmed leadership for fences.
     pub fence_rounds: u64,
+    /// Scripts answered (each counted once, however often it ran).
     pub scripts_run: u64,
+    /// Fences passed by scripts (once mode: one per attempt; per-call mode:
+    /// one per read command).
+    pub script_fences: u64,
+    /// Script runs that finished (an interrupted per-call run does not).
+    pub script_attempts: u64,
+    /// Script commits rejected by validation on this leader.
+    pub script_conflicts: u64,
     pub script_retries: u64,
     /// Snapshots received from a leader and installed.
     pub snapshots_installed: u64,
@@ -242,6 +289,8 @@ pub struct NodeState {
     pub reads: im::Vector<PendingRead>,
     /// Writes waiting for their entry to apply: index → (client, request).
     pub writes: im::OrdMap<Index, (Id, ReqId)>,
+    /// Scripts waiting for their `Txn` entry to apply.
+    pub txns: im::OrdMap<Index, PendingTxn>,
     /// Where active expiry resumes in the TTL index (empty: the start).
     pub expiry_cursor: Bytes,
     /// Part of the applied state: each session's newest applied write and its
@@ -293,6 +342,14 @@ pub struct Node {
     /// Take a snapshot and compact the log once this many applied entries
     /// follow the last snapshot (0: never).
     pub compact_after: Index,
+    /// Runs scripts: Lua in the server, the op-list engine in the model.
+    pub engine: Arc<dyn Engine>,
+    /// How often a script whose commit conflicted is run again before it
+    /// answers an error.
+    pub script_retries: u32,
+    /// The data every replica starts from (the model plants legacy
+    /// encodings here); written at timestamp 0.
+    pub genesis: im::OrdMap<Bytes, Bytes>,
 }
 
 /// When a node's election timer runs.
@@ -324,6 +381,9 @@ impl Node {
             campaigns: true,
             forward: true,
             compact_after: 10_000,
+            engine: Arc::new(crate::script::ops::OpsEngine),
+            script_retries: 8,
+            genesis: im::OrdMap::new(),
         }
     }
 
@@ -351,7 +411,17 @@ impl Actor for Node {
         let durable = storage.clone().unwrap_or_default();
         let (store, applied, sessions) = match &durable.snapshot {
             Some(snap) => (snap.restore(), snap.index, snap.sessions.clone()),
-            None => (Mvcc::new(), 0, im::OrdMap::new()),
+            None => (
+                Mvcc::import(
+                    &self
+                        .genesis
+                        .iter()
+                        .map(|(k, v)| (k.clone(), (0, Some(v.clone()))))
+                        .collect(),
+                ),
+                0,
+                im::OrdMap::new(),
+            ),
         };
         let mut state = NodeState {
             role: Role::Follower,
@@ -369,6 +439,7 @@ impl Actor for Node {
             confirmed_round: 0,
             reads: im::Vector::new(),
             writes: im::OrdMap::new(),
+            txns: im::OrdMap::new(),
             expiry_cursor: Bytes::new(),
             sessions,
             session_reads: im::OrdMap::new(),
@@ -564,7 +635,7 @@ impl Node {
                 o.save(s.durable.clone());
                 self.replicate(id, state, o);
             }
-            Kind::Read => {
+            kind @ (Kind::Read | Kind::Script) => {
                 if session {
                     if state.session_reads.get(&src).is_some_and(|r| *r >= req) {
                         return; // a duplicate: the first delivery is answered
@@ -587,6 +658,8 @@ impl Node {
                     read_index: None,
                     round: None,
                     early_start_ts,
+                    script: (kind == Kind::Script).then(ScriptRun::default),
+                    session,
                 });
                 self.advance_reads(id, state, o);
             }
@@ -737,7 +810,17 @@ impl Node {
         s.reads = waiting;
         let mut expired = Vec::new();
         let mut lazy_now = 0;
+        let mut proposed = false;
+        let mut requeued = false;
         for r in served {
+            if r.script.is_some() {
+                match self.run_script(s, r, o) {
+                    ScriptStep::Done => {}
+                    ScriptStep::Proposed => proposed = true,
+                    ScriptStep::NeedsFence => requeued = true,
+                }
+                continue;
+            }
             let start_ts = r.early_start_ts.unwrap_or(s.applied);
             s.stats.read_fences += 1;
             s.stats.last_read_term = s.durable.term;
@@ -751,28 +834,188 @@ impl Node {
             }
             o.send(r.client, Msg::Reply { req: r.req, reply });
         }
+        if proposed {
+            o.save(s.durable.clone());
+            self.replicate(id, state, o);
+        }
         // Lazy expiry: a read that found a key expired proposes its deletion.
         expired.sort();
         expired.dedup();
         self.propose_expire(id, state, lazy_now, expired, o);
+        if requeued {
+            self.advance_reads(id, state, o);
+        }
+    }
+
+    /// Run a script that passed a fence (spec §Scripts): `start_ts` is taken
+    /// now, after the fence, unless an earlier fence of this attempt took it
+    /// (per-call mode) or the `BeforeFence` gap took it on arrival. Every
+    /// read is served from the snapshot at `start_ts`, with no further
+    /// leader check. A script that wrote nothing answers at once; one that
+    /// wrote proposes one `Txn` entry.
+    fn run_script(&self, s: &mut NodeState, mut r: PendingRead, o: &mut Out<Self>) -> ScriptStep {
+        let mut run = r.script.take().unwrap_or_default();
+        let start_ts = match run.start_ts.or(r.early_start_ts.take()) {
+            Some(ts) => ts,
+            None => {
+                s.store.pin(s.applied);
+                s.applied
+            }
+        };
+        run.start_ts = Some(start_ts);
+        run.fences += 1;
+        s.stats.read_fences += 1;
+        s.stats.script_fences += 1;
+        s.stats.last_read_term = s.durable.term;
+        let Command::Eval {
+            script,
+            keys,
+            argv,
+            read_only,
+        } = &r.cmd
+        else {
+            return ScriptStep::Done;
+        };
+        let snap = s.store.snapshot(start_ts);
+        let (body, sha, cached) = match script {
+            ScriptRef::Body(body) => {
+                let sha = sha1_hex(body);
+                let cached = snap.raw_get(&script_key(&sha)).is_some();
+                (body.clone(), sha, cached)
+            }
+            ScriptRef::Sha(sha) => match snap.raw_get(&script_key(sha)) {
+                Some(body) => (body, sha.clone(), true),
+                None => {
+                    s.store.unpin(start_ts);
+                    self.answer_script(s, &r, Reply::err(NOSCRIPT), o);
+                    return ScriptStep::Done;
+                }
+            },
+        };
+        let per_call = (self.modes.read_fence == ReadFence::PerCall).then_some(run.fences);
+        let mut ctx = ScriptCtx::new(&snap, r.now_ms, self.modes.chain(), per_call);
+        let inv = Invocation {
+            body: &body,
+            sha: &sha,
+            keys,
+            argv,
+            read_only: *read_only,
+        };
+        let Ok(reply) = self.engine.run(&inv, &mut ctx) else {
+            // Per-call mode: this read needs a fence of its own first.
+            r.read_index = None;
+            r.round = None;
+            r.script = Some(run);
+            s.reads.push_back(r);
+            return ScriptStep::NeedsFence;
+        };
+        s.stats.script_attempts += 1;
+        s.store.unpin(start_ts);
+        if reply.is_error() {
+            // A failing script writes nothing (not even the cache entry).
+            self.answer_script(s, &r, reply, o);
+            return ScriptStep::Done;
+        }
+        if !cached {
+            // EVAL caches its body, through the log like any write, so
+            // EVALSHA finds it on every replica and after failover.
+            ctx.buffer_put(script_key(&sha), body.clone());
+        }
+        if !ctx.wrote() {
+            self.answer_script(s, &r, reply, o);
+            return ScriptStep::Done;
+        }
+        let fx = ctx.into_effects();
+        let index = s.durable.log.append(Entry {
+            term: s.durable.term,
+            payload: Payload::Txn {
+                start_ts,
+                read_set: fx.read_set,
+                read_all: fx.read_all,
+                write_set: fx.write_set,
+                session: r.session.then_some(Session {
+                    client: r.client,
+                    req: r.req,
+                }),
+                reply,
+            },
+        });
+        s.txns.insert(
+            index,
+            PendingTxn {
+                client: r.client,
+                req: r.req,
+                now_ms: r.now_ms,
+                cmd: r.cmd,
+                session: r.session,
+                attempt: run.attempt,
+            },
+        );
+        ScriptStep::Proposed
+    }
+
+    fn answer_script(&self, s: &mut NodeState, r: &PendingRead, reply: Reply, o: &mut Out<Self>) {
+        s.stats.scripts_run += 1;
+        o.send(r.client, Msg::Reply { req: r.req, reply });
+    }
+
+    /// A script's `Txn` applied on this leader: answer it, or run it again
+    /// after a conflict (a new fence, a new `start_ts`).
+    fn txn_applied(&self, s: &mut NodeState, p: PendingTxn, reply: Reply, o: &mut Out<Self>) {
+        if reply.error_text() != Some(TXN_CONFLICT) {
+            s.stats.scripts_run += 1;
+            o.send(p.client, Msg::Reply { req: p.req, reply });
+            return;
+        }
+        s.stats.script_conflicts += 1;
+        if p.attempt >= self.script_retries {
+            s.stats.scripts_run += 1;
+            o.send(
+                p.client,
+                Msg::Reply {
+                    req: p.req,
+                    reply: script_gave_up(p.attempt + 1),
+                },
+            );
+            return;
+        }
+        s.stats.script_retries += 1;
+        s.reads.push_back(PendingRead {
+            client: p.client,
+            req: p.req,
+            now_ms: p.now_ms,
+            cmd: p.cmd,
+            read_index: None,
+            round: None,
+            early_start_ts: None,
+            script: Some(ScriptRun {
+                attempt: p.attempt + 1,
+                ..ScriptRun::default()
+            }),
+            session: p.session,
+        });
     }
 
     /// Pending reads and writes lose their leader: reads fail cleanly (nothing
     /// happened); writes are uncertain (their entry may still commit).
     fn abandon_clients(&self, state: &mut Cow<NodeState>, o: &mut Out<Self>) {
-        if state.reads.is_empty() && state.writes.is_empty() {
+        if state.reads.is_empty() && state.writes.is_empty() && state.txns.is_empty() {
             return;
         }
         let s = state.to_mut();
         let leader = s.leader;
         for r in std::mem::take(&mut s.reads) {
-            if let Some(ts) = r.early_start_ts {
+            let pinned = r.script.as_ref().and_then(|run| run.start_ts);
+            if let Some(ts) = r.early_start_ts.or(pinned) {
                 s.store.unpin(ts);
             }
             o.send(r.client, Msg::Redirect { req: r.req, leader });
         }
         for (_, (client, req)) in std::mem::take(&mut s.writes) {
             o.send(client, Msg::Uncertain { req });
+        }
+        for (_, p) in std::mem::take(&mut s.txns) {
+            o.send(p.client, Msg::Uncertain { req: p.req });
         }
     }
 
@@ -1229,16 +1472,15 @@ impl Node {
             s.applied = index;
             if let Some((client, req)) = s.writes.remove(&index) {
                 o.send(client, Msg::Reply { req, reply });
+            } else if let Some(p) = s.txns.remove(&index) {
+                self.txn_applied(s, p, reply, o);
             }
         }
         if self.compact_after > 0 && s.applied >= s.durable.log.base_index() + self.compact_after {
             let index = s.applied;
             let term = s.durable.log.term_at(index).unwrap_or(0);
-            let data = s
-                .store
-                .iter_at(index, b"")
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
+            s.store.gc();
+            let data = s.store.export();
             s.durable.log.compact_to(index, term);
             s.durable.snapshot = Some(Snapshot {
                 index,
@@ -1249,6 +1491,16 @@ impl Node {
             o.save(s.durable.clone());
         }
     }
+}
+
+/// What became of a script that passed a fence.
+enum ScriptStep {
+    /// Answered (or gave up).
+    Done,
+    /// Its `Txn` entry was appended.
+    Proposed,
+    /// Per-call mode: back in the queue for another fence.
+    NeedsFence,
 }
 
 /// Apply one entry to the store at commit timestamp `index`. A session's
@@ -1282,6 +1534,44 @@ pub fn apply_entry(
                 sessions.insert(client, (req, reply.clone()));
             }
             reply
+        }
+        Payload::Txn {
+            start_ts,
+            read_set,
+            read_all,
+            write_set,
+            session,
+            reply,
+        } => {
+            if let Some(Session { client, req }) = *session {
+                if let Some((last, reply)) = sessions.get(&client) {
+                    if req <= *last {
+                        return reply.clone();
+                    }
+                }
+            }
+            // The commit rule (SC-2): nothing the script read or wrote may
+            // have changed since its snapshot. A start_ts older than the
+            // validation window cannot be checked, so it conflicts.
+            let validate_reads = modes.read_set_validation == ReadSetValidation::ReadAndWrite;
+            let changed = |k: &Bytes| store.latest_ts(k).is_some_and(|t| t > *start_ts);
+            let conflict = *start_ts + crate::mvcc::VALIDATION_WINDOW < index
+                || (validate_reads && *read_all && store.last_ts() > *start_ts)
+                || write_set.iter().any(|(k, _)| changed(k))
+                || (validate_reads && read_set.iter().any(changed));
+            if conflict {
+                return Reply::err(TXN_CONFLICT);
+            }
+            for (k, v) in write_set {
+                match v {
+                    Some(v) => store.put(k.clone(), index, v.clone()),
+                    None => store.tombstone(k.clone(), index),
+                }
+            }
+            if let Some(Session { client, req }) = *session {
+                sessions.insert(client, (req, reply.clone()));
+            }
+            reply.clone()
         }
         Payload::Expire { now_ms, keys } => {
             let mut raw = ApplyAt { store, ts: index };

@@ -19,6 +19,7 @@
 //! | [`strings`] | GET SET SETNX SETEX PSETEX GETSET GETDEL GETEX MGET MSET MSETNX INCR DECR INCRBY DECRBY INCRBYFLOAT APPEND STRLEN GETRANGE SUBSTR SETRANGE |
 //! | [`keys`] | DEL UNLINK EXISTS TYPE RENAME RENAMENX DBSIZE FLUSHDB FLUSHALL KEYS SCAN RANDOMKEY |
 //! | [`expire`] | EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST |
+//! | [`scripting`] | EVAL EVALSHA EVAL_RO EVALSHA_RO SCRIPT LOAD/EXISTS/FLUSH |
 //! | [`debug`] | FENCEKV.RAWSET FENCEKV.RAWGET FENCEKV.RAWDEL FENCEKV.ENCODING |
 //! | [`table`] | the command table behind COMMAND (COUNT, INFO, DOCS) and arity checks |
 //! | [`glob`] | Redis's `stringmatchlen` for KEYS and SCAN MATCH |
@@ -28,6 +29,7 @@ pub mod debug;
 pub mod expire;
 pub mod glob;
 pub mod keys;
+pub mod scripting;
 pub mod strings;
 pub mod table;
 #[cfg(test)]
@@ -42,12 +44,14 @@ use crate::strings::{KeyspaceRead, KeyspaceWrite, RawGet, RawWrite};
 
 pub use args::MAX_STRING_LEN;
 
-/// Whether a command reads (served after a fence from a snapshot) or writes
-/// (goes through the log).
+/// Whether a command reads (served after a fence from a snapshot), writes
+/// (goes through the log), or runs a script (a fence, a snapshot, and a log
+/// entry only if it wrote).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
     Read,
     Write,
+    Script,
 }
 
 /// What parsing needs from the accepting node.
@@ -201,6 +205,20 @@ pub enum Command {
     RawDel { raw_keys: Vec<Bytes> },
     /// FENCEKV.ENCODING key
     Encoding { key: Bytes },
+    // ------------------------------------------------------------ scripts
+    /// EVAL/EVALSHA/EVAL_RO/EVALSHA_RO
+    Eval {
+        script: scripting::ScriptRef,
+        keys: Vec<Bytes>,
+        argv: Vec<Bytes>,
+        read_only: bool,
+    },
+    /// SCRIPT LOAD body
+    ScriptLoad { body: Bytes },
+    /// SCRIPT EXISTS sha...
+    ScriptExists { shas: Vec<Bytes> },
+    /// SCRIPT FLUSH [ASYNC|SYNC]
+    ScriptFlush,
 }
 
 impl Command {
@@ -219,7 +237,9 @@ impl Command {
             | RandomKey
             | Ttl { .. }
             | RawGet { .. }
-            | Encoding { .. } => Kind::Read,
+            | Encoding { .. }
+            | ScriptExists { .. } => Kind::Read,
+            Eval { .. } => Kind::Script,
             GetEx { action, .. } => match action {
                 None | Some(GetExAction::Invalid(_)) => Kind::Read,
                 Some(_) => Kind::Write,
@@ -239,7 +259,9 @@ impl Command {
             | Expire { .. }
             | Persist { .. }
             | RawSet { .. }
-            | RawDel { .. } => Kind::Write,
+            | RawDel { .. }
+            | ScriptLoad { .. }
+            | ScriptFlush => Kind::Write,
         }
     }
 
@@ -286,7 +308,7 @@ impl Command {
             | Ttl { key, .. }
             | Persist { key }
             | Encoding { key } => vec![key.clone()],
-            MGet { keys } | Del { keys } | Exists { keys } => keys.clone(),
+            MGet { keys } | Del { keys } | Exists { keys } | Eval { keys, .. } => keys.clone(),
             MSet { pairs } | MSetNx { pairs } => pairs.iter().map(|(k, _)| k.clone()).collect(),
             Rename { src, dst, .. } => vec![src.clone(), dst.clone()],
             DbSize
@@ -296,7 +318,10 @@ impl Command {
             | RandomKey
             | RawSet { .. }
             | RawGet { .. }
-            | RawDel { .. } => vec![],
+            | RawDel { .. }
+            | ScriptLoad { .. }
+            | ScriptExists { .. }
+            | ScriptFlush => vec![],
         }
     }
 }
@@ -358,6 +383,11 @@ pub fn parse(args: &[Bytes], ctx: &ParseCtx) -> Result<Command, Reply> {
         b"expiretime" => expire::parse_expiretime,
         b"pexpiretime" => expire::parse_pexpiretime,
         b"persist" => expire::parse_persist,
+        b"eval" => scripting::parse_eval,
+        b"evalsha" => scripting::parse_evalsha,
+        b"eval_ro" => scripting::parse_eval_ro,
+        b"evalsha_ro" => scripting::parse_evalsha_ro,
+        b"script" => scripting::parse_script,
         b"fencekv.rawset" if ctx.debug_commands => debug::parse_rawset,
         b"fencekv.rawget" if ctx.debug_commands => debug::parse_rawget,
         b"fencekv.rawdel" if ctx.debug_commands => debug::parse_rawdel,
@@ -401,6 +431,7 @@ pub fn run_read<G: RawGet + ?Sized>(cmd: &Command, ks: &KeyspaceRead<'_, G>) -> 
         Ttl { key, ms, absolute } => expire::ttl(ks, key, *ms, *absolute),
         RawGet { raw_key } => debug::rawget(ks, raw_key),
         Encoding { key } => debug::encoding(ks, key),
+        ScriptExists { shas } => scripting::exists(ks, shas),
         _ => Reply::err("ERR not a read command"),
     }
 }
@@ -439,6 +470,8 @@ pub fn run_write<W: RawWrite + ?Sized>(cmd: &Command, ks: &mut KeyspaceWrite<'_,
         Persist { key } => expire::persist(ks, key),
         RawSet { raw_key, value } => debug::rawset(ks, raw_key, value),
         RawDel { raw_keys } => debug::rawdel(ks, raw_keys),
+        ScriptLoad { body } => scripting::load(ks, body),
+        ScriptFlush => scripting::flush(ks),
         _ => Reply::err("ERR not a write command"),
     }
 }

@@ -53,6 +53,7 @@ impl Db {
                 cmd,
                 &mut KeyspaceWrite::new(&mut self.raw, self.now, ChainModes::default()),
             ),
+            Kind::Script => Reply::err("ERR scripts run in the node"),
         }
     }
 

@@ -423,6 +423,13 @@ pub fn show_msg(model: &FenceModel, msg: &Msg) -> String {
 }
 
 fn show_cmd(cmd: &crate::cmd::Command) -> String {
+    if let crate::cmd::Command::Eval {
+        script: crate::cmd::scripting::ScriptRef::Body(body),
+        ..
+    } = cmd
+    {
+        return format!("EVAL {:?}", String::from_utf8_lossy(body));
+    }
     let mut s = format!("{cmd:?}");
     s.retain(|c| c != '\n');
     s
@@ -433,6 +440,23 @@ fn show_payload(p: &crate::raft::Payload) -> String {
         crate::raft::Payload::Noop => "noop".into(),
         crate::raft::Payload::Command { cmd, .. } => show_cmd(cmd),
         crate::raft::Payload::Expire { keys, .. } => format!("expire {keys:?}"),
+        crate::raft::Payload::Txn {
+            start_ts,
+            read_set,
+            write_set,
+            ..
+        } => {
+            let keys = |ks: &mut dyn Iterator<Item = &bytes::Bytes>| {
+                ks.map(|k| String::from_utf8_lossy(k).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            format!(
+                "txn start_ts={start_ts} reads=[{}] writes=[{}]",
+                keys(&mut read_set.iter()),
+                keys(&mut write_set.iter().map(|(k, _)| k))
+            )
+        }
     }
 }
 

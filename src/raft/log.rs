@@ -32,6 +32,19 @@ pub enum Payload {
         now_ms: u64,
         keys: Vec<bytes::Bytes>,
     },
+    /// A script's writes (spec §Scripts): applied only if no key of the read
+    /// set or the write set has a version newer than `start_ts` (else it is
+    /// a conflict and changes nothing). `reply` is what the script answered,
+    /// kept in the session table so a duplicate gets it on any replica.
+    Txn {
+        start_ts: u64,
+        read_set: Vec<bytes::Bytes>,
+        /// The script scanned the keyspace: any write after `start_ts` conflicts.
+        read_all: bool,
+        write_set: Vec<(bytes::Bytes, Option<bytes::Bytes>)>,
+        session: Option<Session>,
+        reply: crate::resp::Reply,
+    },
 }
 
 /// A client session's request (Raft thesis §6.3): a session has at most one

@@ -6,7 +6,9 @@
 //! - [`context`]: the script context — snapshot reads through the read
 //!   chain, a write buffer with read-your-writes, the read and write sets.
 
+pub mod context;
 pub mod engine;
 pub mod lua;
+pub mod ops;
 
 pub use engine::{Engine, Host, Interrupted, Invocation, Watchdog};

@@ -416,7 +416,7 @@ mod tests {
             term,
             data: im::OrdMap::unit(
                 bytes::Bytes::copy_from_slice(key.as_bytes()),
-                bytes::Bytes::from_static(b"v"),
+                (index, Some(bytes::Bytes::from_static(b"v"))),
             ),
             sessions: im::OrdMap::new(),
         }

@@ -1,0 +1,350 @@
+//! The script context: what a script's `redis.call` runs against.
+//!
+//! - Reads come from an MVCC snapshot at `start_ts` (never a fenced getter:
+//!   the script's one fence came before `start_ts` was taken), through the
+//!   same read chain as every other read, because commands run over this
+//!   context as their raw store.
+//! - Writes go to a buffer, so the script reads its own writes; nothing
+//!   reaches the store until the script's `Txn` entry applies.
+//! - Every internal key read from the snapshot joins the read set, every
+//!   buffered key the write set: the commit validates both against
+//!   `start_ts` (spec §Scripts, SC-2). A scan reads "everything".
+//! - In per-call mode, each read command needs a fence of its own: the
+//!   context allows as many read commands as fences have passed and
+//!   interrupts the script at the next one, so the node can fence and run it
+//!   again (the engine is deterministic, so the re-run makes the same calls).
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+
+use bytes::Bytes;
+
+use super::engine::{Host, Interrupted};
+use crate::cmd::{self, Kind, ParseCtx};
+use crate::modes::ChainModes;
+use crate::resp::Reply;
+use crate::strings::{KeyspaceWrite, RawGet, RawWrite};
+
+/// Where the script cache lives: `!redis|script|<sha>` holds the body, so
+/// SCRIPT LOAD is an ordinary replicated write and EVALSHA reads it from the
+/// same snapshot as everything else.
+pub const SCRIPT_PREFIX: &[u8] = b"!redis|script|";
+
+/// The internal key of a cached script.
+pub fn script_key(sha: &str) -> Bytes {
+    let mut k = SCRIPT_PREFIX.to_vec();
+    k.extend_from_slice(sha.as_bytes());
+    Bytes::from(k)
+}
+
+/// The SHA-1 of a script body in lowercase hex, as Redis names scripts.
+pub fn sha1_hex(body: &[u8]) -> String {
+    sha1_smol::Sha1::from(body).digest().to_string()
+}
+
+pub mod errors {
+    pub const UNKNOWN: &str = "ERR Unknown Redis command called from script";
+    pub const ARITY: &str = "ERR Wrong number of args calling Redis command from script";
+    pub const NOT_ALLOWED: &str = "ERR This Redis command is not allowed from script";
+    pub const WRITE_IN_READ_ONLY: &str =
+        "ERR Write commands are not allowed from read-only scripts.";
+}
+
+/// Commands Redis 7.0 marks `noscript`, among those a client could name.
+const NOT_ALLOWED: &[&str] = &[
+    "eval",
+    "evalsha",
+    "eval_ro",
+    "evalsha_ro",
+    "script",
+    "fcall",
+    "fcall_ro",
+    "function",
+    "multi",
+    "exec",
+    "discard",
+    "watch",
+    "unwatch",
+    "subscribe",
+    "psubscribe",
+    "ssubscribe",
+    "unsubscribe",
+    "punsubscribe",
+    "sunsubscribe",
+    "hello",
+    "auth",
+    "client",
+    "reset",
+    "quit",
+    "monitor",
+    "sync",
+    "psync",
+    "shutdown",
+    "save",
+    "bgsave",
+];
+
+/// What a finished script leaves behind for the commit.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Effects {
+    /// Internal keys read from the snapshot.
+    pub read_set: Vec<Bytes>,
+    /// The script scanned the keyspace: any write after `start_ts` conflicts.
+    pub read_all: bool,
+    /// Buffered writes, `None` a delete, in key order.
+    pub write_set: Vec<(Bytes, Option<Bytes>)>,
+    /// Read commands the script ran (per-call mode fences each one).
+    pub read_calls: u32,
+}
+
+/// The context of one script run over a snapshot `G`.
+pub struct ScriptCtx<'a, G: RawGet + ?Sized> {
+    snapshot: &'a G,
+    now_ms: u64,
+    modes: ChainModes,
+    buffer: BTreeMap<Bytes, Option<Bytes>>,
+    read_set: RefCell<BTreeSet<Bytes>>,
+    read_all: RefCell<bool>,
+    read_calls: u32,
+    /// Per-call mode: how many read commands may run before the next fence.
+    reads_allowed: Option<u32>,
+}
+
+impl<'a, G: RawGet + ?Sized> ScriptCtx<'a, G> {
+    /// A context over `snapshot` (taken at `start_ts`), at the request's clock.
+    /// `reads_allowed`: `None` in once mode; in per-call mode, the fences
+    /// passed so far.
+    pub fn new(
+        snapshot: &'a G,
+        now_ms: u64,
+        modes: ChainModes,
+        reads_allowed: Option<u32>,
+    ) -> Self {
+        ScriptCtx {
+            snapshot,
+            now_ms,
+            modes,
+            buffer: BTreeMap::new(),
+            read_set: RefCell::new(BTreeSet::new()),
+            read_all: RefCell::new(false),
+            read_calls: 0,
+            reads_allowed,
+        }
+    }
+
+    pub fn into_effects(self) -> Effects {
+        Effects {
+            read_set: self.read_set.into_inner().into_iter().collect(),
+            read_all: self.read_all.into_inner(),
+            write_set: self.buffer.into_iter().collect(),
+            read_calls: self.read_calls,
+        }
+    }
+
+    /// Whether the script has buffered any write.
+    pub fn wrote(&self) -> bool {
+        !self.buffer.is_empty()
+    }
+
+    /// Buffer a raw write directly (EVAL of a new body caches it this way).
+    pub fn buffer_put(&mut self, key: Bytes, value: Bytes) {
+        self.buffer.insert(key, Some(value));
+    }
+}
+
+impl<G: RawGet + ?Sized> RawGet for ScriptCtx<'_, G> {
+    fn raw_get(&self, key: &[u8]) -> Option<Bytes> {
+        if let Some(v) = self.buffer.get(key) {
+            return v.clone();
+        }
+        self.read_set
+            .borrow_mut()
+            .insert(Bytes::copy_from_slice(key));
+        self.snapshot.raw_get(key)
+    }
+
+    /// The snapshot and the buffer merged in key order, the buffer winning.
+    fn raw_scan(&self, from: &[u8], f: &mut dyn FnMut(&Bytes, &Bytes) -> bool) {
+        *self.read_all.borrow_mut() = true;
+        let mut buffered = self
+            .buffer
+            .range::<[u8], _>((std::ops::Bound::Included(from), std::ops::Bound::Unbounded))
+            .peekable();
+        let mut go_on = true;
+        self.snapshot.raw_scan(from, &mut |k, v| {
+            while let Some((bk, bv)) = buffered.peek() {
+                if *bk > k {
+                    break;
+                }
+                let same = *bk == k;
+                if let Some(bv) = bv {
+                    if !f(bk, bv) {
+                        go_on = false;
+                        return false;
+                    }
+                }
+                buffered.next();
+                if same {
+                    return true; // the buffer's version replaced the snapshot's
+                }
+            }
+            go_on = f(k, v);
+            go_on
+        });
+        if go_on {
+            for (bk, bv) in buffered {
+                if let Some(bv) = bv {
+                    if !f(bk, bv) {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl<G: RawGet + ?Sized> RawWrite for ScriptCtx<'_, G> {
+    fn raw_put(&mut self, key: Bytes, value: Bytes) {
+        self.buffer.insert(key, Some(value));
+    }
+    fn raw_delete(&mut self, key: Bytes) {
+        self.buffer.insert(key, None);
+    }
+}
+
+impl<G: RawGet + ?Sized> Host for ScriptCtx<'_, G> {
+    fn call(&mut self, args: &[Bytes], read_only: bool) -> Result<Reply, Interrupted> {
+        let Some(name) = args.first().map(|a| a.to_ascii_lowercase()) else {
+            return Ok(Reply::err(errors::ARITY));
+        };
+        let name = String::from_utf8_lossy(&name).into_owned();
+        if NOT_ALLOWED.contains(&name.as_str()) {
+            return Ok(Reply::err(errors::NOT_ALLOWED));
+        }
+        // Connection commands a script may call (the rest are the keyspace's).
+        match name.as_str() {
+            "ping" if args.len() == 1 => return Ok(Reply::Status("PONG".into())),
+            "ping" if args.len() == 2 => return Ok(Reply::Bulk(args[1].clone())),
+            "echo" if args.len() == 2 => return Ok(Reply::Bulk(args[1].clone())),
+            "ping" | "echo" => return Ok(Reply::err(errors::ARITY)),
+            _ => {}
+        }
+        let parse_ctx = ParseCtx {
+            now_ms: self.now_ms,
+            debug_commands: false,
+        };
+        let cmd = match cmd::parse(args, &parse_ctx) {
+            Ok(cmd) => cmd,
+            Err(Reply::Error(e)) if e.starts_with("ERR unknown command") => {
+                return Ok(Reply::err(errors::UNKNOWN))
+            }
+            Err(Reply::Error(e)) if e.starts_with("ERR wrong number of arguments") => {
+                return Ok(Reply::err(errors::ARITY))
+            }
+            Err(reply) => return Ok(reply),
+        };
+        match cmd.kind() {
+            Kind::Write if read_only => return Ok(Reply::err(errors::WRITE_IN_READ_ONLY)),
+            Kind::Read => {
+                self.read_calls += 1;
+                if self.reads_allowed.is_some_and(|n| self.read_calls > n) {
+                    return Err(Interrupted);
+                }
+            }
+            _ => {}
+        }
+        let (now_ms, modes) = (self.now_ms, self.modes);
+        let mut ks = KeyspaceWrite::new(self, now_ms, modes);
+        Ok(cmd::run_write(&cmd, &mut ks))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mvcc::Mvcc;
+
+    fn args(s: &str) -> Vec<Bytes> {
+        s.split(' ')
+            .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+            .collect()
+    }
+
+    fn store() -> Mvcc {
+        let mut m = Mvcc::new();
+        let mut raw = crate::strings::keyspace::ApplyAt {
+            store: &mut m,
+            ts: 1,
+        };
+        let mut ks = KeyspaceWrite::new(&mut raw, 0, ChainModes::default());
+        for kv in [("a", "1"), ("b", "2")] {
+            ks.set(kv.0.as_bytes(), kv.1.as_bytes(), None);
+        }
+        m
+    }
+
+    #[test]
+    fn reads_come_from_the_snapshot_and_writes_are_buffered() {
+        let m = store();
+        let snap = m.snapshot(1);
+        let mut ctx = ScriptCtx::new(&snap, 0, ChainModes::default(), None);
+        assert_eq!(ctx.call(&args("GET a"), false), Ok(Reply::bulk("1")));
+        assert_eq!(ctx.call(&args("SET a 5"), false), Ok(Reply::ok()));
+        assert_eq!(
+            ctx.call(&args("GET a"), false),
+            Ok(Reply::bulk("5")),
+            "read your writes"
+        );
+        assert!(m.get(b"!redis|str|a").is_some(), "the store is untouched");
+        let fx = ctx.into_effects();
+        assert!(fx.read_set.contains(&Bytes::from_static(b"!redis|str|a")));
+        assert_eq!(fx.write_set[0].0, Bytes::from_static(b"!redis|str|a"));
+        assert_eq!(fx.read_calls, 2);
+    }
+
+    #[test]
+    fn a_scan_sees_buffered_writes_and_reads_everything() {
+        let m = store();
+        let snap = m.snapshot(1);
+        let mut ctx = ScriptCtx::new(&snap, 0, ChainModes::default(), None);
+        ctx.call(&args("DEL a"), false).unwrap();
+        ctx.call(&args("SET c 3"), false).unwrap();
+        assert_eq!(
+            ctx.call(&args("KEYS *"), false),
+            Ok(Reply::Array(vec![Reply::bulk("b"), Reply::bulk("c")]))
+        );
+        assert!(ctx.into_effects().read_all);
+    }
+
+    #[test]
+    fn per_call_mode_interrupts_at_the_read_past_the_fences() {
+        let m = store();
+        let snap = m.snapshot(1);
+        let mut ctx = ScriptCtx::new(&snap, 0, ChainModes::default(), Some(1));
+        assert!(ctx.call(&args("GET a"), false).is_ok());
+        assert!(
+            ctx.call(&args("SET x 1"), false).is_ok(),
+            "writes need no fence"
+        );
+        assert_eq!(ctx.call(&args("GET b"), false), Err(Interrupted));
+    }
+
+    #[test]
+    fn redis_errors_for_commands_a_script_cannot_run() {
+        let m = store();
+        let snap = m.snapshot(1);
+        let mut ctx = ScriptCtx::new(&snap, 0, ChainModes::default(), None);
+        let err = |e: &str| Ok(Reply::err(e));
+        assert_eq!(ctx.call(&args("nosuch"), false), err(errors::UNKNOWN));
+        assert_eq!(ctx.call(&args("get"), false), err(errors::ARITY));
+        assert_eq!(ctx.call(&args("EVAL x 0"), false), err(errors::NOT_ALLOWED));
+        assert_eq!(
+            ctx.call(&args("SET a 1"), true),
+            err(errors::WRITE_IN_READ_ONLY)
+        );
+        assert_eq!(
+            ctx.call(&args("PING"), false),
+            Ok(Reply::Status("PONG".into()))
+        );
+    }
+}
