@@ -134,6 +134,14 @@ struct ServeArgs {
     /// sent the snapshot.
     #[arg(long, default_value_t = 10_000)]
     compact_after: u64,
+    /// Stop a script that runs longer than this many milliseconds (it writes
+    /// nothing); heartbeats wait for a running script at most this long.
+    #[arg(long, default_value_t = 5000)]
+    lua_time_limit: u64,
+    /// Run a script again this many times when its commit conflicts with a
+    /// concurrent write, then answer TRYAGAIN.
+    #[arg(long, default_value_t = 8)]
+    script_retries: u32,
 
     /// UNSAFE: read fence mode: once | per-call | off.
     #[arg(long, value_name = "MODE", value_parser = mode::<ReadFence>)]
@@ -372,6 +380,8 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         },
         request_timeout: std::time::Duration::from_millis(args.request_timeout_ms.max(1)),
         compact_after: args.compact_after,
+        lua_time_limit: std::time::Duration::from_millis(args.lua_time_limit),
+        script_retries: args.script_retries,
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

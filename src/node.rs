@@ -257,6 +257,10 @@ pub struct Stats {
     pub script_attempts: u64,
     /// Script commits rejected by validation on this leader.
     pub script_conflicts: u64,
+    /// Script commits applied on this leader.
+    pub script_commits: u64,
+    /// Values scripts read from bare legacy keys.
+    pub script_bare_reads: u64,
     pub script_retries: u64,
     /// Snapshots received from a leader and installed.
     pub snapshots_installed: u64,
@@ -887,6 +891,7 @@ impl Node {
                 Some(body) => (body, sha.clone(), true),
                 None => {
                     s.store.unpin(start_ts);
+                    s.stats.script_attempts += 1;
                     self.answer_script(s, &r, Reply::err(NOSCRIPT), o);
                     return ScriptStep::Done;
                 }
@@ -910,6 +915,7 @@ impl Node {
             return ScriptStep::NeedsFence;
         };
         s.stats.script_attempts += 1;
+        s.stats.script_bare_reads += u64::from(ctx.bare_reads());
         s.store.unpin(start_ts);
         if reply.is_error() {
             // A failing script writes nothing (not even the cache entry).
@@ -964,6 +970,7 @@ impl Node {
     fn txn_applied(&self, s: &mut NodeState, p: PendingTxn, reply: Reply, o: &mut Out<Self>) {
         if reply.error_text() != Some(TXN_CONFLICT) {
             s.stats.scripts_run += 1;
+            s.stats.script_commits += 1;
             o.send(p.client, Msg::Reply { req: p.req, reply });
             return;
         }

@@ -12,9 +12,21 @@
 //! max_term = 2
 //! election_timer = "without-leader"    # always | without-leader (a reduction)
 //! strategy = "dfs"                      # dfs | bfs (bfs for shortest traces)
+//! script_retries = 1                    # runs after a conflicted commit
+//! witness = ["a script is retried after a conflict"]  # extra sometimes-properties
 //! [modes]
 //! read-fence = "off"                    # any gap of crate::modes::Modes
+//! [[plant]]                             # legacy data in the initial state
+//! key = "x"
+//! form = "bare"                         # current | legacy-payload | bare
+//! value = "old"
+//! ttl = "past"                          # past | future (optional)
 //! ```
+//!
+//! A client operation `eval <steps>` runs an op-list script
+//! (`crate::script::ops`), e.g. `eval if x nil; set y 1 @0`. Every script a
+//! config names is in the script cache from the start (as if loaded with
+//! SCRIPT LOAD), so only the scripts' own writes reach the log.
 
 use std::path::Path;
 
@@ -86,6 +98,49 @@ pub struct ModelFile {
     pub compact_after: u64,
     #[serde(default)]
     pub modes: Modes,
+    #[serde(default = "default_script_retries")]
+    pub script_retries: u32,
+    /// Sometimes-properties beyond the standard ones that this run must
+    /// witness (their names are in `crate::model::props`).
+    #[serde(default)]
+    pub witness: Vec<String>,
+    #[serde(default)]
+    pub plant: Vec<Plant>,
+}
+
+/// Which encoding a planted key uses (spec §ReadChain).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PlantForm {
+    /// `!redis|str|<key>` in the current format (TTL inline).
+    Current,
+    /// `!redis|str|<key>` holding a bare payload (TTL in the index).
+    LegacyPayload,
+    /// The bare key (TTL in the index).
+    Bare,
+}
+
+/// Far before or far after the model's clock, so expiry is deterministic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PlantTtl {
+    Past,
+    Future,
+}
+
+/// One legacy key in the initial state.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plant {
+    pub key: String,
+    pub form: PlantForm,
+    pub value: String,
+    #[serde(default)]
+    pub ttl: Option<PlantTtl>,
+}
+
+fn default_script_retries() -> u32 {
+    1
 }
 
 fn default_max_term() -> u64 {
@@ -120,6 +175,9 @@ pub struct ModelCfg {
     pub forward: bool,
     pub compact_after: u64,
     pub modes: Modes,
+    pub script_retries: u32,
+    pub witness: Vec<String>,
+    pub plant: Vec<Plant>,
 }
 
 /// `get K`, `set K V` or `del K`, optionally followed by `@N`: send this
@@ -133,13 +191,16 @@ fn parse_op(s: &str) -> Result<(Op, Option<usize>), String> {
             w.pop();
         }
     }
+    if let Some(["eval", ..]) = w.get(..1) {
+        return Ok((Op::Script(w[1..].join(" ")), node));
+    }
     let op = match w.as_slice() {
         ["get", k] => Op::Get(k.to_string()),
         ["set", k, v] => Op::Set(k.to_string(), v.to_string()),
         ["del", k] => Op::Del(k.to_string()),
         _ => {
             return Err(format!(
-            "bad operation {s:?}: expected `get K`, `set K V` or `del K`, then optionally `@node`"
+            "bad operation {s:?}: expected `get K`, `set K V`, `del K` or `eval STEPS`, then optionally `@node`"
         ))
         }
     };
@@ -181,6 +242,19 @@ impl ModelCfg {
                     .collect::<Result<Vec<_>, _>>()
             })
             .collect::<Result<Vec<_>, _>>()?;
+        for (op, _) in clients.iter().flatten() {
+            if let Op::Script(body) = op {
+                crate::script::ops::parse(body)?;
+            }
+        }
+        for w in &f.witness {
+            if !super::props::WITNESSES.contains(&w.as_str()) {
+                return Err(format!(
+                    "unknown witness {w:?}: one of {:?}",
+                    super::props::WITNESSES
+                ));
+            }
+        }
         Ok(ModelCfg {
             name: name.to_string(),
             description: f.description,
@@ -198,6 +272,9 @@ impl ModelCfg {
             forward: f.forward,
             compact_after: f.compact_after,
             modes: f.modes,
+            script_retries: f.script_retries,
+            witness: f.witness,
+            plant: f.plant,
         })
     }
 }

@@ -27,10 +27,11 @@ use stateright::actor::{
 use stateright::semantics::{ConsistencyTester, LinearizabilityTester};
 use stateright::Expectation;
 
+use crate::cmd::scripting::ScriptRef;
 use crate::cmd::Command;
 use crate::node::{Durable, Msg, Node, NodeState, ReqId, Role, Timer};
 use crate::resp::Reply;
-pub use config::{ModelCfg, ModelFile, NetworkKind};
+pub use config::{ModelCfg, ModelFile, NetworkKind, PlantForm, PlantTtl};
 use spec::{KvSpec, Op, Ret};
 
 /// The clock every model client stamps on its requests. Expiry times in
@@ -65,6 +66,12 @@ impl Client {
             Op::Set(k, v) => Command::set(Bytes::from(k.clone()), Bytes::from(v.clone())),
             Op::Del(k) => Command::Del {
                 keys: vec![Bytes::from(k.clone())],
+            },
+            Op::Script(body) => Command::Eval {
+                script: ScriptRef::Body(Bytes::from(body.clone())),
+                keys: vec![],
+                argv: vec![],
+                read_only: false,
             },
         };
         Msg::Request {
@@ -228,6 +235,10 @@ fn op_of(cmd: &Command) -> Option<Op> {
         Command::Get { key } => Op::Get(s(key)),
         Command::Set { key, value, .. } => Op::Set(s(key), s(value)),
         Command::Del { keys } if keys.len() == 1 => Op::Del(s(&keys[0])),
+        Command::Eval {
+            script: ScriptRef::Body(body),
+            ..
+        } => Op::Script(s(body)),
         _ => return None,
     })
 }
@@ -238,6 +249,19 @@ fn ret_of(reply: &Reply) -> Option<Ret> {
         Reply::Nil => Ret::Value(None),
         Reply::Status(s) if s == "OK" => Ret::Ok,
         Reply::Integer(n) => Ret::Deleted(*n),
+        Reply::Array(items) => Ret::Script(
+            items
+                .iter()
+                .map(|r| match r {
+                    Reply::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
+                    Reply::Nil => "nil".into(),
+                    Reply::Status(s) => s.clone(),
+                    Reply::Integer(n) => n.to_string(),
+                    other => format!("{other:?}"),
+                })
+                .collect(),
+        ),
+        Reply::Error(e) => Ret::Error(e.clone()),
         _ => return None,
     })
 }
@@ -298,6 +322,12 @@ pub mod props {
     pub const READ_AFTER_CHANGE: &str = "a GET is served after a leadership change";
     pub const WRITE_COMMITS: &str = "a write commits";
     pub const SNAPSHOT_INSTALLED: &str = "a follower installs a snapshot";
+    pub const ONE_FENCE_PER_SCRIPT: &str = "one fence per script";
+    pub const SCRIPT_COMMITS: &str = "a script commits";
+    pub const SCRIPT_RETRIED: &str = "a script is retried after a conflict";
+    pub const BARE_READ: &str = "a read is served from a bare legacy key";
+    /// The sometimes-properties a config opts into with `witness = [...]`.
+    pub const WITNESSES: &[&str] = &[SCRIPT_COMMITS, SCRIPT_RETRIED, BARE_READ];
 }
 
 impl ModelCfg {
@@ -311,6 +341,8 @@ impl ModelCfg {
         node.election_timer = self.election_timer;
         node.forward = self.forward;
         node.compact_after = self.compact_after;
+        node.script_retries = self.script_retries;
+        node.genesis = self.genesis();
         let clients: Vec<Client> = self
             .clients
             .iter()
@@ -335,7 +367,7 @@ impl ModelCfg {
             LossyNetwork::No
         };
         let max_crashes = self.max_crashes;
-        let history = History::new(KvSpec::default());
+        let history = History::new(KvSpec::with(self.logical_plants()));
         let mut model = ActorModel::new(self, history)
             .init_network(network)
             .lossy_network(lossy)
@@ -429,16 +461,109 @@ impl ModelCfg {
             .property(Expectation::Sometimes, props::SNAPSHOT_INSTALLED, |m, s| {
                 m.cfg.compact_after == 0 || nodes(s).any(|(_, n)| n.stats.snapshots_installed > 0)
             })
+            // Reference: spec §Scripts (SC-1): in once mode a script passes
+            // exactly one fence per run. Per-call mode breaks it by design
+            // (model/script-per-call.toml), which shows the check can fail.
+            .property(Expectation::Always, props::ONE_FENCE_PER_SCRIPT, |_, s| {
+                nodes(s).all(|(_, n)| n.stats.script_fences == n.stats.script_attempts)
+            })
+            .property(Expectation::Sometimes, props::SCRIPT_COMMITS, |m, s| {
+                !m.cfg.witness.iter().any(|w| w == props::SCRIPT_COMMITS)
+                    || nodes(s).any(|(_, n)| n.stats.script_commits > 0)
+            })
+            .property(Expectation::Sometimes, props::SCRIPT_RETRIED, |m, s| {
+                !m.cfg.witness.iter().any(|w| w == props::SCRIPT_RETRIED)
+                    || nodes(s).any(|(_, n)| n.stats.script_retries > 0)
+            })
+            .property(Expectation::Sometimes, props::BARE_READ, |m, s| {
+                !m.cfg.witness.iter().any(|w| w == props::BARE_READ)
+                    || nodes(s).any(|(_, n)| n.stats.script_bare_reads > 0)
+            })
             .property(Expectation::Sometimes, props::WRITE_COMMITS, |_, s| {
                 nodes(s).any(|(_, n)| {
                     (1..=n.commit_index).any(|i| {
                         matches!(
                             n.log().get(i).map(|e| &e.payload),
-                            Some(crate::raft::Payload::Command { .. })
+                            Some(
+                                crate::raft::Payload::Command { .. }
+                                    | crate::raft::Payload::Txn { .. }
+                            )
                         )
                     })
                 })
             })
+    }
+}
+
+impl ModelCfg {
+    /// Every replica's initial data: the planted legacy keys, and every
+    /// script the clients run, already in the script cache.
+    pub fn genesis(&self) -> im::OrdMap<Bytes, Bytes> {
+        use crate::strings::encoding::{encode_str, encode_ttl, str_key, ttl_key};
+        let mut g = im::OrdMap::new();
+        for p in &self.plant {
+            let key = p.key.as_bytes();
+            let at = p.ttl.map(|t| match t {
+                PlantTtl::Past => 1,
+                PlantTtl::Future => MODEL_NOW_MS * 1000,
+            });
+            let value = Bytes::from(p.value.clone());
+            match p.form {
+                PlantForm::Current => {
+                    g.insert(str_key(key), encode_str(&value, at));
+                }
+                PlantForm::LegacyPayload => {
+                    g.insert(str_key(key), value);
+                }
+                PlantForm::Bare => {
+                    g.insert(Bytes::copy_from_slice(key), value);
+                }
+            }
+            if let (Some(at), false) = (at, p.form == PlantForm::Current) {
+                g.insert(ttl_key(key), encode_ttl(at));
+            }
+        }
+        for (op, _) in self.clients.iter().flatten() {
+            if let Op::Script(body) = op {
+                let sha = crate::script::context::sha1_hex(body.as_bytes());
+                g.insert(
+                    crate::script::context::script_key(&sha),
+                    Bytes::from(body.clone()),
+                );
+            }
+        }
+        g
+    }
+
+    /// What a client should see of the planted keys, decided from the
+    /// design's table (spec §ReadChain), not by the read chain: a prefixed
+    /// form wins, even expired; a bare key counts only without one; an
+    /// expired form is absent.
+    pub fn logical_plants(&self) -> Vec<(String, String)> {
+        let mut keys: Vec<&str> = self.plant.iter().map(|p| p.key.as_str()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys.into_iter()
+            .filter_map(|k| {
+                let forms: Vec<&config::Plant> = self.plant.iter().filter(|p| p.key == k).collect();
+                let index_ttl = forms
+                    .iter()
+                    .filter(|p| p.form != PlantForm::Current)
+                    .find_map(|p| p.ttl);
+                let live = |ttl: Option<PlantTtl>| ttl != Some(PlantTtl::Past);
+                let prefixed = forms.iter().find(|p| p.form != PlantForm::Bare);
+                let v = match prefixed {
+                    Some(p) if p.form == PlantForm::Current => live(p.ttl).then(|| p.value.clone()),
+                    Some(p) => live(index_ttl).then(|| p.value.clone()),
+                    None => forms
+                        .iter()
+                        .find(|p| p.form == PlantForm::Bare)
+                        .filter(|_| live(index_ttl))
+                        .map(|p| p.value.clone()),
+                };
+                v.map(|v| (k.to_string(), v))
+            })
+            .collect()
     }
 }
 

@@ -23,6 +23,7 @@ use super::engine::{Host, Interrupted};
 use crate::cmd::{self, Kind, ParseCtx};
 use crate::modes::ChainModes;
 use crate::resp::Reply;
+use crate::strings::encoding::{classify, KeyKind};
 use crate::strings::{KeyspaceWrite, RawGet, RawWrite};
 
 /// Where the script cache lives: `!redis|script|<sha>` holds the body, so
@@ -106,6 +107,7 @@ pub struct ScriptCtx<'a, G: RawGet + ?Sized> {
     read_set: RefCell<BTreeSet<Bytes>>,
     read_all: RefCell<bool>,
     read_calls: u32,
+    bare_reads: std::cell::Cell<u32>,
     /// Per-call mode: how many read commands may run before the next fence.
     reads_allowed: Option<u32>,
 }
@@ -128,6 +130,7 @@ impl<'a, G: RawGet + ?Sized> ScriptCtx<'a, G> {
             read_set: RefCell::new(BTreeSet::new()),
             read_all: RefCell::new(false),
             read_calls: 0,
+            bare_reads: std::cell::Cell::new(0),
             reads_allowed,
         }
     }
@@ -139,6 +142,12 @@ impl<'a, G: RawGet + ?Sized> ScriptCtx<'a, G> {
             write_set: self.buffer.into_iter().collect(),
             read_calls: self.read_calls,
         }
+    }
+
+    /// Values read from bare legacy keys (the model's "a read is served
+    /// from a bare legacy key").
+    pub fn bare_reads(&self) -> u32 {
+        self.bare_reads.get()
     }
 
     /// Whether the script has buffered any write.
@@ -160,7 +169,11 @@ impl<G: RawGet + ?Sized> RawGet for ScriptCtx<'_, G> {
         self.read_set
             .borrow_mut()
             .insert(Bytes::copy_from_slice(key));
-        self.snapshot.raw_get(key)
+        let value = self.snapshot.raw_get(key);
+        if value.is_some() && matches!(classify(key), KeyKind::Bare(_)) {
+            self.bare_reads.set(self.bare_reads.get() + 1);
+        }
+        value
     }
 
     /// The snapshot and the buffer merged in key order, the buffer winning.

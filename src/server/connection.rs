@@ -121,7 +121,9 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
                         Action::Reply(r) => Slot::Ready(r),
                         Action::Node(cmd) => {
                             let kind = cmd.kind();
-                            if in_flight.is_some_and(|k| k != kind) {
+                            // A script reads and may write: nothing of the
+                            // connection's may be in flight beside it.
+                            if in_flight.is_some_and(|k| k != kind || k == Kind::Script) {
                                 settle(&mut slots).await;
                             }
                             in_flight = Some(kind);

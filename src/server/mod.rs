@@ -17,6 +17,7 @@
 pub mod connection;
 pub mod peers;
 pub mod runtime;
+pub mod scripts;
 pub mod session;
 pub mod storage;
 
@@ -54,6 +55,10 @@ pub struct ServeOptions {
     /// Snapshot the state machine and compact the log every this many
     /// applied entries (0: never).
     pub compact_after: u64,
+    /// Stop a script that runs longer than this (`--lua-time-limit`).
+    pub lua_time_limit: Duration,
+    /// Runs of a script after conflicted commits before it answers an error.
+    pub script_retries: u32,
 }
 
 /// One node of a cluster.
@@ -81,11 +86,14 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
     let mut peer_listener_slot = None;
     let faults = Arc::new(peers::Faults::default());
     let mut peer_addrs: BTreeMap<Id, SocketAddr> = BTreeMap::new();
+    let scripts = scripts::Scripts::new(opts.lua_time_limit);
     let (id, node, transport): (Id, Node, Box<dyn runtime::Transport>) = match &opts.cluster {
         None => {
             let mut node = Node::new(vec![runtime::node_id()]);
             node.modes = opts.modes;
             node.compact_after = opts.compact_after;
+            node.engine = scripts.engine.clone();
+            node.script_retries = opts.script_retries;
             (runtime::node_id(), node, Box::new(runtime::NoPeers))
         }
         Some(c) => {
@@ -104,6 +112,8 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
             let mut node = Node::new(peer_addrs.keys().copied().collect());
             node.modes = opts.modes;
             node.compact_after = opts.compact_after;
+            node.engine = scripts.engine.clone();
+            node.script_retries = opts.script_retries;
             node.election_timeout = c.election_timeout.clone();
             node.heartbeat_interval = c.heartbeat;
             let peer_listener = TcpListener::bind(my_addr)
@@ -167,6 +177,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
             started: Instant::now(),
             peers: peer_addrs,
             faults,
+            scripts,
         },
         registry: Arc::default(),
         node: thread.handle.clone(),

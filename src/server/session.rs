@@ -38,6 +38,8 @@ pub struct ServerConfig {
     pub peers: BTreeMap<stateright::actor::Id, SocketAddr>,
     /// The transport's fault hooks (used only by debug commands).
     pub faults: Arc<super::peers::Faults>,
+    /// The script engine and watchdog (SCRIPT LOAD, SCRIPT KILL).
+    pub scripts: super::scripts::Scripts,
 }
 
 /// What CLIENT LIST shows about a connection.
@@ -171,6 +173,7 @@ pub fn handle(s: &mut Session, cfg: &ServerConfig, args: &[Bytes], now_ms: u64) 
         6 if name.eq_ignore_ascii_case(b"client") => Some(client(s, args)),
         6 if name.eq_ignore_ascii_case(b"config") => Some(config(cfg, args)),
         7 if name.eq_ignore_ascii_case(b"command") => Some(command(cfg, args)),
+        6 if name.eq_ignore_ascii_case(b"script") => script_local(cfg, args),
         _ => None,
     };
     if let Some(reply) = local {
@@ -190,6 +193,54 @@ pub fn handle(s: &mut Session, cfg: &ServerConfig, args: &[Bytes], now_ms: u64) 
         Err(reply) => Action::Reply(reply),
     }
 }
+
+/// SCRIPT KILL and HELP act on the process, and SCRIPT LOAD compiles before
+/// it reaches the log (a script that does not compile is never cached):
+/// answered here. `None`: the node's business.
+fn script_local(cfg: &ServerConfig, args: &[Bytes]) -> Option<Reply> {
+    let sub = args.get(1)?;
+    if sub.eq_ignore_ascii_case(b"kill") {
+        return Some(if args.len() == 2 {
+            cfg.scripts.watchdog.kill()
+        } else {
+            Reply::err(errors::wrong_arity("script|kill"))
+        });
+    }
+    if sub.eq_ignore_ascii_case(b"help") {
+        return Some(Reply::Array(
+            SCRIPT_HELP
+                .iter()
+                .map(|l| Reply::Status((*l).into()))
+                .collect(),
+        ));
+    }
+    if sub.eq_ignore_ascii_case(b"load") && args.len() == 3 {
+        if let Err(e) = cfg.scripts.engine.compile_check(&args[2]) {
+            return Some(Reply::err(e));
+        }
+    }
+    None
+}
+
+const SCRIPT_HELP: &[&str] = &[
+    "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "DEBUG (YES|SYNC|NO)",
+    "    Set the debug mode for subsequent scripts executed.",
+    "EXISTS <sha1> [<sha1> ...]",
+    "    Return information about the existence of the scripts in the script cache.",
+    "FLUSH [ASYNC|SYNC]",
+    "    Flush the Lua scripts cache. Very dangerous on replicas.",
+    "    When called without the optional mode argument, the behavior is determined by the",
+    "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+    "    * ASYNC: Asynchronously flush the scripts cache.",
+    "    * SYNC: Synchronously flush the scripts cache.",
+    "KILL",
+    "    Kill the currently executing Lua script.",
+    "LOAD <script>",
+    "    Load a script into the scripts cache without executing it.",
+    "HELP",
+    "    Prints this help.",
+];
 
 /// The transport's fault hooks, for tests and demos (debug commands only):
 /// `FENCEKV.PARTITION id [id …]` drops all traffic to and from those peers,
@@ -794,8 +845,21 @@ pub fn render_info(
                 );
                 kv(&mut out, "read_fences", &node.stats.read_fences);
                 kv(&mut out, "fence_rounds", &node.stats.fence_rounds);
-                kv(&mut out, "scripts_run", &node.stats.scripts_run);
-                kv(&mut out, "script_retries", &node.stats.script_retries);
+                let st = &node.stats;
+                kv(&mut out, "scripts_run", &st.scripts_run);
+                kv(&mut out, "script_fences", &st.script_fences);
+                kv(
+                    &mut out,
+                    "script_fences_per_script",
+                    &format!(
+                        "{:.2}",
+                        st.script_fences as f64 / st.scripts_run.max(1) as f64
+                    ),
+                );
+                kv(&mut out, "script_runs", &st.script_attempts);
+                kv(&mut out, "script_commits", &st.script_commits);
+                kv(&mut out, "script_conflicts", &st.script_conflicts);
+                kv(&mut out, "script_retries", &st.script_retries);
                 kv(
                     &mut out,
                     "modes",
@@ -831,6 +895,7 @@ mod tests {
             started: Instant::now(),
             peers: BTreeMap::new(),
             faults: Arc::default(),
+            scripts: super::super::scripts::Scripts::new(std::time::Duration::from_secs(5)),
         }
     }
 

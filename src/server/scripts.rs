@@ -1,0 +1,123 @@
+//! The server's side of scripts: the Lua engine every node of the process
+//! shares, and the watchdog that stops a runaway script (`--lua-time-limit`)
+//! or one named by SCRIPT KILL. The engine asks the watchdog rather than
+//! reading a clock itself, so only this module looks at time.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::resp::Reply;
+use crate::script::{Engine, Watchdog};
+
+/// Stops scripts that run too long or that SCRIPT KILL names.
+#[derive(Debug)]
+pub struct ScriptWatchdog {
+    limit: Duration,
+    epoch: Instant,
+    /// When the running script started, in µs since `epoch`.
+    started_us: AtomicU64,
+    running: AtomicBool,
+    kill: AtomicBool,
+}
+
+impl ScriptWatchdog {
+    pub fn new(limit: Duration) -> Self {
+        ScriptWatchdog {
+            limit,
+            epoch: Instant::now(),
+            started_us: AtomicU64::new(0),
+            running: AtomicBool::new(false),
+            kill: AtomicBool::new(false),
+        }
+    }
+
+    fn now_us(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX)
+    }
+
+    /// SCRIPT KILL: stop the running script. Always safe here, unlike in
+    /// Redis: a script's writes are buffered until it finishes, so a killed
+    /// script has written nothing.
+    pub fn kill(&self) -> Reply {
+        if self.running.load(Ordering::Acquire) {
+            self.kill.store(true, Ordering::Release);
+            Reply::ok()
+        } else {
+            Reply::err("NOTBUSY No scripts in execution right now.")
+        }
+    }
+}
+
+impl Watchdog for ScriptWatchdog {
+    fn arm(&self) {
+        self.kill.store(false, Ordering::Release);
+        self.started_us.store(self.now_us(), Ordering::Release);
+        self.running.store(true, Ordering::Release);
+    }
+
+    fn should_stop(&self) -> Option<String> {
+        if self.kill.load(Ordering::Acquire) {
+            return Some("ERR Script killed by user with SCRIPT KILL...".into());
+        }
+        let ran = self
+            .now_us()
+            .saturating_sub(self.started_us.load(Ordering::Acquire));
+        (ran > u64::try_from(self.limit.as_micros()).unwrap_or(u64::MAX)).then(|| {
+            format!(
+                "ERR Script stopped after running longer than the time limit of {} ms (--lua-time-limit); nothing was written",
+                self.limit.as_millis()
+            )
+        })
+    }
+
+    fn disarm(&self) {
+        self.running.store(false, Ordering::Release);
+    }
+}
+
+/// What connections need of scripts: the engine (SCRIPT LOAD compiles with
+/// it) and the watchdog (SCRIPT KILL).
+#[derive(Clone, Debug)]
+pub struct Scripts {
+    pub engine: Arc<dyn Engine>,
+    pub watchdog: Arc<ScriptWatchdog>,
+}
+
+impl Scripts {
+    pub fn new(time_limit: Duration) -> Self {
+        let watchdog = Arc::new(ScriptWatchdog::new(time_limit));
+        let engine: Arc<dyn Engine> = Arc::new(crate::script::lua::LuaEngine::new(Some(
+            watchdog.clone() as Arc<dyn Watchdog>,
+        )));
+        Scripts { engine, watchdog }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kill_stops_only_a_running_script() {
+        let w = ScriptWatchdog::new(Duration::from_secs(60));
+        assert!(w.kill().is_error(), "NOTBUSY with nothing running");
+        w.arm();
+        assert_eq!(w.should_stop(), None);
+        assert_eq!(w.kill(), Reply::ok());
+        assert!(w.should_stop().is_some());
+        w.disarm();
+        w.arm();
+        assert_eq!(w.should_stop(), None, "a new script starts unkilled");
+    }
+
+    #[test]
+    fn the_time_limit_stops_a_script() {
+        let w = ScriptWatchdog::new(Duration::ZERO);
+        w.arm();
+        std::thread::sleep(Duration::from_millis(2));
+        assert!(w
+            .should_stop()
+            .is_some_and(|e| e.contains("time limit of 0 ms")));
+    }
+}
