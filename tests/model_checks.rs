@@ -175,3 +175,62 @@ fn a_follower_forwards_and_the_leader_answers_the_client() {
 fn compact_passes() {
     check("compact");
 }
+
+// ---------------------------------------------------------------- scripts
+
+#[test]
+fn script_conflict_passes() {
+    check("script-conflict");
+}
+
+#[test]
+fn script_transfer_passes() {
+    check("script-transfer");
+}
+
+#[test]
+fn script_legacy_passes() {
+    check("script-legacy");
+}
+
+/// Per-call mode is safe but passes a fence per read command: the
+/// one-fence-per-script property fails, so that check can fail.
+#[test]
+fn script_per_call_takes_a_fence_per_read() {
+    check("script-per-call");
+}
+
+#[test]
+fn gap_script_no_fence() {
+    check("gap-script-no-fence");
+}
+
+#[test]
+fn gap_script_start_ts_before_fence() {
+    check("gap-script-start-ts-before-fence");
+}
+
+#[test]
+fn gap_script_no_apply_wait() {
+    check("gap-script-no-apply-wait");
+}
+
+#[test]
+fn gap_script_no_term_commit() {
+    check("gap-script-no-term-commit");
+}
+
+#[test]
+fn gap_script_write_only_validation() {
+    check("gap-script-write-only");
+}
+
+#[test]
+fn gap_bare_first() {
+    check("gap-bare-first");
+}
+
+#[test]
+fn gap_expired_fall_back() {
+    check("gap-expired-fall-back");
+}
