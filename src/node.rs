@@ -30,7 +30,7 @@ use crate::modes::{ApplyWait, Dedup, Modes, ReadFence, ReadSetValidation, StartT
 use crate::mvcc::{Mvcc, Ts};
 use crate::raft::{Entry, Index, Log, Payload, Session, Term};
 use crate::resp::Reply;
-use crate::script::context::{script_key, sha1_hex, ScriptCtx};
+use crate::script::context::{script_key, sha1_hex, ScriptCtx, SCRIPT_PREFIX};
 use crate::script::{Engine, Invocation};
 use crate::strings::encoding::{decode_ttl, TTL_PREFIX};
 use crate::strings::keyspace::ApplyAt;
@@ -1564,7 +1564,11 @@ pub fn apply_entry(
             let changed = |k: &Bytes| store.latest_ts(k).is_some_and(|t| t > *start_ts);
             let conflict = *start_ts + crate::mvcc::VALIDATION_WINDOW < index
                 || (validate_reads && *read_all && store.last_ts() > *start_ts)
-                || write_set.iter().any(|(k, _)| changed(k))
+                // A cache entry's value is fixed by its key (the body's
+                // SHA-1): concurrent EVALs of one new body never conflict.
+                || write_set
+                    .iter()
+                    .any(|(k, _)| !k.starts_with(SCRIPT_PREFIX) && changed(k))
                 || (validate_reads && read_set.iter().any(changed));
             if conflict {
                 return Reply::err(TXN_CONFLICT);

@@ -128,12 +128,8 @@ impl KvSpec {
                     }
                 }
                 Step::IfAtLeast(k, n) => {
-                    if !self
-                        .map
-                        .get(k)
-                        .and_then(|v| v.parse::<i64>().ok())
-                        .is_some_and(|v| v >= *n)
-                    {
+                    let value = self.map.get(k).and_then(|v| v.parse::<i64>().ok());
+                    if value.is_none_or(|v| v < *n) {
                         break;
                     }
                 }

@@ -58,6 +58,23 @@ pub fn parse(body: &str) -> Result<Vec<Step>, String> {
         .collect()
 }
 
+/// Whether a guard step holds given its GET's reply (`None`: not a guard).
+fn guard(step: &Step, reply: &Reply) -> Option<bool> {
+    let value = match reply {
+        Reply::Bulk(b) => Some(b),
+        _ => None,
+    };
+    Some(match step {
+        Step::IfNil(_) => value.is_none(),
+        Step::IfEq(_, v) => value.is_some_and(|b| b[..] == *v.as_bytes()),
+        Step::IfAtLeast(_, n) => value
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .and_then(|s| s.parse::<i64>().ok())
+            .is_some_and(|v| v >= *n),
+        _ => return None,
+    })
+}
+
 /// The engine over op lists.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct OpsEngine;
@@ -79,42 +96,20 @@ impl Engine for OpsEngine {
         let ro = inv.read_only;
         let mut out = Vec::new();
         for step in &steps {
-            let (reply, guard): (Reply, Option<Box<dyn Fn(&Reply) -> bool>>) = match step {
-                Step::Get(k) => (call(host, &["GET", k], ro)?, None),
-                Step::Set(k, v) => (call(host, &["SET", k, v], ro)?, None),
-                Step::Del(k) => (call(host, &["DEL", k], ro)?, None),
-                Step::IncrBy(k, n) => (call(host, &["INCRBY", k, &n.to_string()], ro)?, None),
-                Step::IfNil(k) => (
-                    call(host, &["GET", k], ro)?,
-                    Some(Box::new(|r| *r == Reply::Nil)),
-                ),
-                Step::IfEq(k, v) => {
-                    let v = Bytes::copy_from_slice(v.as_bytes());
-                    (
-                        call(host, &["GET", k], ro)?,
-                        Some(Box::new(move |r| *r == Reply::Bulk(v.clone()))),
-                    )
+            let reply = match step {
+                Step::Get(k) | Step::IfNil(k) | Step::IfEq(k, _) | Step::IfAtLeast(k, _) => {
+                    call(host, &["GET", k], ro)?
                 }
-                Step::IfAtLeast(k, n) => {
-                    let n = *n;
-                    (
-                        call(host, &["GET", k], ro)?,
-                        Some(Box::new(move |r| match r {
-                            Reply::Bulk(b) => std::str::from_utf8(b)
-                                .ok()
-                                .and_then(|s| s.parse::<i64>().ok())
-                                .is_some_and(|v| v >= n),
-                            _ => false,
-                        })),
-                    )
-                }
+                Step::Set(k, v) => call(host, &["SET", k, v], ro)?,
+                Step::Del(k) => call(host, &["DEL", k], ro)?,
+                Step::IncrBy(k, n) => call(host, &["INCRBY", k, &n.to_string()], ro)?,
             };
             if reply.is_error() {
                 return Ok(reply);
             }
-            match guard {
-                Some(holds) if !holds(&reply) => break,
-                Some(_) => {}
+            match guard(step, &reply) {
+                Some(false) => break,
+                Some(true) => {}
                 None => out.push(reply),
             }
         }
