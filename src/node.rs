@@ -1598,3 +1598,213 @@ pub fn apply_entry(
         }
     }
 }
+
+#[cfg(test)]
+mod script_tests {
+    //! Scripts on a single node, driven step by step: the commit rule, the
+    //! retry, and what a failing script leaves behind.
+
+    use super::*;
+    use stateright::actor::Command as Effect;
+
+    fn node_id() -> Id {
+        Id::from(0)
+    }
+    fn client_id() -> Id {
+        Id::from(9)
+    }
+
+    struct One {
+        node: Node,
+        state: NodeState,
+        replies: Vec<(ReqId, Reply)>,
+        apply_due: bool,
+    }
+
+    impl One {
+        fn new(script_retries: u32) -> One {
+            let mut node = Node::new(vec![node_id()]);
+            node.heartbeats = false;
+            node.script_retries = script_retries;
+            let mut o = Out::new();
+            let state = node.on_start(node_id(), &None, &mut o);
+            let mut one = One {
+                node,
+                state,
+                replies: vec![],
+                apply_due: false,
+            };
+            one.take(o);
+            one.settle();
+            one
+        }
+
+        fn take(&mut self, o: Out<Node>) {
+            for effect in o {
+                match effect {
+                    Effect::Send(_, Msg::Reply { req, reply }) => self.replies.push((req, reply)),
+                    Effect::SetTimer(Timer::Apply, _) => self.apply_due = true,
+                    _ => {}
+                }
+            }
+        }
+
+        /// Deliver a request without applying anything yet.
+        fn request(&mut self, req: ReqId, args: &str) {
+            let args: Vec<Bytes> = args
+                .split(' ')
+                .map(|a| Bytes::copy_from_slice(a.replace('_', " ").as_bytes()))
+                .collect();
+            let cmd = cmd::parse(&args, &cmd::ParseCtx::default()).expect("parse");
+            let msg = Msg::Request {
+                req,
+                now_ms: 0,
+                cmd,
+                session: false,
+            };
+            let mut o = Out::new();
+            let mut cow = Cow::Borrowed(&self.state);
+            self.node
+                .on_msg(node_id(), &mut cow, client_id(), msg, &mut o);
+            self.state = cow.into_owned();
+            self.take(o);
+        }
+
+        /// Fire the apply timer until nothing is left to apply.
+        fn settle(&mut self) {
+            while std::mem::take(&mut self.apply_due) {
+                let mut o = Out::new();
+                let mut cow = Cow::Borrowed(&self.state);
+                self.node
+                    .on_timeout(node_id(), &mut cow, &Timer::Apply, &mut o);
+                self.state = cow.into_owned();
+                self.take(o);
+            }
+        }
+
+        fn reply(&self, req: ReqId) -> Option<&Reply> {
+            self.replies.iter().find(|(r, _)| *r == req).map(|(_, v)| v)
+        }
+    }
+
+    fn ok_array(items: &[&str]) -> Reply {
+        Reply::Array(
+            items
+                .iter()
+                .map(|s| match *s {
+                    "OK" => Reply::ok(),
+                    v => Reply::bulk(v.to_string()),
+                })
+                .collect(),
+        )
+    }
+
+    /// The commit rule (SC-2) as `apply_entry` decides it.
+    #[test]
+    fn a_txn_applies_only_if_nothing_it_read_or_wrote_changed_since_start_ts() {
+        let key = |k: &str| Bytes::from(k.to_string());
+        let mut store = Mvcc::new();
+        store.put(key("r"), 1, Bytes::from_static(b"old"));
+        store.put(key("r"), 5, Bytes::from_static(b"new"));
+        let txn = |start_ts, read: &str, write: &str| Payload::Txn {
+            start_ts,
+            read_set: vec![key(read)],
+            read_all: false,
+            write_set: vec![(key(write), Some(Bytes::from_static(b"v")))],
+            session: None,
+            reply: Reply::ok(),
+        };
+        let apply = |store: &mut Mvcc, index, p: &Payload, modes: &Modes| {
+            apply_entry(store, &mut im::OrdMap::new(), index, p, modes)
+        };
+        let safe = Modes::default();
+        let conflict = Reply::err(TXN_CONFLICT);
+        // r changed at 5, after a snapshot at 3: the read is stale.
+        assert_eq!(apply(&mut store, 6, &txn(3, "r", "w"), &safe), conflict);
+        assert_eq!(store.get(b"w"), None, "a conflict writes nothing");
+        // From a snapshot at 5 it is current.
+        assert_eq!(apply(&mut store, 7, &txn(5, "r", "w"), &safe), Reply::ok());
+        // The write set alone (the gap) misses the stale read.
+        let write_only = Modes {
+            read_set_validation: ReadSetValidation::WriteOnly,
+            ..Modes::default()
+        };
+        assert_eq!(
+            apply(&mut store, 8, &txn(3, "r", "x"), &write_only),
+            Reply::ok()
+        );
+        // w was written at 7: a blind write from before that conflicts too.
+        assert_eq!(apply(&mut store, 9, &txn(6, "q", "w"), &safe), conflict);
+        // Beyond the validation window nothing can be checked: a conflict.
+        let far = 10 + crate::mvcc::VALIDATION_WINDOW;
+        assert_eq!(apply(&mut store, far, &txn(9, "q", "y"), &safe), conflict);
+    }
+
+    #[test]
+    fn a_scan_conflicts_with_any_write_and_cache_entries_never_conflict() {
+        let mut store = Mvcc::new();
+        store.put(Bytes::from_static(b"a"), 4, Bytes::from_static(b"1"));
+        let scan = Payload::Txn {
+            start_ts: 3,
+            read_set: vec![],
+            read_all: true,
+            write_set: vec![(Bytes::from_static(b"b"), None)],
+            session: None,
+            reply: Reply::ok(),
+        };
+        let modes = Modes::default();
+        let mut sessions = im::OrdMap::new();
+        assert_eq!(
+            apply_entry(&mut store, &mut sessions, 5, &scan, &modes),
+            Reply::err(TXN_CONFLICT)
+        );
+        let cache = script_key("abc");
+        store.put(cache.clone(), 5, Bytes::from_static(b"body"));
+        let eval = Payload::Txn {
+            start_ts: 4,
+            read_set: vec![],
+            read_all: false,
+            write_set: vec![(cache, Some(Bytes::from_static(b"body")))],
+            session: None,
+            reply: Reply::ok(),
+        };
+        assert_eq!(
+            apply_entry(&mut store, &mut sessions, 6, &eval, &modes),
+            Reply::ok()
+        );
+    }
+
+    #[test]
+    fn a_failing_script_writes_nothing() {
+        let mut one = One::new(8);
+        one.request(1, "EVAL set_a_1;_set_s_abc;_incrby_s_1 0");
+        one.settle();
+        assert!(one.reply(1).is_some_and(Reply::is_error));
+        one.request(2, "EVAL get_a;_get_s 0");
+        one.settle();
+        assert_eq!(
+            one.reply(2),
+            Some(&Reply::Array(vec![Reply::Nil, Reply::Nil])),
+            "neither write of the failed script is visible"
+        );
+    }
+
+    #[test]
+    fn eval_caches_its_body_and_evalsha_finds_it() {
+        let mut one = One::new(8);
+        let sha = crate::script::context::sha1_hex(b"get k");
+        one.request(1, &format!("EVALSHA {sha} 0"));
+        one.settle();
+        assert_eq!(one.reply(1), Some(&Reply::err(NOSCRIPT)));
+        one.request(2, "EVAL get_k 0");
+        one.settle();
+        one.request(3, &format!("EVALSHA {sha} 0"));
+        one.settle();
+        assert_eq!(one.reply(3), Some(&Reply::Array(vec![Reply::Nil])));
+        one.request(4, "SCRIPT FLUSH");
+        one.settle();
+        one.request(5, &format!("EVALSHA {sha} 0"));
+        one.settle();
+        assert_eq!(one.reply(5), Some(&Reply::err(NOSCRIPT)));
+    }
+}
