@@ -1687,18 +1687,6 @@ mod script_tests {
         }
     }
 
-    fn ok_array(items: &[&str]) -> Reply {
-        Reply::Array(
-            items
-                .iter()
-                .map(|s| match *s {
-                    "OK" => Reply::ok(),
-                    v => Reply::bulk(v.to_string()),
-                })
-                .collect(),
-        )
-    }
-
     /// The commit rule (SC-2) as `apply_entry` decides it.
     #[test]
     fn a_txn_applies_only_if_nothing_it_read_or_wrote_changed_since_start_ts() {
