@@ -261,6 +261,9 @@ pub struct Stats {
     pub script_commits: u64,
     /// Values scripts read from bare legacy keys.
     pub script_bare_reads: u64,
+    /// Scripts in flight (queued, or their `Txn` in the log) when this node
+    /// lost leadership.
+    pub scripts_abandoned: u64,
     pub script_retries: u64,
     /// Snapshots received from a leader and installed.
     pub snapshots_installed: u64,
@@ -1012,6 +1015,7 @@ impl Node {
         let s = state.to_mut();
         let leader = s.leader;
         for r in std::mem::take(&mut s.reads) {
+            s.stats.scripts_abandoned += u64::from(r.script.is_some());
             let pinned = r.script.as_ref().and_then(|run| run.start_ts);
             if let Some(ts) = r.early_start_ts.or(pinned) {
                 s.store.unpin(ts);
@@ -1022,6 +1026,7 @@ impl Node {
             o.send(client, Msg::Uncertain { req });
         }
         for (_, p) in std::mem::take(&mut s.txns) {
+            s.stats.scripts_abandoned += 1;
             o.send(p.client, Msg::Uncertain { req: p.req });
         }
     }

@@ -326,8 +326,14 @@ pub mod props {
     pub const SCRIPT_COMMITS: &str = "a script commits";
     pub const SCRIPT_RETRIED: &str = "a script is retried after a conflict";
     pub const BARE_READ: &str = "a read is served from a bare legacy key";
+    pub const SCRIPT_LEADER_LOST: &str = "a leader changes while a script is in flight";
     /// The sometimes-properties a config opts into with `witness = [...]`.
-    pub const WITNESSES: &[&str] = &[SCRIPT_COMMITS, SCRIPT_RETRIED, BARE_READ];
+    pub const WITNESSES: &[&str] = &[
+        SCRIPT_COMMITS,
+        SCRIPT_RETRIED,
+        BARE_READ,
+        SCRIPT_LEADER_LOST,
+    ];
 }
 
 impl ModelCfg {
@@ -476,6 +482,10 @@ impl ModelCfg {
             .property(Expectation::Sometimes, props::SCRIPT_RETRIED, |m, s| {
                 !m.cfg.witness.iter().any(|w| w == props::SCRIPT_RETRIED)
                     || nodes(s).any(|(_, n)| n.stats.script_retries > 0)
+            })
+            .property(Expectation::Sometimes, props::SCRIPT_LEADER_LOST, |m, s| {
+                !m.cfg.witness.iter().any(|w| w == props::SCRIPT_LEADER_LOST)
+                    || nodes(s).any(|(_, n)| n.stats.scripts_abandoned > 0)
             })
             .property(Expectation::Sometimes, props::BARE_READ, |m, s| {
                 !m.cfg.witness.iter().any(|w| w == props::BARE_READ)
