@@ -37,7 +37,7 @@ pub fn format_g17(x: f64) -> String {
     let e_form = format!("{:.*e}", (P - 1) as usize, x);
     let (mantissa, exp) = e_form.split_once('e').unwrap_or((&e_form, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
-    if exp < -4 || exp >= P {
+    if !(-4..P).contains(&exp) {
         let mantissa = strip_zeros(mantissa);
         let sign = if exp < 0 { '-' } else { '+' };
         format!("{mantissa}e{sign}{:02}", exp.abs())
@@ -202,11 +202,9 @@ fn table_step(t: &Table) -> Step {
     }
     if let Value::Table(m) = field("map") {
         let mut items = Vec::new();
-        for pair in m.pairs::<Value, Value>() {
-            if let Ok((k, v)) = pair {
-                items.push(k);
-                items.push(v);
-            }
+        for (k, v) in m.pairs::<Value, Value>().flatten() {
+            items.push(k);
+            items.push(v);
         }
         return Step::Descend(Frame {
             shape: Shape::Map,
@@ -337,7 +335,7 @@ mod tests {
         assert_eq!(format_g17(12345.0), "12345");
         assert_eq!(format_g17(0.0001), "0.0001");
         assert_eq!(format_g17(0.00001), "1.0000000000000001e-05");
-        assert_eq!(format_g17(-(0.0f64 / 0.0).abs()), "-nan");
+        assert_eq!(format_g17(-f64::NAN.abs()), "-nan");
     }
 
     #[test]

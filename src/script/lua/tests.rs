@@ -833,6 +833,13 @@ fn bench_get_script() {
     println!("run(return redis.call('GET', KEYS[1])): {ns:.0} ns/op");
     let ns = bench(&engine, "return 1", 200_000);
     println!("run(return 1): {ns:.0} ns/op");
+}
+
+/// The stop hook's cost on a tight loop.
+#[test]
+#[ignore]
+fn bench_hook_overhead() {
+    let engine = LuaEngine::new(None);
     let loop_body = "local x = 0 for i = 1, 10000000 do x = x + i end return x";
     let ns = bench(&engine, loop_body, 5);
     println!(
