@@ -54,9 +54,10 @@ pub fn encode_reply(reply: &Reply, proto: Protocol, out: &mut BytesMut) {
         Reply::Double(text) if resp3 => put_line(out, b',', text.as_bytes()),
         Reply::Double(text) => put_bulk(out, text.as_bytes()),
         Reply::Boolean(b) if resp3 => out.put_slice(if *b { b"#t\r\n" } else { b"#f\r\n" }),
-        // Lua's conversion (RESP2): true is 1, false is a nil bulk.
+        // RESP2 has no boolean: Redis 7.0 sends 1 and 0 (a script after
+        // `redis.setresp(3)`; without it, Lua false is already a nil).
         Reply::Boolean(true) => out.put_slice(b":1\r\n"),
-        Reply::Boolean(false) => out.put_slice(b"$-1\r\n"),
+        Reply::Boolean(false) => out.put_slice(b":0\r\n"),
         Reply::Verbatim(format, data) if resp3 => {
             put_len(out, b'=', data.len().saturating_add(4));
             // Like addReplyVerbatim: exactly three format bytes, space-padded.
@@ -223,7 +224,7 @@ mod tests {
     #[test]
     fn booleans() {
         two_three(&Reply::Boolean(true), b":1\r\n", b"#t\r\n");
-        two_three(&Reply::Boolean(false), b"$-1\r\n", b"#f\r\n");
+        two_three(&Reply::Boolean(false), b":0\r\n", b"#f\r\n");
     }
 
     #[test]

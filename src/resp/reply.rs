@@ -31,7 +31,8 @@ pub enum Reply {
     /// A double (RESP3 `,`); a bulk string in RESP2. Stored as text so the
     /// reply stays `Eq + Hash` for the model, formatted the way Redis prints it.
     Double(String),
-    /// A boolean (RESP3 `#`); `:1`/nil in RESP2, as Redis converts Lua booleans.
+    /// A boolean (RESP3 `#`); `:1`/`:0` in RESP2, as Redis 7.0 sends a
+    /// script's RESP3 boolean to a RESP2 client.
     Boolean(bool),
     /// A verbatim string (RESP3 `=`, e.g. INFO under RESP3); a bulk in RESP2.
     Verbatim(String, Bytes),
