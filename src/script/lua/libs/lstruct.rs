@@ -1,0 +1,5 @@
+use mlua::{Lua, Table};
+
+pub fn open(lua: &Lua) -> mlua::Result<Table> {
+    lua.create_table()
+}
