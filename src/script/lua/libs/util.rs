@@ -72,14 +72,6 @@ pub fn check_integer(v: &Value, arg: i64, fname: &str) -> mlua::Result<i64> {
     check_number(v, arg, fname).map(c_f64_to_i64)
 }
 
-/// `luaL_optinteger`.
-pub fn opt_integer(v: &Value, arg: i64, fname: &str, default: i64) -> mlua::Result<i64> {
-    match v {
-        Value::Nil => Ok(default),
-        _ => check_integer(v, arg, fname),
-    }
-}
-
 /// `luaL_checklstring`: strings, and numbers turned into their `%.14g` text.
 pub fn check_bytes(v: &Value, arg: i64, fname: &str) -> mlua::Result<Vec<u8>> {
     match v {
