@@ -21,7 +21,9 @@
 
 use mlua::{Lua, MultiValue, Table, Value};
 
-use super::util::{arg_error, as_number, check_bytes, check_integer, err, LUAI_MAXCSTACK};
+use super::util::{
+    arg_error, as_number, check_bytes, check_integer, err, in_i64_range, LUAI_MAXCSTACK,
+};
 
 /// Tables nested this deep encode as nil.
 const MAX_NESTING: usize = 16;
@@ -111,7 +113,7 @@ fn encode(v: &Value, level: usize, out: &mut Vec<u8>) -> mlua::Result<()> {
 
 fn encode_number(n: f64, out: &mut Vec<u8>) {
     // "Is an int64": what the C test `(int64_t)n == n` accepts on x86-64.
-    if n >= -9_223_372_036_854_775_808.0 && n < 9_223_372_036_854_775_808.0 && n.trunc() == n {
+    if in_i64_range(n) && n.trunc() == n {
         encode_int(n as i64, out);
     } else if f64::from(n as f32) == n {
         out.push(0xca);
@@ -366,7 +368,7 @@ fn item(lua: &Lua, c: &mut Cursor, used: usize) -> Result<Item, Stop> {
         0xd3 => num(c.be(8)? as i64 as f64),
         0xca => num(f64::from(f32::from_bits(c.be(4)? as u32))),
         0xcb => num(f64::from_bits(c.be(8)?)),
-        0xd9 | 0xda | 0xdb => {
+        0xd9..=0xdb => {
             let n = match b {
                 0xd9 => 1,
                 0xda => 2,

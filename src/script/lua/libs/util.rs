@@ -84,10 +84,15 @@ pub fn check_bytes(v: &Value, arg: i64, fname: &str) -> mlua::Result<Vec<u8>> {
     }
 }
 
+/// Whether `n` lies in [-2^63, 2^63), where a cast to int64 is exact.
+pub fn in_i64_range(n: f64) -> bool {
+    (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&n)
+}
+
 /// What x86-64 gives for a C cast of a double to `int64_t`: truncation, and
 /// `INT64_MIN` for NaN or anything out of range.
 pub fn c_f64_to_i64(n: f64) -> i64 {
-    if n >= -9_223_372_036_854_775_808.0 && n < 9_223_372_036_854_775_808.0 {
+    if in_i64_range(n) {
         n as i64
     } else {
         i64::MIN
