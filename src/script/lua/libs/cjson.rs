@@ -372,27 +372,35 @@ impl Encoder {
     /// integer (0 for an empty table) and the array is not excessively
     /// sparse; `None` for an object.
     fn array_length(&self, t: &Table) -> mlua::Result<Option<i64>> {
-        let mut max: f64 = 0.0;
+        // The C code keeps the largest index in an `int`: an index of 2^31
+        // or more becomes INT_MIN (x86's conversion), so such tables end up
+        // as objects rather than as "excessively sparse" arrays.
+        let mut max: i32 = 0;
         let mut items: i64 = 0;
         for pair in t.pairs::<Value, Value>() {
             let (k, _) = pair?;
             match as_number(&k) {
                 Some(k) if k.floor() == k && k >= 1.0 => {
-                    max = max.max(k);
+                    if k > f64::from(max) {
+                        max = if k < 2_147_483_648.0 {
+                            k as i32
+                        } else {
+                            i32::MIN
+                        };
+                    }
                     items += 1;
                 }
                 _ => return Ok(None),
             }
         }
-        let c = &self.cfg;
-        if c.sparse_ratio > 0 && max > (items * c.sparse_ratio) as f64 && max > c.sparse_safe as f64
-        {
+        let (max, c) = (i64::from(max), &self.cfg);
+        if c.sparse_ratio > 0 && max > items * c.sparse_ratio && max > c.sparse_safe {
             if !c.sparse_convert {
                 return Err(err("Cannot serialise table: excessively sparse array"));
             }
             return Ok(None);
         }
-        Ok(Some(max.min(i64::MAX as f64) as i64))
+        Ok(Some(max))
     }
 }
 
@@ -812,6 +820,7 @@ mod tests {
             ("{[2]=1}", "[null,1]"),
             ("{}", "{}"),
             ("{[1.5]=1}", r#"{"1.5":1}"#),
+            ("{[2^53]=1}", r#"{"9.007199254741e+15":1}"#),
             ("cjson.null", "null"),
             ("nil", "null"),
             ("'a/b'", r#""a\/b""#),

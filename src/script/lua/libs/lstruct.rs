@@ -266,17 +266,20 @@ fn unpack(lua: &Lua, args: &[Value]) -> mlua::Result<MultiValue> {
         Value::Nil => 1,
         v => check_integer(&v, 3, "unpack")?,
     };
-    if start < 1 {
+    // The C code keeps `offset - 1` in a size_t and only refuses offset 0; a
+    // negative offset wraps to a huge position, so every read is "too
+    // short" and an empty format hands the offset back.
+    if start == 0 {
         return Err(arg_error(3, "unpack", "offset must be 1 or greater"));
     }
-    let mut pos = (start - 1) as usize;
+    let mut pos = start.wrapping_sub(1) as usize;
     let too_short = || arg_error(2, "unpack", "data string too short");
     let mut f = Format::new(&fmt);
     let mut h = Header::default();
     let mut res: Vec<Value> = Vec::new();
     while let Some(opt) = f.next_opt() {
         let mut size = f.size(opt)?;
-        pos += to_align(pos, &h, opt, size);
+        pos = pos.wrapping_add(to_align(pos, &h, opt, size));
         if pos > ld || size > ld - pos {
             return Err(too_short());
         }
@@ -328,7 +331,7 @@ fn unpack(lua: &Lua, args: &[Value]) -> mlua::Result<MultiValue> {
         }
         pos += size;
     }
-    res.push(Value::Integer(pos as i64 + 1));
+    res.push(Value::Integer(pos.wrapping_add(1) as i64));
     Ok(res.into_iter().collect())
 }
 
@@ -432,6 +435,7 @@ mod tests {
             ("'<i12', string.rep('\\255', 12)", "-1,13"),
             ("'<i9', string.rep('\\255', 9)", "-1,10"),
             ("'<I9', string.rep('\\255', 9)", "1.844674407371e+19,10"),
+            ("'', 'abc', -3", "-3"),
         ];
         for (args, want) in cases {
             let src = format!("return table.concat({{struct.unpack({args})}}, ',')");
