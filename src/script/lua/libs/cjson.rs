@@ -16,9 +16,11 @@
 //!   serialise table: excessively sparse array", ….
 //!
 //! Nesting limits: the configured depth (default 1000) and, as in C, the Lua
-//! stack (8000 slots: about 8000 levels of arrays or 4000 of objects). We also
-//! stop at `HARD_DEPTH` levels whatever the setting, so a script that raises
-//! the limit cannot exhaust Rust's stack or mlua's reference slots.
+//! stack (8000 slots: about 8000 levels of arrays or 4000 of objects), with
+//! the same messages. Where a script raises the depth settings, two limits
+//! of ours come first: the decoder counts against 7800 slots rather than
+//! 8000 (each slot may be one of mlua's 8000 references), and the encoder,
+//! which recurses, stops at `ENCODE_HARD_DEPTH` levels to spare Rust's stack.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -28,9 +30,12 @@ use super::util::{
     arg_error, as_number, check_bytes, check_integer, err, fmt_g, strtod, type_name, LUAI_MAXCSTACK,
 };
 
-/// Deepest nesting we encode or decode, whatever `*_max_depth` says; equal
-/// to cjson's default limit, so defaults behave exactly like Redis.
-const HARD_DEPTH: usize = 1000;
+/// Deepest nesting we encode, whatever `encode_max_depth` says; equal to
+/// cjson's default limit, so defaults behave exactly like Redis.
+const ENCODE_HARD_DEPTH: usize = 1000;
+
+/// The Lua stack slots the decoder may count on (see the module notes).
+const DECODE_STACK_LIMIT: usize = LUAI_MAXCSTACK - 200;
 
 /// How `encode_invalid_numbers` treats NaN and ±Inf.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -314,7 +319,7 @@ impl Encoder {
     fn table(&self, t: &Table, depth: usize, slots: usize, out: &mut Vec<u8>) -> mlua::Result<()> {
         // The C encoder checks its depth setting and room for 3 more slots.
         if depth as i64 > self.cfg.encode_max_depth
-            || depth > HARD_DEPTH
+            || depth > ENCODE_HARD_DEPTH
             || slots + 3 > LUAI_MAXCSTACK
         {
             return Err(err(format!(
@@ -688,10 +693,7 @@ fn decode(lua: &Lua, cfg: &Config, data: &[u8]) -> mlua::Result<Value> {
     // open array (its table) and two per open object (table and key).
     let mut slots = 1;
     let descend = |depth: usize, slots: usize, need: usize, pos: usize| {
-        if depth as i64 > cfg.decode_max_depth
-            || depth > HARD_DEPTH
-            || slots + need > LUAI_MAXCSTACK
-        {
+        if depth as i64 > cfg.decode_max_depth || slots + need > DECODE_STACK_LIMIT {
             let msg = format!("Found too many nested data structures ({depth}) at character {pos}");
             return Err(err(msg));
         }
@@ -975,6 +977,22 @@ mod tests {
             got.contains("Found too many nested data structures (1001) at character 5001"),
             "{got}"
         );
+        // With the depth setting raised, the Lua stack limit: redis-server
+        // 7.0.15 stops at 7999 arrays and 4000 objects; we stop 200 slots
+        // earlier (DECODE_STACK_LIMIT).
+        let src = "local c = cjson.new() c.decode_max_depth(100000) \
+                   local ok, e = pcall(c.decode, string.rep('[', 20000)) return e";
+        assert!(
+            eval(src).contains("Found too many nested data structures (7799) at character 7799")
+        );
+        let src = "local c = cjson.new() c.decode_max_depth(100000) \
+                   local ok, e = pcall(c.decode, string.rep('{\"a\":', 20000)) return e";
+        assert!(
+            eval(src).contains("Found too many nested data structures (3900) at character 19496")
+        );
+        let src = "local c = cjson.new() c.decode_max_depth(100000) \
+                   return type(c.decode(string.rep('[', 7798)..string.rep(']', 7798)))";
+        assert_eq!(eval(src), "table");
         let got = error_of("cjson.decode");
         assert!(
             got.contains("bad argument #1 to 'decode' (expected 1 argument)"),
@@ -985,6 +1003,21 @@ mod tests {
             got.contains("bad argument #1 to 'decode' (string expected, got table)"),
             "{got}"
         );
+    }
+
+    #[test]
+    fn deep_nesting_fits_the_stack() {
+        // 1000 levels (the default limit) of objects and of arrays encode
+        // and decode on a test thread's 2 MiB stack.
+        let src = "local t = {} local c = t for i = 1, 999 do c.a = {} c = c.a end \
+                   local j = cjson.encode(t) return #j .. ' ' .. #cjson.encode(cjson.decode(j))";
+        assert_eq!(eval(src), "5996 5996");
+        let src = "local t = {} local c = t for i = 1, 999 do c[1] = {} c = c[1] end \
+                   local j = cjson.encode(t) return #j .. ' ' .. #cjson.encode(cjson.decode(j))";
+        assert_eq!(eval(src), "2000 2000");
+        let src = "local t = {} local c = t for i = 1, 2000 do c[1] = {} c = c[1] end \
+                   local j = cjson.new() j.encode_max_depth(100000) local ok, e = pcall(j.encode, t) return e";
+        assert!(eval(src).contains("Cannot serialise, excessive nesting (1001)"));
     }
 
     #[test]
