@@ -6,6 +6,7 @@
 //! (ties to even) and wraps modulo 2^32, so `bit.tobit(2^32+1)` is 1 and
 //! `bit.tobit(1.5)` is 2.
 
+use super::raise::function;
 use mlua::{Lua, Table, Value, Variadic};
 
 use super::util::{arg_error, to_number, type_error};
@@ -37,20 +38,22 @@ pub fn open(lua: &Lua) -> mlua::Result<Table> {
     let t = lua.create_table()?;
     t.set(
         "tobit",
-        lua.create_function(|_, a: Args| Ok(ret(barg(&a, 0, "tobit")?)))?,
+        function(lua, |_, a: Args| Ok(ret(barg(&a, 0, "tobit")?)))?,
     )?;
     t.set(
         "bnot",
-        lua.create_function(|_, a: Args| Ok(ret(!barg(&a, 0, "bnot")?)))?,
+        function(lua, |_, a: Args| Ok(ret(!barg(&a, 0, "bnot")?)))?,
     )?;
     t.set(
         "bswap",
-        lua.create_function(|_, a: Args| Ok(ret(barg(&a, 0, "bswap")?.swap_bytes())))?,
+        function(lua, |_, a: Args| {
+            Ok(ret(barg(&a, 0, "bswap")?.swap_bytes()))
+        })?,
     )?;
     // band/bor/bxor take one or more arguments; LuaBitOp checks the first,
     // then the rest from the last down, so the reported argument matches.
     let fold = |name: &'static str, op: fn(u32, u32) -> u32| {
-        lua.create_function(move |_, a: Args| {
+        function(lua, move |_, a: Args| {
             let mut b = barg(&a, 0, name)?;
             for i in (1..a.len()).rev() {
                 b = op(b, barg(&a, i, name)?);
@@ -62,7 +65,7 @@ pub fn open(lua: &Lua) -> mlua::Result<Table> {
     t.set("bor", fold("bor", |x, y| x | y)?)?;
     t.set("bxor", fold("bxor", |x, y| x ^ y)?)?;
     let shift = |name: &'static str, op: fn(u32, u32) -> u32| {
-        lua.create_function(move |_, a: Args| {
+        function(lua, move |_, a: Args| {
             let b = barg(&a, 0, name)?;
             let n = barg(&a, 1, name)? & 31;
             Ok(ret(op(b, n)))
@@ -78,7 +81,7 @@ pub fn open(lua: &Lua) -> mlua::Result<Table> {
     t.set("ror", shift("ror", |b, n| b.rotate_right(n))?)?;
     t.set(
         "tohex",
-        lua.create_function(|lua, a: Args| {
+        function(lua, |lua, a: Args| {
             let mut b = barg(&a, 0, "tohex")?;
             // A missing count means 8; a negative one means upper case.
             let n = if a.len() < 2 {

@@ -24,6 +24,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use super::raise::function;
 use mlua::{LightUserData, Lua, MultiValue, Table, Value};
 
 use super::util::{
@@ -100,12 +101,12 @@ fn new_instance(lua: &Lua) -> mlua::Result<Table> {
     t.set("_NAME", "cjson")?;
     t.set("_VERSION", "2.1.0")?;
     t.set("null", null())?;
-    t.set("new", lua.create_function(|lua, ()| new_instance(lua))?)?;
+    t.set("new", function(lua, |lua, ()| new_instance(lua))?)?;
 
     let c = cfg.clone();
     t.set(
         "encode",
-        lua.create_function(move |lua, args: MultiValue| {
+        function(lua, move |lua, args: MultiValue| {
             let v = one_arg(&args, "encode")?;
             let cfg = *lock(&c);
             let mut out = Vec::new();
@@ -116,7 +117,7 @@ fn new_instance(lua: &Lua) -> mlua::Result<Table> {
     let c = cfg.clone();
     t.set(
         "decode",
-        lua.create_function(move |lua, args: MultiValue| {
+        function(lua, move |lua, args: MultiValue| {
             let v = one_arg(&args, "decode")?;
             let data = check_bytes(v, 1, "decode")?;
             let cfg = *lock(&c);
@@ -127,7 +128,7 @@ fn new_instance(lua: &Lua) -> mlua::Result<Table> {
     let c = cfg.clone();
     t.set(
         "encode_sparse_array",
-        lua.create_function(move |_, args: MultiValue| {
+        function(lua, move |_, args: MultiValue| {
             let name = "encode_sparse_array";
             let a = arg_init(&args, 3, name)?;
             let mut g = lock(&c);
@@ -140,7 +141,7 @@ fn new_instance(lua: &Lua) -> mlua::Result<Table> {
     )?;
     let int_setting = |name: &'static str, field: fn(&mut Config) -> &mut i64, max: i32| {
         let c = cfg.clone();
-        lua.create_function(move |_, args: MultiValue| {
+        function(lua, move |_, args: MultiValue| {
             let a = arg_init(&args, 1, name)?;
             let mut g = lock(&c);
             let slot = field(&mut g);
@@ -163,7 +164,7 @@ fn new_instance(lua: &Lua) -> mlua::Result<Table> {
     let c = cfg.clone();
     t.set(
         "encode_keep_buffer",
-        lua.create_function(move |_, args: MultiValue| {
+        function(lua, move |_, args: MultiValue| {
             let a = arg_init(&args, 1, "encode_keep_buffer")?;
             let mut g = lock(&c);
             g.keep_buffer = bool_option(&a[0], g.keep_buffer, "encode_keep_buffer")?;
@@ -173,7 +174,7 @@ fn new_instance(lua: &Lua) -> mlua::Result<Table> {
     let c = cfg.clone();
     t.set(
         "decode_invalid_numbers",
-        lua.create_function(move |_, args: MultiValue| {
+        function(lua, move |_, args: MultiValue| {
             let a = arg_init(&args, 1, "decode_invalid_numbers")?;
             let mut g = lock(&c);
             g.decode_invalid = bool_option(&a[0], g.decode_invalid, "decode_invalid_numbers")?;
@@ -183,7 +184,7 @@ fn new_instance(lua: &Lua) -> mlua::Result<Table> {
     let c = cfg;
     t.set(
         "encode_invalid_numbers",
-        lua.create_function(move |lua, args: MultiValue| {
+        function(lua, move |lua, args: MultiValue| {
             let name = "encode_invalid_numbers";
             let a = arg_init(&args, 1, name)?;
             let mut g = lock(&c);
@@ -855,7 +856,7 @@ mod tests {
             ("cjson.encode, {[{}]=1}", "Cannot serialise table: table key must be a number or string"),
             ("cjson.encode, {[true]=1}", "Cannot serialise boolean: table key must be a number or string"),
             ("cjson.encode, {f=type}", "Cannot serialise function: type not supported"),
-            ("cjson.encode", "bad argument #1 to 'encode' (expected 1 argument)"),
+            ("cjson.encode", "bad argument #1 to '?' (expected 1 argument)"),
             (
                 "function() local t={} local c=t for i=1,1001 do c[1]={} c=c[1] end return cjson.encode(t) end",
                 "Cannot serialise, excessive nesting (1001)",
@@ -995,12 +996,12 @@ mod tests {
         assert_eq!(eval(src), "table");
         let got = error_of("cjson.decode");
         assert!(
-            got.contains("bad argument #1 to 'decode' (expected 1 argument)"),
+            got.contains("bad argument #1 to '?' (expected 1 argument)"),
             "{got}"
         );
         let got = error_of("cjson.decode, {}");
         assert!(
-            got.contains("bad argument #1 to 'decode' (string expected, got table)"),
+            got.contains("bad argument #1 to '?' (string expected, got table)"),
             "{got}"
         );
     }
@@ -1052,23 +1053,23 @@ mod tests {
         let cases = [
             (
                 "cjson.encode_keep_buffer, 'x'",
-                "bad argument #1 to 'encode_keep_buffer' (invalid option 'x')",
+                "bad argument #1 to '?' (invalid option 'x')",
             ),
             (
                 "cjson.encode_number_precision, 15",
-                "bad argument #1 to 'encode_number_precision' (expected integer between 1 and 14)",
+                "bad argument #1 to '?' (expected integer between 1 and 14)",
             ),
             (
                 "cjson.encode_number_precision, 1, 2",
-                "bad argument #2 to 'encode_number_precision' (found too many arguments)",
+                "bad argument #2 to '?' (found too many arguments)",
             ),
             (
                 "cjson.decode_max_depth, 0",
-                "bad argument #1 to 'decode_max_depth' (expected integer between 1 and 2147483647)",
+                "bad argument #1 to '?' (expected integer between 1 and 2147483647)",
             ),
             (
                 "cjson.decode_max_depth, 'x'",
-                "bad argument #1 to 'decode_max_depth' (number expected, got string)",
+                "bad argument #1 to '?' (number expected, got string)",
             ),
         ];
         for (call, want) in cases {

@@ -19,6 +19,7 @@
 //!
 //! Header-writing uses `rmp`; the size thresholds are the C library's.
 
+use super::raise::{bare_error, function};
 use mlua::{Lua, MultiValue, Table, Value};
 
 use super::util::{
@@ -45,7 +46,7 @@ pub fn open(lua: &Lua) -> mlua::Result<Table> {
     t.set("_DESCRIPTION", "MessagePack C implementation for Lua")?;
     t.set(
         "pack",
-        lua.create_function(|lua, args: MultiValue| {
+        function(lua, |lua, args: MultiValue| {
             if args.is_empty() {
                 return Err(arg_error(0, "pack", "MessagePack pack needs input."));
             }
@@ -58,13 +59,13 @@ pub fn open(lua: &Lua) -> mlua::Result<Table> {
     )?;
     t.set(
         "unpack",
-        lua.create_function(|lua, args: MultiValue| {
+        function(lua, |lua, args: MultiValue| {
             unpack_full(lua, args.front(), 0, 0, args.len().max(1), "unpack")
         })?,
     )?;
     t.set(
         "unpack_one",
-        lua.create_function(|lua, args: MultiValue| {
+        function(lua, |lua, args: MultiValue| {
             let a: Vec<Value> = args.into_iter().collect();
             let offset = opt_int(&a, 2, 0, "unpack_one")?;
             unpack_full(lua, a.first(), 1, offset, 1, "unpack_one")
@@ -72,7 +73,7 @@ pub fn open(lua: &Lua) -> mlua::Result<Table> {
     )?;
     t.set(
         "unpack_limit",
-        lua.create_function(|lua, args: MultiValue| {
+        function(lua, |lua, args: MultiValue| {
             let a: Vec<Value> = args.into_iter().collect();
             let limit = match a.get(1) {
                 Some(v) => check_integer(v, 2, "unpack_limit")? as i32,
@@ -304,9 +305,9 @@ fn decode(lua: &Lua, c: &mut Cursor, mut used: usize) -> Result<Value, Stop> {
                     }
                     Some(k) => {
                         match &k {
-                            Value::Nil => return Err(Stop::Lua(err("table index is nil"))),
+                            Value::Nil => return Err(Stop::Lua(bare_error("table index is nil"))),
                             Value::Number(n) if n.is_nan() => {
-                                return Err(Stop::Lua(err("table index is NaN")));
+                                return Err(Stop::Lua(bare_error("table index is NaN")));
                             }
                             _ => t.raw_set(k, val)?,
                         }
@@ -590,7 +591,7 @@ mod tests {
     fn errors_match_redis() {
         // Expected messages: redis-server 7.0.15 via pcall.
         let cases = [
-            ("cmsgpack.pack", "bad argument #0 to 'pack' (MessagePack pack needs input.)"),
+            ("cmsgpack.pack", "bad argument #0 to '?' (MessagePack pack needs input.)"),
             ("cmsgpack.unpack, '\\196\\1a'", "Bad data format in input."),
             ("cmsgpack.unpack, '\\193'", "Bad data format in input."),
             ("cmsgpack.unpack, '\\145'", "Missing bytes in input."),

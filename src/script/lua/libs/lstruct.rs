@@ -11,6 +11,7 @@
 //! taken from the previous result when unpacking), space ignored. Lower case
 //! is signed. An item of size k is aligned to min(k, maximum alignment).
 
+use super::raise::function;
 use mlua::{Lua, MultiValue, Table, Value};
 
 use super::util::{
@@ -362,21 +363,21 @@ pub fn open(lua: &Lua) -> mlua::Result<Table> {
     let t = lua.create_table()?;
     t.set(
         "pack",
-        lua.create_function(|lua, a: MultiValue| {
+        function(lua, |lua, a: MultiValue| {
             let a: Vec<Value> = a.into_iter().collect();
             lua.create_string(pack(&a)?)
         })?,
     )?;
     t.set(
         "unpack",
-        lua.create_function(|lua, a: MultiValue| {
+        function(lua, |lua, a: MultiValue| {
             let a: Vec<Value> = a.into_iter().collect();
             unpack(lua, &a)
         })?,
     )?;
     t.set(
         "size",
-        lua.create_function(|_, a: MultiValue| {
+        function(lua, |_, a: MultiValue| {
             let a: Vec<Value> = a.into_iter().collect();
             size(&a)
         })?,
@@ -459,7 +460,7 @@ mod tests {
         let cases = [
             (
                 "struct.pack, 'c5', 'ab'",
-                "bad argument #3 to 'pack' (string too short)",
+                "bad argument #3 to '?' (string too short)",
             ),
             ("struct.pack, '!3i', 1", "alignment 3 is not a power of 2"),
             (
@@ -473,60 +474,60 @@ mod tests {
             ("struct.pack, 'i99999999999', 1", "integral size overflow"),
             (
                 "struct.pack, 'q', 1",
-                "bad argument #1 to 'pack' (invalid format option 'q')",
+                "bad argument #1 to '?' (invalid format option 'q')",
             ),
             (
                 "struct.pack, 1",
-                "bad argument #1 to 'pack' (invalid format option '1')",
+                "bad argument #1 to '?' (invalid format option '1')",
             ),
             (
                 "struct.pack, 'b', 'x'",
-                "bad argument #2 to 'pack' (number expected, got string)",
+                "bad argument #2 to '?' (number expected, got string)",
             ),
             (
                 "struct.pack, 'b'",
-                "bad argument #2 to 'pack' (number expected, got nil)",
+                "bad argument #2 to '?' (number expected, got nil)",
             ),
             (
                 "struct.pack, 'bb', 1",
-                "bad argument #3 to 'pack' (number expected, got nil)",
+                "bad argument #3 to '?' (number expected, got nil)",
             ),
             (
                 "struct.pack, 'c', {}",
-                "bad argument #2 to 'pack' (string expected, got table)",
+                "bad argument #2 to '?' (string expected, got table)",
             ),
             (
                 "struct.size, 's'",
-                "bad argument #1 to 'size' (option 's' has no fixed size)",
+                "bad argument #1 to '?' (option 's' has no fixed size)",
             ),
             (
                 "struct.size, 'c0'",
-                "bad argument #1 to 'size' (option 'c0' has no fixed size)",
+                "bad argument #1 to '?' (option 'c0' has no fixed size)",
             ),
             ("struct.size, '!5'", "alignment 5 is not a power of 2"),
             (
                 "struct.size, '#'",
-                "bad argument #1 to 'size' (invalid format option '#')",
+                "bad argument #1 to '?' (invalid format option '#')",
             ),
             (
                 "struct.unpack, 'i4', 'abc'",
-                "bad argument #2 to 'unpack' (data string too short)",
+                "bad argument #2 to '?' (data string too short)",
             ),
             (
                 "struct.unpack, 'i4', 'abcd', 0",
-                "bad argument #3 to 'unpack' (offset must be 1 or greater)",
+                "bad argument #3 to '?' (offset must be 1 or greater)",
             ),
             (
                 "struct.unpack, 'i4', 'abcd', 5",
-                "bad argument #2 to 'unpack' (data string too short)",
+                "bad argument #2 to '?' (data string too short)",
             ),
             (
                 "struct.unpack, 's', 'ab', 4",
-                "bad argument #2 to 'unpack' (data string too short)",
+                "bad argument #2 to '?' (data string too short)",
             ),
             (
                 "struct.unpack, 'x', 'ab', 3",
-                "bad argument #2 to 'unpack' (data string too short)",
+                "bad argument #2 to '?' (data string too short)",
             ),
             ("struct.unpack, 's', 'abcd'", "unfinished string in data"),
             (
@@ -535,15 +536,15 @@ mod tests {
             ),
             (
                 "struct.unpack, 'bc0', '\\9abcd'",
-                "bad argument #2 to 'unpack' (data string too short)",
+                "bad argument #2 to '?' (data string too short)",
             ),
             (
                 "struct.unpack",
-                "bad argument #1 to 'unpack' (string expected, got no value)",
+                "bad argument #1 to '?' (string expected, got no value)",
             ),
             (
                 "struct.unpack, 'b'",
-                "bad argument #2 to 'unpack' (string expected, got no value)",
+                "bad argument #2 to '?' (string expected, got no value)",
             ),
         ];
         for (call, want) in cases {

@@ -2,9 +2,10 @@
 //! `cmsgpack`, `bit` and `struct`, written in Rust from their documented
 //! behaviour and checked against redis-server 7.0.15.
 //!
-//! Errors are `mlua::Error::RuntimeError` carrying the text the C library
-//! raises (e.g. "Expected value but found T_END at character 2"); the engine
-//! adds Redis's decoration (`user_script:1: …`).
+//! Errors carry the text the C library raises (e.g. "Expected value but found
+//! T_END at character 2") and are raised as Lua strings from a C frame, so
+//! `pcall` sees exactly what Redis gives and an uncaught error arrives as
+//! `mlua::Error::RuntimeError("user_script:1: Expected …")` (see `raise`).
 
 use mlua::Lua;
 
@@ -12,6 +13,7 @@ pub mod bit;
 pub mod cjson;
 pub mod cmsgpack;
 pub mod lstruct;
+mod raise;
 mod util;
 
 /// Install `cjson`, `cmsgpack`, `bit` and `struct` as globals of `lua`.
