@@ -12,6 +12,8 @@ use mlua::Lua;
 pub mod bit;
 pub mod cjson;
 pub mod cmsgpack;
+#[cfg(test)]
+mod golden;
 pub mod lstruct;
 mod raise;
 mod util;
