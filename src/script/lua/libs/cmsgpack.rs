@@ -610,8 +610,7 @@ mod tests {
             ),
         ];
         for (call, want) in cases {
-            let got = error_of(call);
-            assert!(got.contains(want), "{call}: {got}");
+            assert_eq!(error_of(call), want, "{call}");
         }
     }
 

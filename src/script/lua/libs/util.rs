@@ -299,11 +299,23 @@ pub mod testing {
     /// The chunk's result as text (strings byte-for-byte, lossily shown), or
     /// "ERR <message>".
     pub fn eval(src: &str) -> String {
+        eval_arg(src, b"")
+    }
+
+    /// Like `eval`, with the global `ARG` set to the Lua string `arg`.
+    pub fn eval_arg(src: &str, arg: &[u8]) -> String {
         let lua = mlua::Lua::new();
         if let Err(e) = crate::script::lua::libs::register_all(&lua) {
             return format!("ERR register: {e}");
         }
-        match lua.load(src).eval::<Value>() {
+        let set = lua
+            .create_string(arg)
+            .and_then(|s| lua.globals().set("ARG", s));
+        if let Err(e) = set {
+            return format!("ERR setting ARG: {e}");
+        }
+        // Named like Redis's chunks, so positions read "user_script:1:".
+        match lua.load(src).set_name("@user_script").eval::<Value>() {
             Ok(Value::String(s)) => String::from_utf8_lossy(&s.as_bytes()).into_owned(),
             Ok(v) => v.to_string().unwrap_or_default(),
             Err(e) => format!("ERR {e}"),
@@ -312,9 +324,13 @@ pub mod testing {
 
     /// The message of the error that `pcall(<call>)` catches.
     pub fn error_of(call: &str) -> String {
-        eval(&format!(
-            "local ok, e = pcall({call}) if ok then return 'no error' end return tostring(e)"
-        ))
+        error_of_arg(call, b"")
+    }
+
+    /// Like `error_of`, with the global `ARG` set to the Lua string `arg`.
+    pub fn error_of_arg(call: &str, arg: &[u8]) -> String {
+        let src = format!("local ok, e = pcall({call}) if ok then return 'no error' end return e");
+        eval_arg(&src, arg)
     }
 
     /// The bytes of the string the chunk returns, as space-separated hex.
