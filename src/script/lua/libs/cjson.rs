@@ -558,10 +558,12 @@ impl Lexer<'_> {
 
     fn number(&mut self) -> (Tok, usize) {
         let start = self.pos;
-        // strtod must not read past an embedded NUL.
+        // Hand strtod only the run of bytes it could consume (which stops at
+        // an embedded NUL, as the C string does); scanning further would make
+        // decoding quadratic.
         let end = self.data[start..]
             .iter()
-            .position(|&c| c == 0)
+            .position(|&c| !(c.is_ascii_alphanumeric() || b".+-()_".contains(&c)))
             .map_or(self.data.len(), |i| start + i);
         match strtod(&self.data[start..end]) {
             Some((n, used)) if used > 0 => {
