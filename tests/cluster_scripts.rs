@@ -126,6 +126,11 @@ fn transfers_under_a_leader_kill_conserve_the_total_and_apply_exactly_once() {
     for c in clients {
         c.join().expect("client");
     }
+    eprintln!(
+        "new leader: {:?} conflicts, {:?} retries",
+        info_field(&cluster.nodes[new_leader], "script_conflicts"),
+        info_field(&cluster.nodes[new_leader], "script_retries")
+    );
     cluster.nodes[leader].start_again();
 
     let mut c = cluster.nodes[cluster.leader()].client();
