@@ -476,20 +476,18 @@ impl ModelCfg {
                 nodes(s).all(|(_, n)| n.stats.script_fences == n.stats.script_attempts)
             })
             .property(Expectation::Sometimes, props::SCRIPT_COMMITS, |m, s| {
-                !m.cfg.witness.iter().any(|w| w == props::SCRIPT_COMMITS)
-                    || nodes(s).any(|(_, n)| n.stats.script_commits > 0)
+                witnessed(m, s, props::SCRIPT_COMMITS, |st| st.script_commits > 0)
             })
             .property(Expectation::Sometimes, props::SCRIPT_RETRIED, |m, s| {
-                !m.cfg.witness.iter().any(|w| w == props::SCRIPT_RETRIED)
-                    || nodes(s).any(|(_, n)| n.stats.script_retries > 0)
+                witnessed(m, s, props::SCRIPT_RETRIED, |st| st.script_retries > 0)
             })
             .property(Expectation::Sometimes, props::SCRIPT_LEADER_LOST, |m, s| {
-                !m.cfg.witness.iter().any(|w| w == props::SCRIPT_LEADER_LOST)
-                    || nodes(s).any(|(_, n)| n.stats.scripts_abandoned > 0)
+                witnessed(m, s, props::SCRIPT_LEADER_LOST, |st| {
+                    st.scripts_abandoned > 0
+                })
             })
             .property(Expectation::Sometimes, props::BARE_READ, |m, s| {
-                !m.cfg.witness.iter().any(|w| w == props::BARE_READ)
-                    || nodes(s).any(|(_, n)| n.stats.script_bare_reads > 0)
+                witnessed(m, s, props::BARE_READ, |st| st.script_bare_reads > 0)
             })
             .property(Expectation::Sometimes, props::WRITE_COMMITS, |_, s| {
                 nodes(s).any(|(_, n)| {
@@ -577,6 +575,12 @@ impl ModelCfg {
             })
             .collect()
     }
+}
+
+/// An opt-in sometimes-property: trivially true unless the config names it
+/// in `witness`, else true once some node's counters show it happened.
+fn witnessed(m: &Model, s: &State, name: &str, reached: fn(&crate::node::Stats) -> bool) -> bool {
+    !m.cfg.witness.iter().any(|w| w == name) || nodes(s).any(|(_, n)| reached(&n.stats))
 }
 
 /// The bounds: terms up to `max_term`, and only nodes crash. stateright
