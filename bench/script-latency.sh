@@ -30,7 +30,10 @@ HEARTBEAT_MS=${HEARTBEAT_MS:-$((DELAY * 2 > 50 ? DELAY * 2 : 50))}
 root=$(cd "$(dirname "$0")/.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
 PNG=${PNG:-$root/bench/script-latency.png}
-(cd "$root" && cargo build --release --quiet --bin fencekv --example script_latency)
+# Two builds: the server alone (as common.sh and the other benchmarks build
+# it, without the dev-dependencies' features), then the example.
+(cd "$root" && cargo build --release --quiet --bin fencekv &&
+    cargo build --release --quiet --example script_latency)
 FENCEKV_BIN=${FENCEKV_BIN:-$target/release/fencekv}
 latency=$target/release/examples/script_latency
 
