@@ -7,13 +7,11 @@
 # redis-benchmark share the machine's cores.
 #
 # Usage: bench/evalsha-benchmark.sh      (builds target/release/fencekv)
-#   N=100000 CLIENTS=50 BODY=lua|ops FENCEKV_BIN=path/to/fencekv bench/evalsha-benchmark.sh
-#   (BODY=ops loads the op-list engine's form into fencekv; redis always gets Lua)
+#   N=100000 CLIENTS=50 FENCEKV_BIN=path/to/fencekv bench/evalsha-benchmark.sh
 set -euo pipefail
 
 N=${N:-100000}
 CLIENTS=${CLIENTS:-50}
-BODY=${BODY:-lua}
 BASE=${BASE:-7860}
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,14 +23,8 @@ fi
 # shellcheck source=bench/common.sh
 source "$(dirname "$0")/common.sh"
 
-# script_body lua|ops: the script that GETs KEYS[1] and returns its value.
-script_body() {
-    case $1 in
-        lua) echo "return redis.call('GET', KEYS[1])" ;;
-        ops) echo "get key" ;;
-        *) echo "BODY must be lua or ops, not $1" >&2; exit 1 ;;
-    esac
-}
+# The script: GET KEYS[1] and return its value.
+BODY="return redis.call('GET', KEYS[1])"
 
 P_REDIS=$BASE
 P_FENCEKV=$((BASE + 1))
@@ -48,10 +40,8 @@ wait_port "$P_FENCEKV"
 declare -A SHA
 for name in redis fencekv; do
     port=P_${name^^}
-    body=$(script_body lua)
-    [[ $name == fencekv ]] && body=$(script_body "$BODY")
     redis-cli -p "${!port}" set key value >/dev/null
-    SHA[$name]=$(redis-cli -p "${!port}" script load "$body")
+    SHA[$name]=$(redis-cli -p "${!port}" script load "$BODY")
     reply=$(redis-cli -p "${!port}" evalsha "${SHA[$name]}" 1 key)
     [[ $reply == value ]] || { echo "$name: EVALSHA answered '$reply'" >&2; exit 1; }
 done
@@ -68,8 +58,8 @@ for pipe in 1 16; do
 done
 
 echo
-echo "redis-benchmark -c $CLIENTS -n $N EVALSHA <sha> 1 key; script: $(script_body lua)" \
-    "(fencekv: $(script_body "$BODY"); $(nproc) cores; redis-server $(redis-server --version | sed -n 's/.*v=\([0-9.]*\).*/\1/p'))"
+echo "redis-benchmark -c $CLIENTS -n $N EVALSHA <sha> 1 key; script: $BODY" \
+    "($(nproc) cores; redis-server $(redis-server --version | sed -n 's/.*v=\([0-9.]*\).*/\1/p'))"
 echo
 echo "| -P | redis (no persistence) | fencekv single node | fencekv / redis |"
 echo "|---|---|---|---|"

@@ -13,15 +13,14 @@
 # script; under `per-call` the cost grows with the number of calls.
 #
 # Usage: bench/script-latency.sh
-#   DELAY=2 GETS=1,3,7,15 ITERATIONS=200 BODY=lua|ops bench/script-latency.sh
-#   (BODY=ops writes the scripts for the op-list engine; PNG=path to plot elsewhere)
+#   DELAY=2 GETS=1,3,7,15 ITERATIONS=200 bench/script-latency.sh
+#   (PNG=path to plot elsewhere)
 set -euo pipefail
 
 DELAY=${DELAY:-2}
 GETS=${GETS:-1,3,7,15}
 ITERATIONS=${ITERATIONS:-200}
 WARMUP=${WARMUP:-20}
-BODY=${BODY:-lua}
 BASE=${BASE:-7840}
 # A fence is a heartbeat round (2 x DELAY); elections must not fire meanwhile.
 ELECTION_MS=${ELECTION_MS:-$((DELAY * 10 > 300 ? DELAY * 10 : 300))}
@@ -67,7 +66,7 @@ for mode in once per-call; do
     [[ -n "$leader" ]] || { echo "no leader elected ($mode)" >&2; exit 1; }
 
     echo
-    "$latency" --port "$leader" --mode "$mode" --delay-ms "$DELAY" --body "$BODY" \
+    "$latency" --port "$leader" --mode "$mode" --delay-ms "$DELAY" \
         --gets "$GETS" --iterations "$ITERATIONS" --warmup "$WARMUP" --out "$csv"
 
     info=$(redis-cli -p "$leader" info fencekv | tr -d '\r')
@@ -91,7 +90,7 @@ first=${counts[0]}
 last=${counts[${#counts[@]} - 1]}
 
 echo
-echo "EVAL latency, 3-node loopback cluster, --peer-delay-ms $DELAY, one client, $ITERATIONS EVALs per row after $WARMUP warm-up ($(nproc) cores, body $BODY)"
+echo "EVAL latency, 3-node loopback cluster, --peer-delay-ms $DELAY, one client, $ITERATIONS EVALs per row after $WARMUP warm-up ($(nproc) cores)"
 echo
 echo "| gets | once median ms | per-call median ms | once fences/script | per-call fences/script |"
 echo "|---|---|---|---|---|"

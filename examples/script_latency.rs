@@ -7,7 +7,7 @@
 //!
 //! ```text
 //! cargo run --release --example script_latency -- --port 7832 --mode once \
-//!     --delay-ms 2 --body lua --gets 1,3,7,15 --iterations 200 --out latency.csv
+//!     --delay-ms 2 --gets 1,3,7,15 --iterations 200 --out latency.csv
 //! ```
 //!
 //! For each GET count it prints median, p90 and p99 in ms and appends one CSV
@@ -25,10 +25,6 @@
 //! The plot's font is read at run time from the first of a few usual system
 //! paths (DejaVu Sans, Liberation Sans) or from `--font FILE.ttf`: plotters is
 //! built without fontconfig, so it needs one registered from bytes.
-//!
-//! `--body ops` writes the same script for the op-list engine (`get k1; get
-//! k2; …`) so the harness runs on a server without the Lua engine; the one
-//! function [`script_body`] writes both forms.
 
 use std::collections::BTreeMap;
 use std::fs::OpenOptions;
@@ -36,7 +32,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 
 #[derive(Parser)]
 #[command(about = "EVAL latency vs GET calls per script, and its plot")]
@@ -50,9 +46,6 @@ struct Args {
     /// Peer delay the cluster runs with, written into the CSV (for the plot's title).
     #[arg(long, default_value_t = 0)]
     delay_ms: u64,
-    /// Script body form: Lua (`redis.call`) or the op-list engine's steps.
-    #[arg(long, value_enum, default_value = "lua")]
-    body: Body,
     /// GET counts to measure, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "1,3,7,15")]
     gets: Vec<usize>,
@@ -77,14 +70,6 @@ struct Args {
     font: Option<PathBuf>,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum Body {
-    /// `return {redis.call('GET', KEYS[1]), …}` for the Lua engine.
-    Lua,
-    /// `get k1; get k2; …` for the op-list engine.
-    Ops,
-}
-
 const CSV_HEADER: &str = "mode,gets,median_ms,p90_ms,p99_ms,fences_per_script,delay_ms";
 
 type Res<T> = Result<T, Box<dyn std::error::Error>>;
@@ -103,18 +88,12 @@ fn key(i: usize) -> String {
 }
 
 /// The script that GETs keys 1..=`gets`, each through its own call, and
-/// returns their values as an array: the one place both body forms are written.
-fn script_body(body: Body, gets: usize) -> String {
+/// returns their values as an array.
+fn script_body(gets: usize) -> String {
     let calls: Vec<String> = (1..=gets)
-        .map(|i| match body {
-            Body::Lua => format!("redis.call('GET', KEYS[{i}])"),
-            Body::Ops => format!("get {}", key(i)),
-        })
+        .map(|i| format!("redis.call('GET', KEYS[{i}])"))
         .collect();
-    match body {
-        Body::Lua => format!("return {{{}}}", calls.join(", ")),
-        Body::Ops => calls.join("; "),
-    }
+    format!("return {{{}}}", calls.join(", "))
 }
 
 /// `INFO fencekv` as a map of its `name:value` lines.
@@ -179,7 +158,7 @@ fn measure(args: &Args) -> Res<()> {
     println!("| gets | median ms | p90 ms | p99 ms | fences/script |");
     println!("|---|---|---|---|---|");
     for &gets in &args.gets {
-        let body = script_body(args.body, gets);
+        let body = script_body(gets);
         let expected: Vec<String> = (1..=gets).map(|i| format!("v{i}")).collect();
         let eval = || {
             let mut cmd = redis::cmd("EVAL");
