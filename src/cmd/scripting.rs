@@ -90,13 +90,17 @@ pub(super) fn parse_script(args: &[Bytes], _: &ParseCtx) -> Result<Command, Repl
             shas: args[2..].to_vec(),
         })
     } else if is(sub, "flush") {
-        arity(args.len() <= 3)?;
-        if let Some(mode) = args.get(2) {
-            if !is(mode, "sync") && !is(mode, "async") {
-                return Err(Reply::err(
-                    "ERR SCRIPT FLUSH only support SYNC|ASYNC option",
-                ));
-            }
+        // Redis's arity for script|flush is -2: extra arguments get the
+        // option error, not the arity one.
+        let mode_ok = match &args[2..] {
+            [] => true,
+            [mode] => is(mode, "sync") || is(mode, "async"),
+            _ => false,
+        };
+        if !mode_ok {
+            return Err(Reply::err(
+                "ERR SCRIPT FLUSH only support SYNC|ASYNC option",
+            ));
         }
         Ok(Command::ScriptFlush)
     } else {

@@ -57,7 +57,9 @@ pub fn sha1_hex(body: &[u8]) -> String {
 #[derive(Debug)]
 enum Stop {
     Interrupted,
-    Watchdog(String),
+    /// The watchdog's error text and where the script was when it stopped
+    /// (Redis's SCRIPT KILL error names that line).
+    Watchdog(String, Option<(String, i64)>),
 }
 
 /// Where and why the last run failed, recorded by the message handler
@@ -102,10 +104,12 @@ impl Shared {
     fn reset(&self, read_only: bool) {
         self.read_only.store(read_only, Ordering::Relaxed);
         self.resp3.store(false, Ordering::Relaxed);
-        // Redis 7.0 seeds once per process; reseeding per run keeps a
-        // script deterministic (the node may re-run it).
+        // Redis 7.0 starts rand48 once per process and never resets it;
+        // starting every run from that state keeps a script deterministic
+        // (the node may re-run it) and gives every run the numbers of the
+        // first script on a fresh redis-server.
         self.rand
-            .store(Rand48::seeded(0).state(), Ordering::Relaxed);
+            .store(Rand48::initial().state(), Ordering::Relaxed);
         self.stopping.store(false, Ordering::Relaxed);
         *lock(&self.stop) = None;
         *lock(&self.error) = None;
@@ -151,7 +155,7 @@ fn make_hook(
             let Some(text) = wd.should_stop() else {
                 return Ok(VmState::Continue);
             };
-            shared.stop(Stop::Watchdog(text));
+            shared.stop(Stop::Watchdog(text, script_position(lua)));
         }
         lua.set_global_hook(kill_triggers(), make_hook(shared.clone()))?;
         Err(mlua::Error::runtime("script stopped"))
@@ -196,7 +200,7 @@ impl LuaEngine {
             host: AtomicPtr::new(std::ptr::null_mut()),
             read_only: AtomicBool::new(false),
             resp3: AtomicBool::new(false),
-            rand: AtomicU64::new(Rand48::seeded(0).state()),
+            rand: AtomicU64::new(Rand48::initial().state()),
             stopping: AtomicBool::new(false),
             stop: Mutex::new(None),
             error: Mutex::new(None),
@@ -358,6 +362,23 @@ fn error_position(lua: &Lua) -> Option<(String, i64)> {
                 return Some((source, line.map_or(-1, |l| l as i64)));
             }
             (_, None, _) => return None,
+        }
+    }
+    None
+}
+
+/// The innermost frame of the script itself (`@user_script`), for a script
+/// stopped from the hook: the hook may fire in our glue, a C function or a
+/// tail call's pseudo-frame, none of which Redis would name.
+fn script_position(lua: &Lua) -> Option<(String, i64)> {
+    for level in 0.. {
+        let (source, line) = lua.inspect_stack(level, |d| {
+            (d.source().source.map(|s| s.into_owned()), d.current_line())
+        })?;
+        if let (Some(source), Some(line)) = (source, line) {
+            if source.starts_with("@user_script") {
+                return Some((source, line as i64));
+            }
         }
     }
     None
@@ -539,7 +560,11 @@ impl Engine for LuaEngine {
             }
             shared.stopping.store(false, Ordering::Relaxed);
             return match lock(&shared.stop).take() {
-                Some(Stop::Watchdog(text)) => Ok(Reply::Error(text)),
+                Some(Stop::Watchdog(text, Some((source, line)))) => Ok(Reply::Error(format!(
+                    "{text} script: {}, on {source}:{line}.",
+                    inv.sha
+                ))),
+                Some(Stop::Watchdog(text, None)) => Ok(Reply::Error(text)),
                 Some(Stop::Interrupted) | None => Err(Interrupted),
             };
         }

@@ -17,6 +17,13 @@ impl Rand48 {
         Rand48((u64::from(seed as u32) << 16) | 0x330E)
     }
 
+    /// rand.c's starting state (`X2 X1 X0`), before any `redisSrand48`:
+    /// what a fresh redis-server's first script draws from (Redis 7.0 never
+    /// seeds it for scripts; only `math.randomseed` does).
+    pub fn initial() -> Rand48 {
+        Rand48(0x1234_ABCD_330E)
+    }
+
     /// `redisLrand48()`: the next 31-bit value.
     pub fn next_u31(&mut self) -> u32 {
         self.0 = (A.wrapping_mul(self.0).wrapping_add(C)) & MASK;
@@ -40,6 +47,14 @@ impl Rand48 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn starts_where_a_fresh_redis_starts() {
+        // `tostring(math.random())` twice, first script on a fresh 7.0.15.
+        let mut r = Rand48::initial();
+        assert_eq!(format!("{:.14}", r.next_f64()), "0.39646477363839");
+        assert_eq!(format!("{:.14}", r.next_f64()), "0.84048536971234");
+    }
 
     #[test]
     fn matches_redis_after_randomseed() {
