@@ -1284,3 +1284,379 @@ fn pipelined_stream() {
         assert_eq!(show(&r), show(&f), "> {l}");
     }
 }
+
+/// Lua values to replies and `redis.call` replies to Lua, in RESP2.
+#[test]
+fn script_conversions_resp2() {
+    let Some(mut p) = Pair::new() else { return };
+    p.script(
+        r#"
+        EVAL "return 1" 0
+        EVAL "return 3.99" 0
+        EVAL "return -3.99" 0
+        EVAL "return 0.5" 0
+        EVAL "return -0" 0
+        EVAL "return 2^53" 0
+        EVAL "return -2^62" 0
+        EVAL "return 'hello'" 0
+        EVAL "return ''" 0
+        EVAL "return true" 0
+        EVAL "return false" 0
+        EVAL "return nil" 0
+        EVAL "return" 0
+        EVAL "return 1, 2" 0
+        EVAL "return {}" 0
+        EVAL "return {1, 'two', {3, {'four', 4.5}}, true, false}" 0
+        EVAL "return {1, 2, nil, 4}" 0
+        EVAL "return {nil, 2}" 0
+        EVAL "return {1, 2, 3, n = 5}" 0
+        EVAL "return {foo = 'bar'}" 0
+        EVAL "return {ok = 'FINE'}" 0
+        EVAL "return {ok = 1}" 0
+        EVAL "return {ok = 'a', err = 'b'}" 0
+        EVAL "return {err = 'My Error'}" 0
+        EVAL "return {err = 'bare message'}" 0
+        EVAL "return {err = ''}" 0
+        EVAL "return {err = 42}" 0
+        EVAL "return {err = 'line\r\nbreak'}" 0
+        EVAL "return redis.error_reply('My Error')" 0
+        EVAL "return redis.error_reply('')" 0
+        EVAL "return redis.status_reply('FINE')" 0
+        EVAL "return redis.status_reply('')" 0
+        EVAL "return {1, {ok = 'inner'}, {err = 'inner error'}}" 0
+        EVAL "return {map = {a = 1}}" 0
+        EVAL "return {set = {x = true}}" 0
+        EVAL "return {double = 3.5}" 0
+        EVAL "return {double = 'abc'}" 0
+        EVAL "return {big_number = '123'}" 0
+        EVAL "return redis.sha1hex('')" 0
+        EVAL "return redis.sha1hex('abc')" 0
+        EVAL "return redis.sha1hex(123)" 0
+        EVAL "return redis.REDIS_VERSION" 0
+        EVAL "return redis.REDIS_VERSION_NUM" 0
+        EVAL "return {redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING}" 0
+        EVAL "return redis.log(redis.LOG_WARNING, 'from a script')" 0
+        EVAL "return {KEYS[1], KEYS[2], ARGV[1], ARGV[2]}" 2 k1 k2 a1 a2
+        EVAL "return {#KEYS, #ARGV}" 1 k a b c
+        EVAL "return KEYS[1]" 0
+        EVAL "return redis.call('SET', KEYS[1], ARGV[1])" 1 key val
+        EVAL "return redis.call('GET', KEYS[1])" 1 key
+        EVAL "local r = redis.call('SET', 'k', 'v') return type(r) .. ' ' .. r.ok" 0
+        EVAL "local r = redis.call('GET', 'missing') return {type(r), tostring(r)}" 0
+        EVAL "return redis.call('GET', 'missing')" 0
+        EVAL "return redis.call('MGET', 'key', 'missing', 'k')" 0
+        EVAL "local r = redis.call('MGET', 'key', 'missing', 'k') return {#r, type(r[2])}" 0
+        EVAL "return redis.call('INCR', 'n') + 10" 0
+        EVAL "return type(redis.call('INCR', 'n'))" 0
+        EVAL "return redis.call('INCRBYFLOAT', 'fl', '1.5')" 0
+        EVAL "return redis.call('PING')" 0
+        EVAL "return redis.call('TYPE', 'k')" 0
+        EVAL "return redis.call('set', 'f', 1.5)" 0
+        EVAL "return redis.call('SET', 'i', 42)" 0
+        EVAL "return redis.call('SET', 'big', 1e20)" 0
+        EVAL "return redis.call('SET', 'third', 1/3)" 0
+        MGET f i big third
+        EVAL "return {redis.call('EXISTS', 'key'), redis.call('DEL', 'key'), redis.call('EXISTS', 'key')}" 0
+        EVAL "redis.call('SET', 'x', 'in script') return redis.call('GET', 'x')" 0
+        GET x
+        EVAL "return redis.call('KEYS', 'nomatch*')" 0
+        EVAL "return redis.call('EXPIRETIME', 'x')" 0
+        EVAL "return ARGV[1]" 0 "a\x00b\xff"
+        EVAL "return string.len(ARGV[1])" 0 "a\x00b"
+        EVAL "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1])" 1 "bin\x00key" "\x00\x01\xfe\xff"
+        GET "bin\x00key"
+        EVAL "return 'nul\\0inside'" 0
+        EVAL "return {'\\r\\n', '\\255'}" 0
+        EVAL "redis.setresp(3) return {map = {a = 1}}" 0
+        EVAL "redis.setresp(3) return {map = {a = {1, 2}, b = {map = {c = true}}}}" 0
+        EVAL "redis.setresp(3) return {set = {x = true}}" 0
+        EVAL "redis.setresp(3) return {double = 3.5}" 0
+        EVAL "redis.setresp(3) return true" 0
+        EVAL "redis.setresp(3) return false" 0
+        EVAL "redis.setresp(3) return nil" 0
+        EVAL "redis.setresp(3) local r = redis.call('GET', 'missing') return {type(r), tostring(r)}" 0
+        EVAL "redis.setresp(3) local r = redis.call('SET', 'k', 'v') return type(r) .. ' ' .. r.ok" 0
+        EVAL "redis.setresp(3) return redis.call('MGET', 'k', 'missing')" 0
+        EVAL "redis.setresp(3) redis.setresp(2) return redis.call('GET', 'missing')" 0
+        "#,
+    );
+}
+
+/// The same in RESP3 (HELLO 3): maps, sets, doubles and booleans go out as
+/// RESP3 types.
+#[test]
+fn script_conversions_resp3() {
+    let Some(mut p) = Pair::new() else { return };
+    p.both("HELLO 3");
+    p.script(
+        r#"
+        EVAL "return 1" 0
+        EVAL "return 3.99" 0
+        EVAL "return 'hello'" 0
+        EVAL "return true" 0
+        EVAL "return false" 0
+        EVAL "return nil" 0
+        EVAL "return {1, {2, 'x'}, false, 4}" 0
+        EVAL "return {ok = 'FINE'}" 0
+        EVAL "return {err = 'My Error'}" 0
+        EVAL "return {map = {a = 1}}" 0
+        EVAL "return {set = {x = true}}" 0
+        EVAL "return {double = 3.5}" 0
+        EVAL "return {double = -0.25}" 0
+        EVAL "return {double = 'abc'}" 0
+        EVAL "redis.setresp(3) return true" 0
+        EVAL "redis.setresp(3) return false" 0
+        EVAL "redis.setresp(3) return nil" 0
+        EVAL "redis.setresp(3) return {map = {a = 1}}" 0
+        EVAL "redis.setresp(3) return {map = {a = {1, 2}, b = {map = {c = true}}}}" 0
+        EVAL "redis.setresp(3) return {set = {x = true}}" 0
+        EVAL "redis.setresp(3) return {set = {}}" 0
+        EVAL "redis.setresp(3) return {map = {}}" 0
+        EVAL "redis.setresp(3) return {double = 3.5}" 0
+        EVAL "redis.setresp(3) return {double = 1e300}" 0
+        EVAL "redis.setresp(3) return {double = 0}" 0
+        EVAL "redis.setresp(3) return {double = 1/0}" 0
+        EVAL "redis.setresp(3) return {double = -1/0}" 0
+        EVAL "redis.setresp(3) return {double = 0.1}" 0
+        EVAL "redis.setresp(3) return {double = 123456789.123}" 0
+        EVAL "redis.setresp(3) return {1, {double = 2.5}, {map = {k = 'v'}}}" 0
+        EVAL "redis.setresp(3) local r = redis.call('GET', 'missing') return {type(r), tostring(r)}" 0
+        EVAL "redis.setresp(3) return redis.call('GET', 'missing')" 0
+        EVAL "return redis.call('GET', 'missing')" 0
+        EVAL "redis.setresp(3) return redis.call('SET', 'k', 'v')" 0
+        EVAL "redis.setresp(3) return redis.call('MGET', 'k', 'missing')" 0
+        EVAL "return redis.call('MGET', 'k', 'missing')" 0
+        EVAL "return redis.call('INCR', 'k')" 0
+        EVAL "return nosuch" 0
+        EVAL "return 1" -1
+        EVALSHA 080c414e64bca1184bc4f6220a19c4d495ac896d 0
+        SCRIPT EXISTS 080c414e64bca1184bc4f6220a19c4d495ac896d
+        "#,
+    );
+    // KNOWN DIFF: fencekv's replies have no RESP3 big-number type, so
+    // `{big_number = …}` is a bulk string for RESP3 clients too (Redis: `(`).
+    // RESP2 clients get the same bulk string from both.
+    let (r, f) = p.diff("EVAL \"return {big_number = '123'}\" 0");
+    assert_eq!(r.raw, b"(123\r\n");
+    assert_eq!(f.raw, b"$3\r\n123\r\n");
+}
+
+/// Error texts, with Redis 7.0's `script: <sha>, on @user_script:N.` suffix
+/// where Redis adds one.
+#[test]
+fn script_errors() {
+    let Some(mut p) = Pair::new() else { return };
+    p.script(
+        r#"
+        SET k v
+        EVAL "return redis.call('INCR', 'k')" 0
+        EVAL "return redis.pcall('INCR', 'k')" 0
+        EVAL "local r = redis.pcall('INCR', 'k') return {type(r), r.err}" 0
+        EVAL "return redis.call('NOSUCHCMD', 'a')" 0
+        EVAL "return redis.pcall('NOSUCHCMD', 'a')" 0
+        EVAL "return redis.call('GET')" 0
+        EVAL "return redis.pcall('GET', 'a', 'b')" 0
+        EVAL "return redis.call('SET', 'a')" 0
+        EVAL "return redis.call()" 0
+        EVAL "return redis.pcall()" 0
+        EVAL "return redis.call('GET', {})" 0
+        EVAL "return redis.call('GET', nil)" 0
+        EVAL "return redis.call('GET', true)" 0
+        EVAL "return redis.call('EVAL', 'return 1', 0)" 0
+        EVAL "return redis.pcall('EVAL', 'return 1', 0)" 0
+        EVAL "return redis.call('EVALSHA', 'abc', 0)" 0
+        EVAL "return redis.call('SCRIPT', 'FLUSH')" 0
+        EVAL "return redis.call('MULTI')" 0
+        EVAL "return redis.call('SET', 'k', 'v', 'BOGUS')" 0
+        EVAL "return pcall(redis.call, 'NOSUCHCMD')" 0
+        EVAL "local ok, e = pcall(redis.call, 'INCR', 'k') return {tostring(ok), e.err}" 0
+        EVAL "redis.call('GET', 'k')\nredis.call('INCR', 'k')" 0
+        EVAL "\n\nreturn nosuch" 0
+        EVAL_RO "return redis.call('SET', 'k', 'v2')" 0
+        EVAL_RO "return redis.pcall('DEL', 'k')" 0
+        EVAL_RO "return redis.call('GET', 'k')" 0
+        GET k
+        EVAL "return nosuch" 0
+        EVAL "return nosuch()" 0
+        EVAL "x = 1" 0
+        EVAL "string = nil" 0
+        EVAL "redis = nil" 0
+        EVAL "_G.y = 1" 0
+        EVAL "local t = nil return t.x" 0
+        EVAL "return 1 + {}" 0
+        EVAL "return ('x'):rep(-1) .. nil" 0
+        EVAL "error('boom')" 0
+        EVAL "error('boom', 0)" 0
+        EVAL "error()" 0
+        EVAL "error(42)" 0
+        EVAL "error({err = 'custom'})" 0
+        EVAL "error({err = 'ERR custom'})" 0
+        EVAL "return redis.setresp(4)" 0
+        EVAL "return redis.setresp()" 0
+        EVAL "return redis.error_reply()" 0
+        EVAL "return redis.status_reply({})" 0
+        EVAL "return redis.sha1hex()" 0
+        EVAL "return redis.log()" 0
+        EVAL "return redis.log(99, 'x')" 0
+        EVAL "return type(loadstring)" 0
+        EVAL "return type(dofile)" 0
+        EVAL "return type(print)" 0
+        EVAL "return type(setfenv)" 0
+        EVAL "return 1 +" 0
+        EVAL "return {" 0
+        EVAL "local" 0
+        EVAL "\n\nreturn +" 0
+        EVAL "return 1" -1
+        EVAL "return 1" 2 a
+        EVAL "return 1" x
+        EVAL "return 1" 1.5
+        EVAL "return 1" 99999999999999999999
+        EVAL "return 1"
+        EVAL
+        EVALSHA
+        EVAL_RO "return 1"
+        EVALSHA_RO abc
+        EVALSHA 080c414e64bca1184bc4f6220a19c4d495ac896d -1
+        EVALSHA 080c414e64bca1184bc4f6220a19c4d495ac896d x
+        EVAL_RO "return 1" 3 a b
+        "#,
+    );
+}
+
+/// SCRIPT LOAD/EXISTS/FLUSH/KILL/HELP, EVALSHA and NOSCRIPT.
+#[test]
+fn script_cache_and_subcommands() {
+    let Some(mut p) = Pair::new() else { return };
+    p.script(
+        r#"
+        EVAL "return 'cached'" 0
+        EVALSHA 952f49ffc8f7b098d8ab5da45d3164ca36ed18b1 0
+        EVALSHA 080c414e64bca1184bc4f6220a19c4d495ac896d 0
+        SCRIPT LOAD "return 10"
+        script load "return 10"
+        EVALSHA 080c414e64bca1184bc4f6220a19c4d495ac896d 0
+        EVALSHA 080C414E64BCA1184BC4F6220A19C4D495AC896D 0
+        EVALSHA_RO 080c414e64bca1184bc4f6220a19c4d495ac896d 0
+        EVALSHA 080c414e64bca1184bc4f6220a19c4d495ac896d 1 k a
+        SCRIPT EXISTS 080c414e64bca1184bc4f6220a19c4d495ac896d 952f49ffc8f7b098d8ab5da45d3164ca36ed18b1 0000000000000000000000000000000000000000
+        SCRIPT EXISTS 080C414E64BCA1184BC4F6220A19C4D495AC896D short
+        SCRIPT FLUSH
+        SCRIPT EXISTS 080c414e64bca1184bc4f6220a19c4d495ac896d 952f49ffc8f7b098d8ab5da45d3164ca36ed18b1
+        EVALSHA 080c414e64bca1184bc4f6220a19c4d495ac896d 0
+        EVALSHA short 0
+        EVALSHA_RO nosuch 0
+        EVALSHA "" 0
+        EVAL "return 1 +" 0
+        SCRIPT LOAD "return +"
+        SCRIPT LOAD "\n\nreturn +"
+        SCRIPT LOAD ""
+        EVALSHA da39a3ee5e6b4b0d3255bfef95601890afd80709 0
+        SCRIPT LOAD "return nosuch"
+        EVALSHA 100e7d6e08587ed416717dc6d703eca312809a20 0
+        SCRIPT LOAD "return 10"
+        SCRIPT FLUSH ASYNC
+        SCRIPT FLUSH SYNC
+        script flush async
+        SCRIPT FLUSH BOGUS
+        SCRIPT FLUSH SYNC ASYNC
+        SCRIPT LOAD
+        SCRIPT LOAD a b
+        SCRIPT EXISTS
+        SCRIPT KILL
+        script kill
+        SCRIPT KILL now
+        SCRIPT HELP
+        SCRIPT help
+        SCRIPT BOGUS
+        SCRIPT foo
+        SCRIPT "very long subcommand name that goes on and on and on and on and on and on and on and on and on and on and on and on"
+        SCRIPT
+        "#,
+    );
+    // KNOWN DIFF (a bug, to fix in src/server/session.rs `script_local`):
+    // SCRIPT HELP with arguments answers the help; Redis (arity 2 for
+    // script|help) answers the arity error. Turn into `p.same` once fixed.
+    let (r, f) = p.diff("SCRIPT HELP extra");
+    assert_eq!(
+        r.raw,
+        b"-ERR wrong number of arguments for 'script|help' command\r\n"
+    );
+    assert!(!f.value.is_error() || f.raw == r.raw);
+}
+
+/// cjson, cmsgpack, bit and struct.
+#[test]
+fn script_libraries() {
+    let Some(mut p) = Pair::new() else { return };
+    p.script(
+        r#"
+        EVAL "return cjson.encode({1, 2, {a = 1}})" 0
+        EVAL "return cjson.encode({a = {b = 'c'}, n = 1.5})" 0
+        EVAL "return cjson.encode('\"quoted\"/\\n')" 0
+        EVAL "return cjson.encode({})" 0
+        EVAL "return cjson.encode(1/3)" 0
+        EVAL "return cjson.encode(cjson.null)" 0
+        EVAL "return cjson.decode('[1,2,{\"a\":1.5}]')[3].a * 2" 0
+        EVAL "return cjson.decode(ARGV[1])" 0 "[1,\"two\",null,true]"
+        EVAL "return type(cjson.decode('null'))" 0
+        EVAL "return cjson.decode('{bad')" 0
+        EVAL "return cjson.encode(function() end)" 0
+        EVAL "return cjson.decode(cjson.encode({x = {1, 2, 3}})).x" 0
+        EVAL "return cmsgpack.pack({1, 2, 3})" 0
+        EVAL "return cmsgpack.pack('abc', 1, -1, 1.5, true, {a = 1})" 0
+        EVAL "return {cmsgpack.unpack(ARGV[1])}" 0 "\x93\x01\x02\x03"
+        EVAL "return cmsgpack.unpack(cmsgpack.pack({1, 'x', {2}}))" 0
+        EVAL "return cmsgpack.unpack('\xc1')" 0
+        EVAL "return bit.tohex(bit.band(0xff, 0x0f))" 0
+        EVAL "return {bit.bor(1, 2, 4), bit.bxor(5, 3), bit.bnot(0), bit.lshift(1, 31), bit.rshift(-1, 28), bit.arshift(-16, 2)}" 0
+        EVAL "return {bit.tobit(2^32 + 5), bit.tohex(-1), bit.tohex(255, -4), bit.rol(1, 33), bit.bswap(0x01020304)}" 0
+        EVAL "return struct.pack('>I2', 258)" 0
+        EVAL "return struct.pack('<i4d', -2, 1.5)" 0
+        EVAL "return {struct.unpack('>I2', ARGV[1])}" 0 ab
+        EVAL "return {struct.unpack('<i4', struct.pack('<i4', -7))}" 0
+        EVAL "return struct.size('>I2i4')" 0
+        EVAL "return struct.pack('Q')" 0
+        EVAL "return struct.unpack('>I4', 'ab')" 0
+        "#,
+    );
+}
+
+/// Deliberate differences in scripting.
+#[test]
+fn script_known_differences() {
+    let Some(mut p) = Pair::new() else { return };
+    // KNOWN DIFF: fencekv starts math.random afresh for every script run,
+    // from the state a fresh redis-server starts from, so a script is
+    // deterministic and may be re-run after a conflict; Redis 7.0 starts it
+    // once per process, so its second script continues the sequence.
+    let body = "return {math.random(1000), tostring(math.random())}";
+    let first = p.same_args(&["EVAL", body, "0"]);
+    let (r, f) = p.diff_args(&["EVAL", body, "0"]);
+    assert_ne!(r.value, first, "Redis continues the sequence");
+    assert_eq!(f.value, first, "fencekv starts it again");
+    // After math.randomseed both agree.
+    p.same("EVAL \"math.randomseed(7) return {math.random(1000), math.random(5, 9)}\" 0");
+
+    // KNOWN DIFF: a script that fails at run time is not cached in fencekv
+    // (a failing script writes nothing, the cache entry included, spec
+    // SC-5); Redis caches every EVAL body that compiles.
+    p.same("EVAL \"return nosuch\" 0");
+    let (r, f) = p.diff("SCRIPT EXISTS 100e7d6e08587ed416717dc6d703eca312809a20");
+    assert_eq!(r.raw, b"*1\r\n:1\r\n");
+    assert_eq!(f.raw, b"*1\r\n:0\r\n");
+    let (r, f) = p.diff("EVALSHA 100e7d6e08587ed416717dc6d703eca312809a20 0");
+    assert!(r.value.is_error() && f.value.is_error());
+    assert!(f.raw.starts_with(b"-NOSCRIPT"), "{:?}", f.value);
+
+    // KNOWN DIFF: a script that fails after a write writes nothing in
+    // fencekv (its writes are buffered until it ends); Redis keeps the
+    // writes made before the error. The error replies are identical.
+    p.same("EVAL \"redis.call('SET', 'w', '1') error('late')\" 0");
+    let (r, f) = p.diff("GET w");
+    assert_eq!(r.raw, b"$1\r\n1\r\n");
+    assert_eq!(f.raw, b"$-1\r\n");
+    p.same("EVAL \"redis.call('SET', 'w2', '1') return redis.call('INCR', 'w2') .. redis.call('NOSUCH')\" 0");
+    let (r, f) = p.diff("GET w2");
+    assert_eq!(r.raw, b"$1\r\n2\r\n");
+    assert_eq!(f.raw, b"$-1\r\n");
+}

@@ -510,3 +510,214 @@ fn errors() {
         "#,
     );
 }
+
+#[test]
+fn scripting() {
+    check(
+        "scripting",
+        &[],
+        r#"
+        # Lua values become replies: numbers truncate towards zero.
+        EVAL "return 1" 0
+        EVAL "return 3.99" 0
+        EVAL "return -3.99" 0
+        EVAL "return 2^53" 0
+        EVAL "return 'hello'" 0
+        EVAL "return ''" 0
+        EVAL "return true" 0
+        EVAL "return false" 0
+        EVAL "return nil" 0
+        EVAL "return" 0
+        EVAL "return {}" 0
+        EVAL "return {1, 'two', {3, {'four', 4.5}}, true, false}" 0
+        # An array stops at the first nil; the hash part is ignored.
+        EVAL "return {1, 2, nil, 4}" 0
+        EVAL "return {1, 2, 3, n = 5}" 0
+        EVAL "return {foo = 'bar'}" 0
+        EVAL "return {ok = 'FINE'}" 0
+        EVAL "return {err = 'My Error'}" 0
+        EVAL "return {err = 'bare message'}" 0
+        EVAL "return {ok = 1}" 0
+        EVAL "return {err = 42}" 0
+        EVAL "return redis.error_reply('My Error')" 0
+        EVAL "return redis.error_reply('bare message')" 0
+        EVAL "return redis.status_reply('FINE')" 0
+        EVAL "return {1, {ok = 'inner'}, {err = 'inner error'}}" 0
+        EVAL "return redis.sha1hex('')" 0
+        EVAL "return redis.sha1hex('abc')" 0
+        EVAL "return {redis.LOG_DEBUG, redis.LOG_VERBOSE, redis.LOG_NOTICE, redis.LOG_WARNING}" 0
+        EVAL "return redis.log(redis.LOG_WARNING, 'from a script')" 0
+        EVAL "return redis.REDIS_VERSION" 0
+        # KEYS and ARGV.
+        EVAL "return {KEYS[1], KEYS[2], ARGV[1], ARGV[2]}" 2 k1 k2 a1 a2
+        EVAL "return {#KEYS, #ARGV}" 1 k a b c
+        EVAL "return {#KEYS, #ARGV}" 0
+        EVAL "return KEYS[1]" 0
+        # redis.call and its replies in Lua.
+        EVAL "return redis.call('SET', KEYS[1], ARGV[1])" 1 key val
+        EVAL "return redis.call('GET', KEYS[1])" 1 key
+        EVAL "local r = redis.call('SET', 'k', 'v') return type(r) .. ' ' .. r.ok" 0
+        EVAL "local r = redis.call('GET', 'missing') return {type(r), tostring(r)}" 0
+        EVAL "return redis.call('GET', 'missing')" 0
+        EVAL "return redis.call('MGET', 'key', 'missing', 'k')" 0
+        EVAL "local r = redis.call('MGET', 'key', 'missing', 'k') return {#r, type(r[2])}" 0
+        EVAL "return redis.call('INCR', 'n') + 10" 0
+        EVAL "return redis.call('PING')" 0
+        EVAL "return redis.call('TYPE', 'k')" 0
+        EVAL "return redis.call('set', 'f', 1.5)" 0
+        EVAL "return redis.call('SET', 'i', 42)" 0
+        GET f
+        GET i
+        EVAL "return {redis.call('EXISTS', 'key'), redis.call('DEL', 'key'), redis.call('EXISTS', 'key')}" 0
+        EVAL "redis.call('SET', 'x', 'in script') return redis.call('GET', 'x')" 0
+        GET x
+        # Errors from redis.call abort the script; redis.pcall returns them.
+        EVAL "return redis.call('INCR', 'k')" 0
+        EVAL "return redis.pcall('INCR', 'k')" 0
+        EVAL "local r = redis.pcall('INCR', 'k') return {type(r), r.err}" 0
+        EVAL "return redis.call('NOSUCHCMD', 'a')" 0
+        EVAL "return redis.pcall('NOSUCHCMD', 'a')" 0
+        EVAL "return redis.call('GET')" 0
+        EVAL "return redis.pcall('GET', 'a', 'b')" 0
+        EVAL "return redis.call()" 0
+        EVAL "return redis.call('GET', {})" 0
+        EVAL "return redis.call('GET', nil)" 0
+        EVAL "return redis.call('EVAL', 'return 1', 0)" 0
+        EVAL "return redis.pcall('EVAL', 'return 1', 0)" 0
+        EVAL "return redis.call('SCRIPT', 'FLUSH')" 0
+        EVAL "return redis.call('MULTI')" 0
+        EVAL "return pcall(redis.call, 'NOSUCHCMD')" 0
+        EVAL "local ok, e = pcall(redis.call, 'INCR', 'k') return {tostring(ok), type(e), e}" 0
+        EVAL_RO "return redis.call('SET', 'k', 'v2')" 0
+        EVAL_RO "return redis.pcall('DEL', 'k')" 0
+        EVAL_RO "return redis.call('GET', 'k')" 0
+        GET k
+        # Runtime errors.
+        EVAL "return nosuch" 0
+        EVAL "return nosuch()" 0
+        EVAL "x = 1" 0
+        EVAL "string = nil" 0
+        EVAL "redis = nil" 0
+        EVAL "return rawget(_G, 'x')" 0
+        EVAL "local t = nil return t.x" 0
+        EVAL "return 1 + {}" 0
+        EVAL "error('boom')" 0
+        EVAL "error('boom', 0)" 0
+        EVAL "error({err = 'custom'})" 0
+        EVAL "error({err = 'ERR custom'})" 0
+        EVAL "return redis.setresp(4)" 0
+        EVAL "return loadstring('return 1')" 0
+        EVAL "return type(dofile)" 0
+        EVAL "return type(print)" 0
+        # Compile errors.
+        EVAL "return 1 +" 0
+        EVAL "return {" 0
+        EVAL "local" 0
+        # The script cache: EVAL caches its body.
+        EVAL "return 'cached'" 0
+        EVALSHA 952f49ffc8f7b098d8ab5da45d3164ca36ed18b1 0
+        EVALSHA 080c414e64bca1184bc4f6220a19c4d495ac896d 0
+        SCRIPT LOAD "return 10"
+        EVALSHA 080c414e64bca1184bc4f6220a19c4d495ac896d 0
+        EVALSHA 080C414E64BCA1184BC4F6220A19C4D495AC896D 0
+        EVALSHA_RO 080c414e64bca1184bc4f6220a19c4d495ac896d 0
+        EVALSHA 080c414e64bca1184bc4f6220a19c4d495ac896d 1 k a
+        SCRIPT EXISTS 080c414e64bca1184bc4f6220a19c4d495ac896d 952f49ffc8f7b098d8ab5da45d3164ca36ed18b1 0000000000000000000000000000000000000000
+        SCRIPT FLUSH
+        SCRIPT EXISTS 080c414e64bca1184bc4f6220a19c4d495ac896d 952f49ffc8f7b098d8ab5da45d3164ca36ed18b1
+        EVALSHA 080c414e64bca1184bc4f6220a19c4d495ac896d 0
+        EVALSHA short 0
+        EVALSHA_RO nosuch 0
+        SCRIPT LOAD "return +"
+        SCRIPT LOAD "return 10"
+        SCRIPT FLUSH ASYNC
+        SCRIPT FLUSH SYNC
+        SCRIPT FLUSH BOGUS
+        SCRIPT LOAD
+        SCRIPT EXISTS
+        SCRIPT KILL
+        SCRIPT KILL now
+        SCRIPT BOGUS
+        SCRIPT
+        # numkeys.
+        EVAL "return 1" -1
+        EVAL "return 1" 2 a
+        EVAL "return 1" x
+        EVAL "return 1" 1.5
+        EVAL "return 1" 99999999999999999999
+        EVAL "return 1"
+        EVALSHA 080c414e64bca1184bc4f6220a19c4d495ac896d -1
+        EVAL_RO "return 1" 3 a b
+        # Binary-safe strings both ways.
+        EVAL "return ARGV[1]" 0 "a\x00b\xff"
+        EVAL "return string.len(ARGV[1])" 0 "a\x00b"
+        EVAL "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('GET', KEYS[1])" 1 "bin\x00key" "\x00\x01\xfe\xff"
+        GET "bin\x00key"
+        EVAL "return 'nul\\0inside'" 0
+        EVAL "return {'\\r\\n', '\\255'}" 0
+        # RESP3 types from a script, to a RESP2 client.
+        EVAL "redis.setresp(3) return {map = {a = 1}}" 0
+        EVAL "redis.setresp(3) return {set = {x = true}}" 0
+        EVAL "redis.setresp(3) return {double = 3.5}" 0
+        EVAL "redis.setresp(3) return true" 0
+        EVAL "redis.setresp(3) return false" 0
+        EVAL "return {map = {a = 1}}" 0
+        EVAL "return {double = 3.5}" 0
+        EVAL "redis.setresp(3) local r = redis.call('GET', 'missing') return {type(r), tostring(r)}" 0
+        EVAL "redis.setresp(3) local r = redis.call('SET', 'k', 'v') return type(r) .. ' ' .. r.ok" 0
+        EVAL "redis.setresp(2) return redis.call('GET', 'k')" 0
+        "#,
+    );
+}
+
+#[test]
+fn scripting_resp3() {
+    check(
+        "scripting-resp3",
+        &[],
+        r#"
+        # To a RESP3 client, maps, sets and doubles go out as RESP3 types;
+        # booleans only after redis.setresp(3).
+        HELLO 3
+        EVAL "return 1" 0
+        EVAL "return 3.99" 0
+        EVAL "return 'hello'" 0
+        EVAL "return true" 0
+        EVAL "return false" 0
+        EVAL "return nil" 0
+        EVAL "return {1, {2, 'x'}, false, 4}" 0
+        EVAL "return {ok = 'FINE'}" 0
+        EVAL "return {err = 'My Error'}" 0
+        EVAL "return {map = {a = 1}}" 0
+        EVAL "return {set = {x = true}}" 0
+        EVAL "return {double = 3.5}" 0
+        EVAL "return {double = -0.25}" 0
+        EVAL "redis.setresp(3) return true" 0
+        EVAL "redis.setresp(3) return false" 0
+        EVAL "redis.setresp(3) return nil" 0
+        EVAL "redis.setresp(3) return {map = {a = 1}}" 0
+        EVAL "redis.setresp(3) return {map = {a = {1, 2}, b = {map = {c = true}}}}" 0
+        EVAL "redis.setresp(3) return {set = {x = true}}" 0
+        EVAL "redis.setresp(3) return {set = {}}" 0
+        EVAL "redis.setresp(3) return {map = {}}" 0
+        EVAL "redis.setresp(3) return {double = 3.5}" 0
+        EVAL "redis.setresp(3) return {double = 1e300}" 0
+        EVAL "redis.setresp(3) return {double = 0}" 0
+        EVAL "redis.setresp(3) return {1, {double = 2.5}, {map = {k = 'v'}}}" 0
+        # Under redis.setresp(3) a null reply is Lua nil (false under RESP2).
+        EVAL "redis.setresp(3) local r = redis.call('GET', 'missing') return {type(r), tostring(r)}" 0
+        EVAL "redis.setresp(3) return redis.call('GET', 'missing')" 0
+        EVAL "return redis.call('GET', 'missing')" 0
+        EVAL "redis.setresp(3) return redis.call('SET', 'k', 'v')" 0
+        EVAL "redis.setresp(3) return redis.call('MGET', 'k', 'missing')" 0
+        EVAL "return redis.call('INCR', 'k')" 0
+        EVAL "return nosuch" 0
+        EVAL "return 1" -1
+        EVALSHA 080c414e64bca1184bc4f6220a19c4d495ac896d 0
+        SCRIPT EXISTS 080c414e64bca1184bc4f6220a19c4d495ac896d
+        # Back to RESP2: a map is a flat array again.
+        HELLO 2
+        EVAL "redis.setresp(3) return {map = {a = 1}}" 0
+        "#,
+    );
+}
