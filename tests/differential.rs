@@ -1573,15 +1573,7 @@ fn script_cache_and_subcommands() {
         SCRIPT
         "#,
     );
-    // KNOWN DIFF (a bug, to fix in src/server/session.rs `script_local`):
-    // SCRIPT HELP with arguments answers the help; Redis (arity 2 for
-    // script|help) answers the arity error. Turn into `p.same` once fixed.
-    let (r, f) = p.diff("SCRIPT HELP extra");
-    assert_eq!(
-        r.raw,
-        b"-ERR wrong number of arguments for 'script|help' command\r\n"
-    );
-    assert!(!f.value.is_error() || f.raw == r.raw);
+    p.same("SCRIPT HELP extra");
 }
 
 /// cjson, cmsgpack, bit and struct.
