@@ -207,12 +207,16 @@ fn script_local(cfg: &ServerConfig, args: &[Bytes]) -> Option<Reply> {
         });
     }
     if sub.eq_ignore_ascii_case(b"help") {
-        return Some(Reply::Array(
-            SCRIPT_HELP
-                .iter()
-                .map(|l| Reply::Status((*l).into()))
-                .collect(),
-        ));
+        return Some(if args.len() == 2 {
+            Reply::Array(
+                SCRIPT_HELP
+                    .iter()
+                    .map(|l| Reply::Status((*l).into()))
+                    .collect(),
+            )
+        } else {
+            Reply::err(errors::wrong_arity("script|help"))
+        });
     }
     if sub.eq_ignore_ascii_case(b"load") && args.len() == 3 {
         if let Err(e) = cfg.scripts.engine.compile_check(&args[2]) {
