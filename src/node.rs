@@ -214,6 +214,13 @@ pub struct PendingTxn {
 /// client: the leader retries the script or answers [`script_gave_up`]).
 pub const TXN_CONFLICT: &str = "CONFLICT";
 
+/// Whether `reply` is [`script_gave_up`]'s.
+pub fn is_script_gave_up(reply: &Reply) -> bool {
+    reply
+        .error_text()
+        .is_some_and(|e| e.starts_with("TRYAGAIN script conflicted"))
+}
+
 /// The error a script gets after `attempts` runs that all conflicted.
 pub fn script_gave_up(attempts: u32) -> Reply {
     Reply::err(format!(
@@ -264,6 +271,8 @@ pub struct Stats {
     /// Scripts in flight (queued, or their `Txn` in the log) when this node
     /// lost leadership.
     pub scripts_abandoned: u64,
+    /// Scripts answered TRYAGAIN after every run conflicted.
+    pub scripts_gave_up: u64,
     pub script_retries: u64,
     /// Snapshots received from a leader and installed.
     pub snapshots_installed: u64,
@@ -983,6 +992,7 @@ impl Node {
         s.stats.script_conflicts += 1;
         if p.attempt >= self.script_retries {
             s.stats.scripts_run += 1;
+            s.stats.scripts_gave_up += 1;
             o.send(
                 p.client,
                 Msg::Reply {

@@ -234,3 +234,10 @@ fn gap_bare_first() {
 fn gap_expired_fall_back() {
     check("gap-expired-fall-back");
 }
+
+/// With no retries, a conflicted script answers TRYAGAIN and writes
+/// nothing; the rest of the history stays linearizable.
+#[test]
+fn script_give_up_passes() {
+    check("script-give-up");
+}

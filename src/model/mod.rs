@@ -155,6 +155,12 @@ impl Actor for ModelActor {
                 }
                 let mut s = s.clone();
                 match msg {
+                    // A script that gave up wrote nothing, but the history
+                    // has no "failed" outcome: like an uncertain answer, it
+                    // stays in flight (sound, if weaker) and the client stops.
+                    Msg::Reply { reply, .. } if crate::node::is_script_gave_up(&reply) => {
+                        s.stuck = true
+                    }
                     Msg::Reply { .. } => {
                         s.next += 1;
                         if s.next < c.ops.len() {
@@ -289,7 +295,7 @@ fn record_in(cfg: &ModelCfg, h: &History, env: Envelope<&Msg>) -> Option<History
     let Msg::Reply { req, reply } = env.msg else {
         return None;
     };
-    if h.invoked.get(&env.dst) != Some(req) {
+    if h.invoked.get(&env.dst) != Some(req) || crate::node::is_script_gave_up(reply) {
         return None;
     }
     let mut h = h.clone();
@@ -327,12 +333,14 @@ pub mod props {
     pub const SCRIPT_RETRIED: &str = "a script is retried after a conflict";
     pub const BARE_READ: &str = "a read is served from a bare legacy key";
     pub const SCRIPT_LEADER_LOST: &str = "a leader changes while a script is in flight";
+    pub const SCRIPT_GAVE_UP: &str = "a script gives up after conflicts";
     /// The sometimes-properties a config opts into with `witness = [...]`.
     pub const WITNESSES: &[&str] = &[
         SCRIPT_COMMITS,
         SCRIPT_RETRIED,
         BARE_READ,
         SCRIPT_LEADER_LOST,
+        SCRIPT_GAVE_UP,
     ];
 }
 
@@ -485,6 +493,9 @@ impl ModelCfg {
                 witnessed(m, s, props::SCRIPT_LEADER_LOST, |st| {
                     st.scripts_abandoned > 0
                 })
+            })
+            .property(Expectation::Sometimes, props::SCRIPT_GAVE_UP, |m, s| {
+                witnessed(m, s, props::SCRIPT_GAVE_UP, |st| st.scripts_gave_up > 0)
             })
             .property(Expectation::Sometimes, props::BARE_READ, |m, s| {
                 witnessed(m, s, props::BARE_READ, |st| st.script_bare_reads > 0)
