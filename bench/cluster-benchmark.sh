@@ -38,17 +38,7 @@ for i in 1 2 3; do
 done
 for p in "$P_REDIS" "$P_SINGLE" "$P_NODE" $((P_NODE + 1)) $((P_NODE + 2)); do wait_port "$p"; done
 
-leader=""
-for _ in $(seq 1 100); do
-    for i in 0 1 2; do
-        if redis-cli -p $((P_NODE + i)) info fencekv | grep -q '^role:leader'; then
-            leader=$((P_NODE + i))
-        fi
-    done
-    [[ -n "$leader" ]] && break
-    sleep 0.1
-done
-[[ -n "$leader" ]] || { echo "no leader elected" >&2; exit 1; }
+leader=$(find_leader "$P_NODE" $((P_NODE + 1)) $((P_NODE + 2)))
 follower=$P_NODE
 [[ "$follower" == "$leader" ]] && follower=$((P_NODE + 1))
 

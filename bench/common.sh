@@ -40,4 +40,20 @@ run() {
     done <"$work/out"
 }
 
+# find_leader <port>...: print the client port of the node whose INFO says it
+# leads (waiting up to 20 s), or fail.
+find_leader() {
+    for _ in $(seq 1 200); do
+        for p in "$@"; do
+            if redis-cli -p "$p" info fencekv 2>/dev/null | grep -q '^role:leader'; then
+                echo "$p"
+                return 0
+            fi
+        done
+        sleep 0.1
+    done
+    echo "no leader elected among ports $*" >&2
+    exit 1
+}
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }

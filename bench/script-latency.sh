@@ -53,17 +53,7 @@ for mode in once per-call; do
     done
     for i in 0 1 2; do wait_port $((BASE + i)); done
 
-    leader=""
-    for _ in $(seq 1 200); do
-        for i in 0 1 2; do
-            if redis-cli -p $((BASE + i)) info fencekv | grep -q '^role:leader'; then
-                leader=$((BASE + i))
-            fi
-        done
-        [[ -n "$leader" ]] && break
-        sleep 0.1
-    done
-    [[ -n "$leader" ]] || { echo "no leader elected ($mode)" >&2; exit 1; }
+    leader=$(find_leader "$BASE" $((BASE + 1)) $((BASE + 2)))
 
     echo
     "$latency" --port "$leader" --mode "$mode" --delay-ms "$DELAY" \
