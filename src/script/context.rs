@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use bytes::Bytes;
 
 use super::engine::{Host, Interrupted};
-use crate::cmd::{self, Kind, ParseCtx};
+use crate::cmd::{self, Command, Kind, ParseCtx};
 use crate::modes::ChainModes;
 use crate::resp::Reply;
 use crate::strings::encoding::{classify, KeyKind};
@@ -227,35 +227,49 @@ impl<G: RawGet + ?Sized> RawWrite for ScriptCtx<'_, G> {
 
 impl<G: RawGet + ?Sized> Host for ScriptCtx<'_, G> {
     fn call(&mut self, args: &[Bytes], read_only: bool) -> Result<Reply, Interrupted> {
-        let Some(name) = args.first().map(|a| a.to_ascii_lowercase()) else {
+        let Some(name) = args.first() else {
             return Ok(Reply::err(errors::ARITY));
         };
-        let name = String::from_utf8_lossy(&name).into_owned();
-        if NOT_ALLOWED.contains(&name.as_str()) {
-            return Ok(Reply::err(errors::NOT_ALLOWED));
-        }
         // Connection commands a script may call (the rest are the keyspace's).
-        match name.as_str() {
-            "ping" if args.len() == 1 => return Ok(Reply::Status("PONG".into())),
-            "ping" if args.len() == 2 => return Ok(Reply::Bulk(args[1].clone())),
-            "echo" if args.len() == 2 => return Ok(Reply::Bulk(args[1].clone())),
-            "ping" | "echo" => return Ok(Reply::err(errors::ARITY)),
-            _ => {}
+        if name.eq_ignore_ascii_case(b"ping") || name.eq_ignore_ascii_case(b"echo") {
+            let ping = name.eq_ignore_ascii_case(b"ping");
+            return Ok(match args.len() {
+                1 if ping => Reply::Status("PONG".into()),
+                2 => Reply::Bulk(args[1].clone()),
+                _ => Reply::err(errors::ARITY),
+            });
         }
+        // The hot path parses once; the `noscript` list is consulted only on
+        // the way to an error. Like Redis, an arity error comes before the
+        // "not allowed" one.
+        let not_allowed = || {
+            let name = String::from_utf8_lossy(name).to_ascii_lowercase();
+            NOT_ALLOWED.contains(&name.as_str())
+        };
         let parse_ctx = ParseCtx {
             now_ms: self.now_ms,
             debug_commands: false,
         };
         let cmd = match cmd::parse(args, &parse_ctx) {
             Ok(cmd) => cmd,
-            Err(Reply::Error(e)) if e.starts_with("ERR unknown command") => {
-                return Ok(Reply::err(errors::UNKNOWN))
-            }
             Err(Reply::Error(e)) if e.starts_with("ERR wrong number of arguments") => {
                 return Ok(Reply::err(errors::ARITY))
             }
+            Err(_) if not_allowed() => return Ok(Reply::err(errors::NOT_ALLOWED)),
+            Err(Reply::Error(e)) if e.starts_with("ERR unknown command") => {
+                return Ok(Reply::err(errors::UNKNOWN))
+            }
             Err(reply) => return Ok(reply),
         };
+        if matches!(
+            cmd,
+            Command::Eval { .. }
+                | Command::ScriptLoad { .. }
+                | Command::ScriptExists { .. }
+                | Command::ScriptFlush
+        ) {
+            return Ok(Reply::err(errors::NOT_ALLOWED));
+        }
         match cmd.kind() {
             Kind::Write if read_only => return Ok(Reply::err(errors::WRITE_IN_READ_ONLY)),
             Kind::Read => {
@@ -351,6 +365,14 @@ mod tests {
         assert_eq!(ctx.call(&args("nosuch"), false), err(errors::UNKNOWN));
         assert_eq!(ctx.call(&args("get"), false), err(errors::ARITY));
         assert_eq!(ctx.call(&args("EVAL x 0"), false), err(errors::NOT_ALLOWED));
+        // Redis 7.0 checks arity first, then `noscript`.
+        assert_eq!(ctx.call(&args("eval"), false), err(errors::ARITY));
+        assert_eq!(
+            ctx.call(&args("eval x bad"), false),
+            err(errors::NOT_ALLOWED)
+        );
+        assert_eq!(ctx.call(&args("script load"), false), err(errors::ARITY));
+        assert_eq!(ctx.call(&args("Multi"), false), err(errors::NOT_ALLOWED));
         assert_eq!(
             ctx.call(&args("SET a 1"), true),
             err(errors::WRITE_IN_READ_ONLY)
