@@ -1528,6 +1528,17 @@ enum ScriptStep {
     NeedsFence,
 }
 
+/// The recorded reply if this session request was already applied (thesis
+/// §6.3): a duplicate changes nothing and answers the first reply.
+fn applied_before(
+    sessions: &im::OrdMap<Id, (ReqId, Reply)>,
+    session: Option<Session>,
+) -> Option<Reply> {
+    let Session { client, req } = session?;
+    let (last, reply) = sessions.get(&client)?;
+    (req <= *last).then(|| reply.clone())
+}
+
 /// Apply one entry to the store at commit timestamp `index`. A session's
 /// duplicate (a request number it already applied) changes nothing and
 /// answers what the first application answered.
@@ -1545,12 +1556,8 @@ pub fn apply_entry(
             cmd,
             session,
         } => {
-            if let Some(Session { client, req }) = *session {
-                if let Some((last, reply)) = sessions.get(&client) {
-                    if req <= *last {
-                        return reply.clone();
-                    }
-                }
+            if let Some(reply) = applied_before(sessions, *session) {
+                return reply;
             }
             let mut raw = ApplyAt { store, ts: index };
             let mut ks = KeyspaceWrite::new(&mut raw, *now_ms, modes.chain());
@@ -1568,12 +1575,8 @@ pub fn apply_entry(
             session,
             reply,
         } => {
-            if let Some(Session { client, req }) = *session {
-                if let Some((last, reply)) = sessions.get(&client) {
-                    if req <= *last {
-                        return reply.clone();
-                    }
-                }
+            if let Some(reply) = applied_before(sessions, *session) {
+                return reply;
             }
             // The commit rule (SC-2): nothing the script read or wrote may
             // have changed since its snapshot. A start_ts older than the
