@@ -33,7 +33,7 @@ use crate::resp::Reply;
 use crate::script::context::{script_key, sha1_hex, ScriptCtx, SCRIPT_PREFIX};
 use crate::script::{Engine, Invocation};
 use crate::strings::encoding::{decode_ttl, TTL_PREFIX};
-use crate::strings::keyspace::ApplyAt;
+use crate::strings::raw::ApplyAt;
 use crate::strings::{KeyspaceRead, KeyspaceWrite, RawGet};
 
 /// A client's request number, echoed in the answer.

@@ -299,7 +299,7 @@ mod tests {
 
     fn store() -> Mvcc {
         let mut m = Mvcc::new();
-        let mut raw = crate::strings::keyspace::ApplyAt {
+        let mut raw = crate::strings::raw::ApplyAt {
             store: &mut m,
             ts: 1,
         };

@@ -2,93 +2,13 @@
 //! clock + the chain modes) and a write view that keeps every encoding in step.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
 use super::chain::{read_string, ChainRead, StrValue};
 use super::encoding::{classify, encode_str, encode_ttl, str_key, ttl_key, KeyKind};
+use super::raw::{RawGet, RawWrite};
 use crate::modes::ChainModes;
-use crate::mvcc::{Mvcc, Snapshot, Ts};
-
-/// Raw access to internal keys: the one parameter of the read chain.
-pub trait RawGet {
-    fn raw_get(&self, key: &[u8]) -> Option<Bytes>;
-    /// Visit live raw keys in key order from `from`, until `f` returns false.
-    fn raw_scan(&self, from: &[u8], f: &mut dyn FnMut(&Bytes, &Bytes) -> bool);
-}
-
-/// Raw writes. Implementations decide the timestamp (the applying entry's
-/// index) or buffer the write (a script).
-pub trait RawWrite: RawGet {
-    fn raw_put(&mut self, key: Bytes, value: Bytes);
-    fn raw_delete(&mut self, key: Bytes);
-}
-
-impl RawGet for Snapshot {
-    fn raw_get(&self, key: &[u8]) -> Option<Bytes> {
-        self.get(key).cloned()
-    }
-    fn raw_scan(&self, from: &[u8], f: &mut dyn FnMut(&Bytes, &Bytes) -> bool) {
-        for (k, v) in self.iter(from) {
-            if !f(k, v) {
-                break;
-            }
-        }
-    }
-}
-
-/// A plain map as a raw store: tests and the model's initial data.
-impl RawGet for BTreeMap<Vec<u8>, Bytes> {
-    fn raw_get(&self, key: &[u8]) -> Option<Bytes> {
-        self.get(key).cloned()
-    }
-    fn raw_scan(&self, from: &[u8], f: &mut dyn FnMut(&Bytes, &Bytes) -> bool) {
-        for (k, v) in self.range(from.to_vec()..) {
-            if !f(&Bytes::copy_from_slice(k), v) {
-                break;
-            }
-        }
-    }
-}
-
-impl RawWrite for BTreeMap<Vec<u8>, Bytes> {
-    fn raw_put(&mut self, key: Bytes, value: Bytes) {
-        self.insert(key.to_vec(), value);
-    }
-    fn raw_delete(&mut self, key: Bytes) {
-        self.remove(&key[..]);
-    }
-}
-
-/// Writes into the store at one commit timestamp: how a log entry applies.
-/// Reads see the newest versions, the entry's own earlier writes included.
-pub struct ApplyAt<'a> {
-    pub store: &'a mut Mvcc,
-    pub ts: Ts,
-}
-
-impl RawGet for ApplyAt<'_> {
-    fn raw_get(&self, key: &[u8]) -> Option<Bytes> {
-        self.store.get(key).cloned()
-    }
-    fn raw_scan(&self, from: &[u8], f: &mut dyn FnMut(&Bytes, &Bytes) -> bool) {
-        for (k, v) in self.store.iter_at(Ts::MAX, from) {
-            if !f(k, v) {
-                break;
-            }
-        }
-    }
-}
-
-impl RawWrite for ApplyAt<'_> {
-    fn raw_put(&mut self, key: Bytes, value: Bytes) {
-        self.store.put(key, self.ts, value);
-    }
-    fn raw_delete(&mut self, key: Bytes) {
-        self.store.tombstone(key, self.ts);
-    }
-}
 
 /// The read side of the keyspace: a raw getter seen through the chain at the
 /// serving node's clock. Keys found expired are remembered so the node can
@@ -213,6 +133,8 @@ impl<'a, W: RawWrite + ?Sized> KeyspaceWrite<'a, W> {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
     use crate::strings::chain::Source;
 
