@@ -19,7 +19,8 @@ use std::sync::Mutex;
 const FIRST_PORT: u16 = 20_000;
 /// Ports per block claimed at a time.
 const BLOCK: u16 = 64;
-/// Blocks in the range (20000–31999, below every common ephemeral range).
+/// Blocks in the range (ports 20000–31967, below every common ephemeral
+/// range).
 const BLOCKS: u16 = 187;
 
 /// This process's claimed blocks (their locked files) and the next port to
@@ -66,7 +67,7 @@ pub fn free_port() -> u16 {
         if claimed.next == claimed.end {
             // Start the search at a place of our own so that binaries
             // starting together do not all try the same blocks first.
-            let start = (std::process::id() as usize + claimed.locks.len()) % BLOCKS as usize;
+            let start = (std::process::id() + claimed.locks.len() as u32) % u32::from(BLOCKS);
             let (lock, first) = claim_block(start as u16);
             claimed.locks.push(lock);
             claimed.next = first;
