@@ -9,8 +9,10 @@ use std::time::{Duration, Instant};
 
 use redis::Commands;
 
-mod cluster_util;
-use cluster_util::*;
+mod support;
+use support::cluster::{info_field, set_eventually, Cluster};
+use support::server::Server;
+use support::wait::eventually;
 
 #[test]
 fn writes_and_reads_through_every_node_agree() {

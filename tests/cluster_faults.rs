@@ -16,8 +16,8 @@ use fencekv::model::spec::{KvSpec, Op, Ret};
 // (timing still varies, as it does in production).
 use fencekv::server::runtime::XorShift as Rng;
 
-mod cluster_util;
-use cluster_util::*;
+mod support;
+use support::cluster::Cluster;
 
 const KEYS: u64 = 4;
 const CLIENTS: u64 = 4;

@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use redis::Commands;
 
-mod cluster_util;
-use cluster_util::*;
+mod support;
+use support::cluster::{info_field, set_eventually, Cluster};
+use support::wait::eventually;
 
 const ACCOUNTS: usize = 8;
 const START: i64 = 100;

@@ -20,11 +20,12 @@
 //! Cases where fencekv is known to differ from Redis are marked
 //! `// KNOWN DIFF:` and sent with [`Pair::diff`], which does not assert.
 
-mod common;
-mod server_util;
+mod support;
 
-use common::{split_line, Conn, RedisServer, Reply, Value};
-use server_util::Server;
+use support::oracle::RedisServer;
+use support::render::repr;
+use support::resp::{encode, split_line, Conn, Reply, Value};
+use support::server::Server;
 
 /// One redis-server and one fencekv, with a connection to each.
 struct Pair {
@@ -51,24 +52,9 @@ fn show(r: &Reply) -> String {
 
 impl Pair {
     /// Both servers, or `None` (the test is skipped, loudly) when no
-    /// redis-server is installed — unless `FENCEKV_REQUIRE_REDIS=1` (as in CI),
-    /// where a missing oracle fails the test.
+    /// redis-server 7.0 oracle can run (see [`RedisServer::start_7_0`]).
     fn new() -> Option<Pair> {
-        if !common::redis_available() {
-            assert!(
-                std::env::var("FENCEKV_REQUIRE_REDIS").as_deref() != Ok("1"),
-                "FENCEKV_REQUIRE_REDIS=1 but redis-server cannot run (apt-get install redis-server)"
-            );
-            eprintln!("SKIPPED: no redis-server to compare with (apt-get install redis-server)");
-            return None;
-        }
-        let redis_server = RedisServer::start();
-        let version = redis_server.version();
-        assert!(
-            version.starts_with("7.0."),
-            "the oracle must be redis-server 7.0 (fencekv follows 7.0's replies \
-             and errors); found {version}. Set REDIS_SERVER to a 7.0 binary."
-        );
+        let redis_server = RedisServer::start_7_0()?;
         let fkv_server = Server::start(&[]);
         Some(Pair {
             redis: redis_server.conn(),
@@ -91,7 +77,7 @@ impl Pair {
     /// Send `args` to both and assert byte-identical replies.
     fn same_args<A: AsRef<[u8]>>(&mut self, args: &[A]) -> Value {
         let (r, f) = self.both_args(args);
-        let shown: Vec<String> = args.iter().map(|a| common::repr(a.as_ref())).collect();
+        let shown: Vec<String> = args.iter().map(|a| repr(a.as_ref())).collect();
         assert!(
             r.raw == f.raw,
             "replies differ for {}\n  redis:   {}\n  fencekv: {}",
@@ -143,7 +129,7 @@ impl Pair {
     fn diff_args<A: AsRef<[u8]>>(&mut self, args: &[A]) -> (Reply, Reply) {
         let (r, f) = self.both_args(args);
         if r.raw == f.raw {
-            let shown: Vec<String> = args.iter().map(|a| common::repr(a.as_ref())).collect();
+            let shown: Vec<String> = args.iter().map(|a| repr(a.as_ref())).collect();
             eprintln!(
                 "note: known difference now agrees: {} -> {}",
                 shown.join(" "),
@@ -1238,7 +1224,7 @@ fn quit_closes_the_connection() {
 fn pipeline(p: &mut Pair, lines: &[&str]) -> Vec<(Reply, Reply)> {
     let mut data = Vec::new();
     for l in lines {
-        data.extend(common::encode(&split_line(l)));
+        data.extend(encode(&split_line(l)));
     }
     p.redis.send_bytes(&data);
     p.fkv.send_bytes(&data);

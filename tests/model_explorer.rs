@@ -10,8 +10,9 @@ use std::time::{Duration, Instant};
 use fencekv::model::check::{explorer_path, replay_schedule};
 use fencekv::model::ModelCfg;
 
-mod schedules;
-use schedules::DEPOSED_LEADER;
+mod support;
+use support::ports::free_port;
+use support::schedules::DEPOSED_LEADER;
 
 struct Explorer(Child);
 impl Drop for Explorer {
@@ -19,13 +20,6 @@ impl Drop for Explorer {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
 }
 
 fn http(port: u16, method: &str, path: &str) -> Option<(u16, String)> {

@@ -16,8 +16,8 @@ use fencekv::resp::Reply;
 use stateright::actor::ActorModelAction;
 use stateright::Path;
 
-mod schedules;
-use schedules::DEPOSED_LEADER;
+mod support;
+use support::schedules::DEPOSED_LEADER;
 
 type Action = ActorModelAction<Msg, Timer, ()>;
 

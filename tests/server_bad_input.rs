@@ -1,11 +1,12 @@
 //! Bad input: a protocol error is answered and closes that connection only;
 //! command errors keep the connection; nothing stored is lost.
 
-mod server_util;
+mod support;
 
 use redis::Commands;
-use server_util::{read_to_close, req, roundtrip, Server};
 use std::io::Write;
+use support::resp::{read_to_close, req, roundtrip};
+use support::server::Server;
 
 /// Send `data`, expect `reply` and then the close.
 fn expect_close(s: &Server, data: &[u8], reply: &[u8]) {

@@ -1,11 +1,12 @@
 //! The server over real TCP: keyspace commands through a Redis client
 //! library, pipelining, connection commands, binary-safe keys.
 
-mod server_util;
+mod support;
 
 use redis::Commands;
-use server_util::{read_n, req, roundtrip, Server};
 use std::io::Write;
+use support::resp::{read_n, read_to_close, read_until, req, roundtrip};
+use support::server::Server;
 
 #[test]
 fn set_get_del_through_the_redis_crate() {
@@ -115,7 +116,7 @@ fn connection_commands() {
     assert!(text.contains("7.0.15"), "{text}");
     conn.write_all(&[req(&[b"HELLO", b"3"]), req(&[b"PING"])].concat())
         .expect("write");
-    let hello = server_util::read_until(&mut conn, b"+PONG\r\n");
+    let hello = read_until(&mut conn, b"+PONG\r\n");
     let hello = String::from_utf8_lossy(&hello);
     assert!(
         hello.starts_with("%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n"),
@@ -144,7 +145,7 @@ fn connection_commands() {
         .expect("INFO");
     assert!(ks.contains("db0:keys=1,expires=0"), "{ks}");
     roundtrip(&mut conn, &req(&[b"QUIT"]), b"+OK\r\n");
-    assert!(server_util::read_to_close(&mut conn).is_empty());
+    assert!(read_to_close(&mut conn).is_empty());
 }
 
 /// A data directory that cannot be created stops the server at once with a

@@ -2,7 +2,7 @@
 //! SIGTERM under `everysec` and `no`, and a SIGKILL more than a second after
 //! the last write under `everysec`.
 
-mod server_util;
+mod support;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use redis::Commands;
-use server_util::Server;
+use support::server::Server;
 
 fn write_keys(s: &Server, prefix: &str, n: usize) {
     let mut c = s.client();

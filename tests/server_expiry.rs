@@ -3,12 +3,12 @@
 //! finds one. Checked through the raw debug commands, which show whether the
 //! internal keys are really gone (not just hidden by the read chain).
 
-mod server_util;
+mod support;
 
 use std::time::{Duration, Instant};
 
 use redis::Value;
-use server_util::Server;
+use support::server::Server;
 
 fn raw_get(c: &mut redis::Connection, key: &str) -> Value {
     redis::cmd("FENCEKV.RAWGET")

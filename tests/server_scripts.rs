@@ -3,11 +3,11 @@
 //! once; either way the script writes nothing (its writes are buffered until
 //! it ends, spec §8 step 5) and the server keeps answering.
 
-mod server_util;
+mod support;
 
 use std::time::{Duration, Instant};
 
-use server_util::Server;
+use support::server::Server;
 
 /// Run one command; its reply, or the error's text (`CODE detail`).
 fn call(c: &mut redis::Connection, args: &[&str]) -> Result<redis::Value, String> {

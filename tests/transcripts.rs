@@ -17,11 +17,12 @@
 //! redis-server, and both transcripts are written to that directory
 //! (`<family>.redis.txt`, `<family>.fencekv.txt`) for diffing.
 
-mod common;
-mod server_util;
+mod support;
 
-use common::{render, split_line, Conn, RedisServer, Value};
-use server_util::Server;
+use support::oracle::RedisServer;
+use support::render::render;
+use support::resp::{split_line, Conn, Value};
+use support::server::Server;
 
 /// Replace the value after a `"id"` key (HELLO's client id) in a map or a
 /// flat RESP2 key/value array.

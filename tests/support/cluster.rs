@@ -1,23 +1,18 @@
 //! A local cluster for tests: N `fencekv serve --id i --peers …` processes on
 //! loopback, each a [`Server`] with its own directory, plus helpers to find
 //! the leader and read INFO fields.
-#![allow(dead_code)]
 
 use std::time::{Duration, Instant};
 
 use redis::Commands;
 
-#[path = "../server_util/mod.rs"]
-mod server_util;
-pub use server_util::*;
+use super::ports::free_port;
+use super::server::Server;
+use super::wait::{eventually, TIMEOUT};
 
+/// N nodes, ids 1..=N at indices 0..N.
 pub struct Cluster {
     pub nodes: Vec<Server>,
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral port");
-    l.local_addr().expect("local addr").port()
 }
 
 /// Short timers so elections settle in well under a second.
@@ -92,18 +87,6 @@ pub fn info_field(s: &Server, field: &str) -> Option<String> {
         l.strip_prefix(&format!("{field}:"))
             .map(|v| v.trim().to_string())
     })
-}
-
-/// Retry `f` until it succeeds or `TIMEOUT` passes.
-pub fn eventually<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// SET through node `s`, retrying while the cluster elects.
