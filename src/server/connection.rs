@@ -22,8 +22,11 @@ use tokio::sync::{oneshot, watch};
 
 use crate::resp::{decode_request, encode_reply, DecodeError, Limits, Protocol, Reply};
 
+use super::client_conn::Session;
+use super::commands::{self, Action, Section};
+use super::config::ServerConfig;
+use super::registry::{self, SharedRegistry};
 use super::runtime::{now_ms, NodeHandle, NodeInfo};
-use super::session::{self, Action, Section, ServerConfig, Session, SharedRegistry};
 
 /// What every connection shares.
 pub struct Shared {
@@ -117,7 +120,7 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
                 Ok(None) => break,
                 Ok(Some(args)) if args.is_empty() => continue,
                 Ok(Some(args)) => {
-                    let slot = match session::handle(&mut session, &shared.cfg, &args, now) {
+                    let slot = match commands::handle(&mut session, &shared.cfg, &args, now) {
                         Action::Reply(r) => Slot::Ready(r),
                         Action::Node(cmd) => {
                             let kind = cmd.kind();
@@ -130,7 +133,7 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
                             Slot::Node(shared.node.request(cmd, now))
                         }
                         Action::Info(sections) => Slot::Info(
-                            shared.node.info(session::needs_keyspace(&sections), now),
+                            shared.node.info(commands::needs_keyspace(&sections), now),
                             sections,
                         ),
                         Action::Quit => {
@@ -159,11 +162,11 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
                 Slot::Ready(r) => r,
                 Slot::Node(rx) => rx.await.unwrap_or_else(|_| node_gone()),
                 Slot::Info(rx, sections) => match rx.await {
-                    Ok(info) => session::render_info(
+                    Ok(info) => commands::render_info(
                         &sections,
                         &info,
                         &shared.cfg,
-                        session::connected_clients(&shared.registry),
+                        registry::connected_clients(&shared.registry),
                     ),
                     Err(_) => node_gone(),
                 },

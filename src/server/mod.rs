@@ -14,11 +14,14 @@
 //! [`serve`] wires them together for `fencekv serve`: a single node whose
 //! cluster is itself, or (with `--id` and `--peers`) one node of a cluster.
 
+pub mod client_conn;
+pub mod commands;
+pub mod config;
 pub mod connection;
 pub mod peers;
+pub mod registry;
 pub mod runtime;
 pub mod scripts;
-pub mod session;
 pub mod storage;
 
 use std::collections::BTreeMap;
@@ -36,8 +39,8 @@ use crate::modes::Modes;
 use crate::node::Node;
 use crate::resp::Limits;
 
+use config::ServerConfig;
 use connection::Shared;
-use session::ServerConfig;
 use storage::{AppendFsync, Storage};
 
 /// Everything `fencekv serve` is told.
