@@ -10,16 +10,17 @@ use crate::resp::Protocol;
 
 use super::registry::{lock, ClientInfo, SharedRegistry};
 
-/// One connection's state.
-pub struct Session {
+/// One client connection's state; dropping it takes the connection out of
+/// the registry.
+pub struct ClientConn {
     pub id: u64,
     pub info: ClientInfo,
-    pub(super) registry: SharedRegistry,
+    registry: SharedRegistry,
 }
 
-impl Session {
+impl ClientConn {
     /// Register a new connection.
-    pub fn open(registry: SharedRegistry, addr: SocketAddr, laddr: SocketAddr) -> Session {
+    pub fn open(registry: SharedRegistry, addr: SocketAddr, laddr: SocketAddr) -> ClientConn {
         let info = ClientInfo {
             addr,
             laddr,
@@ -29,30 +30,27 @@ impl Session {
             proto: Protocol::Resp2,
             created: Instant::now(),
         };
-        let id = {
-            let mut reg = lock(&registry);
-            reg.next_id += 1;
-            let id = reg.next_id;
-            reg.clients.insert(id, info.clone());
-            id
-        };
-        Session { id, info, registry }
+        let id = lock(&registry).add(info.clone());
+        ClientConn { id, info, registry }
     }
 
     pub fn proto(&self) -> Protocol {
         self.info.proto
     }
 
+    /// The registry every connection is in (CLIENT LIST reads it).
+    pub(super) fn registry(&self) -> &SharedRegistry {
+        &self.registry
+    }
+
     /// Mirror a change of this connection's info into the registry.
     pub(super) fn publish(&self) {
-        if let Some(c) = lock(&self.registry).clients.get_mut(&self.id) {
-            *c = self.info.clone();
-        }
+        lock(&self.registry).update(self.id, &self.info);
     }
 }
 
-impl Drop for Session {
+impl Drop for ClientConn {
     fn drop(&mut self) {
-        lock(&self.registry).clients.remove(&self.id);
+        lock(&self.registry).remove(self.id);
     }
 }

@@ -22,7 +22,7 @@ use tokio::sync::{oneshot, watch};
 
 use crate::resp::{decode_request, encode_reply, DecodeError, Limits, Protocol, Reply};
 
-use super::client_conn::Session;
+use super::client_conn::ClientConn;
 use super::commands::{self, Action, Section};
 use super::config::ServerConfig;
 use super::registry::{self, SharedRegistry};
@@ -94,7 +94,7 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
     stream.set_nodelay(true)?;
     let addr = stream.peer_addr()?;
     let laddr = stream.local_addr()?;
-    let mut session = Session::open(shared.registry.clone(), addr, laddr);
+    let mut conn = ClientConn::open(shared.registry.clone(), addr, laddr);
     let mut inbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut outbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut slots: Vec<(Slot, Protocol)> = Vec::new();
@@ -120,7 +120,7 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
                 Ok(None) => break,
                 Ok(Some(args)) if args.is_empty() => continue,
                 Ok(Some(args)) => {
-                    let slot = match commands::handle(&mut session, &shared.cfg, &args, now) {
+                    let slot = match commands::handle(&mut conn, &shared.cfg, &args, now) {
                         Action::Reply(r) => Slot::Ready(r),
                         Action::Node(cmd) => {
                             let kind = cmd.kind();
@@ -141,16 +141,13 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
                             Slot::Ready(Reply::ok())
                         }
                     };
-                    slots.push((slot, session.proto()));
+                    slots.push((slot, conn.proto()));
                     if close {
                         break;
                     }
                 }
                 Err(DecodeError(text)) => {
-                    slots.push((
-                        Slot::Ready(Reply::err(format!("ERR {text}"))),
-                        session.proto(),
-                    ));
+                    slots.push((Slot::Ready(Reply::err(format!("ERR {text}"))), conn.proto()));
                     close = true;
                     break;
                 }

@@ -4,12 +4,16 @@
 //!   `appendfsync` policies.
 //! - [`runtime`]: the node thread — drives the [`crate::node::Node`] actor,
 //!   persists before it sends, runs timers.
-//! - [`session`]: per-connection state and the connection-level commands.
-//! - [`connection`]: the TCP listener and the per-connection read → decode →
-//!   dispatch → one-write loop.
-//!
 //! - [`peers`]: the peer transport (framed messages over TCP) and its fault
 //!   hooks.
+//! - [`scripts`]: the Lua engine the nodes share and the script watchdog.
+//! - [`config`]: the server's fixed configuration.
+//! - [`connection`]: the TCP listener and the per-connection read → decode →
+//!   dispatch → one-write loop.
+//! - [`client_conn`]: one client connection's state.
+//! - [`registry`]: every open connection, for CLIENT LIST and INFO.
+//! - [`commands`]: the connection-level commands (HELLO, CLIENT, CONFIG,
+//!   COMMAND, INFO, …) and the dispatcher that sends the rest to the node.
 //!
 //! [`serve`] wires them together for `fencekv serve`: a single node whose
 //! cluster is itself, or (with `--id` and `--peers`) one node of a cluster.

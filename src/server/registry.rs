@@ -26,8 +26,8 @@ pub struct ClientInfo {
 /// the rare CLIENT/HELLO changes only, so a std `Mutex` is enough.
 #[derive(Default)]
 pub struct Registry {
-    pub(super) next_id: u64,
-    pub(super) clients: BTreeMap<u64, ClientInfo>,
+    next_id: u64,
+    clients: BTreeMap<u64, ClientInfo>,
 }
 
 /// The registry shared by every connection.
@@ -40,6 +40,30 @@ impl Registry {
 
     pub fn is_empty(&self) -> bool {
         self.clients.is_empty()
+    }
+
+    /// Every open connection, in client-id order.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, &ClientInfo)> {
+        self.clients.iter().map(|(id, info)| (*id, info))
+    }
+
+    /// Add a connection under the next client id, which it returns.
+    pub(super) fn add(&mut self, info: ClientInfo) -> u64 {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.clients.insert(id, info);
+        id
+    }
+
+    /// Replace what the registry shows of connection `id` (if still open).
+    pub(super) fn update(&mut self, id: u64, info: &ClientInfo) {
+        if let Some(c) = self.clients.get_mut(&id) {
+            *c = info.clone();
+        }
+    }
+
+    pub(super) fn remove(&mut self, id: u64) {
+        self.clients.remove(&id);
     }
 }
 

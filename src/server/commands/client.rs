@@ -8,7 +8,7 @@ use bytes::Bytes;
 use crate::resp::reply::errors;
 use crate::resp::{Protocol, Reply};
 
-use super::super::client_conn::Session;
+use super::super::client_conn::ClientConn;
 use super::super::registry::{lock, ClientInfo};
 use super::reply::{arity, text, unknown_subcommand};
 
@@ -19,19 +19,19 @@ pub(super) fn valid_client_attr(v: &[u8]) -> bool {
 }
 
 /// `CLIENT ID|GETNAME|SETNAME|INFO|LIST|SETINFO|HELP`
-pub(super) fn client(s: &mut Session, args: &[Bytes]) -> Reply {
+pub(super) fn client(conn: &mut ClientConn, args: &[Bytes]) -> Reply {
     if args.len() < 2 {
         return arity("client");
     }
     let sub = args[1].to_ascii_lowercase();
     let n = args.len();
     match &sub[..] {
-        b"id" if n == 2 => Reply::Integer(s.id as i64),
+        b"id" if n == 2 => Reply::Integer(conn.id as i64),
         b"getname" if n == 2 => {
-            if s.info.name.is_empty() {
+            if conn.info.name.is_empty() {
                 Reply::Nil
             } else {
-                Reply::Bulk(s.info.name.clone())
+                Reply::Bulk(conn.info.name.clone())
             }
         }
         b"setname" if n == 3 => {
@@ -40,15 +40,15 @@ pub(super) fn client(s: &mut Session, args: &[Bytes]) -> Reply {
                     "ERR Client names cannot contain spaces, newlines or special characters.",
                 );
             }
-            s.info.name = args[2].clone();
-            s.publish();
+            conn.info.name = args[2].clone();
+            conn.publish();
             Reply::ok()
         }
         b"setinfo" if n == 4 => {
             let attr = args[2].to_ascii_lowercase();
             let slot = match &attr[..] {
-                b"lib-name" => &mut s.info.lib_name,
-                b"lib-ver" => &mut s.info.lib_ver,
+                b"lib-name" => &mut conn.info.lib_name,
+                b"lib-ver" => &mut conn.info.lib_ver,
                 _ => {
                     return Reply::err(format!(
                         "ERR Unrecognized option '{}'",
@@ -63,14 +63,14 @@ pub(super) fn client(s: &mut Session, args: &[Bytes]) -> Reply {
                 ));
             }
             *slot = args[3].clone();
-            s.publish();
+            conn.publish();
             Reply::ok()
         }
         b"info" if n == 2 => Reply::Verbatim(
             "txt".into(),
-            Bytes::from(client_line(s.id, &s.info, Instant::now())),
+            Bytes::from(client_line(conn.id, &conn.info, Instant::now())),
         ),
-        b"list" => client_list(s, &args[2..]),
+        b"list" => client_list(conn, &args[2..]),
         b"help" if n == 2 => Reply::Array(
             [
                 "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
@@ -101,7 +101,7 @@ pub(super) fn client(s: &mut Session, args: &[Bytes]) -> Reply {
 }
 
 /// `CLIENT LIST [TYPE normal|…] [ID id …]`
-fn client_list(s: &Session, opts: &[Bytes]) -> Reply {
+fn client_list(conn: &ClientConn, opts: &[Bytes]) -> Reply {
     let mut ids: Option<Vec<u64>> = None;
     let mut only_normal_ok = true;
     match opts.first().map(|o| o.to_ascii_lowercase()) {
@@ -134,12 +134,12 @@ fn client_list(s: &Session, opts: &[Bytes]) -> Reply {
     let now = Instant::now();
     let mut out = String::new();
     if only_normal_ok {
-        let reg = lock(&s.registry);
-        for (id, info) in &reg.clients {
-            if ids.as_ref().is_some_and(|v| !v.contains(id)) {
+        let reg = lock(conn.registry());
+        for (id, info) in reg.iter() {
+            if ids.as_ref().is_some_and(|v| !v.contains(&id)) {
                 continue;
             }
-            out.push_str(&client_line(*id, info, now));
+            out.push_str(&client_line(id, info, now));
         }
     }
     Reply::Verbatim("txt".into(), Bytes::from(out))
@@ -170,33 +170,33 @@ mod tests {
 
     #[test]
     fn client_commands() {
-        let mut s = session();
-        assert_eq!(run(&mut s, &["CLIENT", "GETNAME"]), Reply::Nil);
+        let mut conn = conn();
+        assert_eq!(run(&mut conn, &["CLIENT", "GETNAME"]), Reply::Nil);
         assert_eq!(
-            err(run(&mut s, &["CLIENT", "SETNAME", "a b"])),
+            err(run(&mut conn, &["CLIENT", "SETNAME", "a b"])),
             "ERR Client names cannot contain spaces, newlines or special characters."
         );
         assert_eq!(
-            run(&mut s, &["CLIENT", "SETINFO", "LIB-NAME", "redis-rs"]),
+            run(&mut conn, &["CLIENT", "SETINFO", "LIB-NAME", "redis-rs"]),
             Reply::ok()
         );
         assert_eq!(
-            err(run(&mut s, &["CLIENT", "SETINFO", "lib-foo", "x"])),
+            err(run(&mut conn, &["CLIENT", "SETINFO", "lib-foo", "x"])),
             "ERR Unrecognized option 'lib-foo'"
         );
         assert_eq!(
-            err(run(&mut s, &["CLIENT", "foo"])),
+            err(run(&mut conn, &["CLIENT", "foo"])),
             "ERR unknown subcommand 'foo'. Try CLIENT HELP."
         );
         assert_eq!(
-            err(run(&mut s, &["CLIENT", "id", "x"])),
+            err(run(&mut conn, &["CLIENT", "id", "x"])),
             "ERR wrong number of arguments for 'client|id' command"
         );
-        let Reply::Verbatim(_, list) = run(&mut s, &["CLIENT", "LIST"]) else {
+        let Reply::Verbatim(_, list) = run(&mut conn, &["CLIENT", "LIST"]) else {
             panic!("CLIENT LIST is text")
         };
         let list = String::from_utf8_lossy(&list).into_owned();
-        assert!(list.contains(&format!("id={} ", s.id)), "{list}");
+        assert!(list.contains(&format!("id={} ", conn.id)), "{list}");
         assert!(list.contains("lib-name=redis-rs"), "{list}");
     }
 }

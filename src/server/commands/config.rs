@@ -107,8 +107,8 @@ mod tests {
 
     #[test]
     fn config_get_globs() {
-        let mut s = session();
-        let Reply::Map(m) = run(&mut s, &["CONFIG", "GET", "save", "append*"]) else {
+        let mut conn = conn();
+        let Reply::Map(m) = run(&mut conn, &["CONFIG", "GET", "save", "append*"]) else {
             panic!("CONFIG GET is a map")
         };
         let keys: Vec<_> = m.iter().map(|(k, _)| k.clone()).collect();
@@ -121,11 +121,11 @@ mod tests {
             ]
         );
         assert_eq!(
-            err(run(&mut s, &["CONFIG", "GET"])),
+            err(run(&mut conn, &["CONFIG", "GET"])),
             "ERR wrong number of arguments for 'config|get' command"
         );
         assert_eq!(
-            err(run(&mut s, &["CONFIG", "SET", "foo", "bar"])),
+            err(run(&mut conn, &["CONFIG", "SET", "foo", "bar"])),
             "ERR Unknown option or number of arguments for CONFIG SET - 'foo'"
         );
     }

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use crate::resp::reply::errors;
 use crate::resp::{Protocol, Reply};
 
-use super::super::client_conn::Session;
+use super::super::client_conn::ClientConn;
 use super::reply::arity;
 
 /// `PING [message]`
@@ -48,13 +48,13 @@ pub(super) fn check_user(user: &[u8]) -> Reply {
 }
 
 /// `RESET`: back to RESP2, no name.
-pub(super) fn reset(s: &mut Session, args: &[Bytes]) -> Reply {
+pub(super) fn reset(conn: &mut ClientConn, args: &[Bytes]) -> Reply {
     if args.len() != 1 {
         return arity("reset");
     }
-    s.info.proto = Protocol::Resp2;
-    s.info.name = Bytes::new();
-    s.publish();
+    conn.info.proto = Protocol::Resp2;
+    conn.info.name = Bytes::new();
+    conn.publish();
     Reply::Status("RESET".into())
 }
 
@@ -78,36 +78,36 @@ mod tests {
 
     #[test]
     fn ping_echo() {
-        let mut s = session();
-        assert_eq!(run(&mut s, &["PING"]), Reply::Status("PONG".into()));
-        assert_eq!(run(&mut s, &["ping", "x"]), Reply::bulk("x"));
+        let mut conn = conn();
+        assert_eq!(run(&mut conn, &["PING"]), Reply::Status("PONG".into()));
+        assert_eq!(run(&mut conn, &["ping", "x"]), Reply::bulk("x"));
         assert_eq!(
-            err(run(&mut s, &["ping", "a", "b"])),
+            err(run(&mut conn, &["ping", "a", "b"])),
             "ERR wrong number of arguments for 'ping' command"
         );
-        assert_eq!(run(&mut s, &["echo", "hi"]), Reply::bulk("hi"));
+        assert_eq!(run(&mut conn, &["echo", "hi"]), Reply::bulk("hi"));
         assert_eq!(
-            err(run(&mut s, &["echo"])),
+            err(run(&mut conn, &["echo"])),
             "ERR wrong number of arguments for 'echo' command"
         );
         assert!(matches!(
-            handle(&mut s, &cfg(), &b(&["QUIT"]), 0),
+            handle(&mut conn, &cfg(), &b(&["QUIT"]), 0),
             Action::Quit
         ));
     }
 
     #[test]
     fn select_and_auth() {
-        let mut s = session();
-        assert_eq!(run(&mut s, &["SELECT", "0"]), Reply::ok());
+        let mut conn = conn();
+        assert_eq!(run(&mut conn, &["SELECT", "0"]), Reply::ok());
         assert_eq!(
-            err(run(&mut s, &["SELECT", "1"])),
+            err(run(&mut conn, &["SELECT", "1"])),
             "ERR fencekv has a single database: only SELECT 0 is supported"
         );
         assert_eq!(
-            err(run(&mut s, &["SELECT", "x"])),
+            err(run(&mut conn, &["SELECT", "x"])),
             "ERR value is not an integer or out of range"
         );
-        assert!(err(run(&mut s, &["AUTH", "pw"])).starts_with("ERR AUTH <password> called"));
+        assert!(err(run(&mut conn, &["AUTH", "pw"])).starts_with("ERR AUTH <password> called"));
     }
 }

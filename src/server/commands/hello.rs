@@ -6,14 +6,14 @@ use bytes::Bytes;
 use crate::resp::reply::errors;
 use crate::resp::{Protocol, Reply};
 
-use super::super::client_conn::Session;
+use super::super::client_conn::ClientConn;
 use super::super::config::REDIS_VERSION;
 use super::client::valid_client_attr;
 use super::connection::check_user;
 
 /// `HELLO [protover [AUTH username password] [SETNAME clientname]]`
-pub(super) fn hello(s: &mut Session, args: &[Bytes]) -> Reply {
-    let mut proto = s.info.proto;
+pub(super) fn hello(conn: &mut ClientConn, args: &[Bytes]) -> Reply {
+    let mut proto = conn.info.proto;
     if args.len() >= 2 {
         match crate::resp::decode::string2ll(&args[1]) {
             Some(2) => proto = Protocol::Resp2,
@@ -53,10 +53,10 @@ pub(super) fn hello(s: &mut Session, args: &[Bytes]) -> Reply {
                 "ERR Client names cannot contain spaces, newlines or special characters.",
             );
         }
-        s.info.name = name.clone();
+        conn.info.name = name.clone();
     }
-    s.info.proto = proto;
-    s.publish();
+    conn.info.proto = proto;
+    conn.publish();
     Reply::Map(vec![
         (Reply::bulk("server"), Reply::bulk("redis")),
         (Reply::bulk("version"), Reply::bulk(REDIS_VERSION)),
@@ -64,7 +64,7 @@ pub(super) fn hello(s: &mut Session, args: &[Bytes]) -> Reply {
             Reply::bulk("proto"),
             Reply::Integer(if proto == Protocol::Resp3 { 3 } else { 2 }),
         ),
-        (Reply::bulk("id"), Reply::Integer(s.id as i64)),
+        (Reply::bulk("id"), Reply::Integer(conn.id as i64)),
         (Reply::bulk("mode"), Reply::bulk("standalone")),
         (Reply::bulk("role"), Reply::bulk("master")),
         (Reply::bulk("modules"), Reply::Array(vec![])),
@@ -78,32 +78,32 @@ mod tests {
 
     #[test]
     fn hello_switches_protocol_and_names() {
-        let mut s = session();
-        let r = run(&mut s, &["HELLO", "3", "SETNAME", "app"]);
+        let mut conn = conn();
+        let r = run(&mut conn, &["HELLO", "3", "SETNAME", "app"]);
         let Reply::Map(m) = r else {
             panic!("HELLO answers a map")
         };
         assert_eq!(m[0], (Reply::bulk("server"), Reply::bulk("redis")));
         assert_eq!(m[2], (Reply::bulk("proto"), Reply::Integer(3)));
-        assert_eq!(s.proto(), Protocol::Resp3);
-        assert_eq!(run(&mut s, &["client", "getname"]), Reply::bulk("app"));
+        assert_eq!(conn.proto(), Protocol::Resp3);
+        assert_eq!(run(&mut conn, &["client", "getname"]), Reply::bulk("app"));
         assert_eq!(
-            err(run(&mut s, &["HELLO", "4"])),
+            err(run(&mut conn, &["HELLO", "4"])),
             "NOPROTO unsupported protocol version"
         );
         assert_eq!(
-            err(run(&mut s, &["HELLO", "x"])),
+            err(run(&mut conn, &["HELLO", "x"])),
             "ERR Protocol version is not an integer or out of range"
         );
         assert_eq!(
-            err(run(&mut s, &["HELLO", "3", "AUTH", "u"])),
+            err(run(&mut conn, &["HELLO", "3", "AUTH", "u"])),
             "ERR Syntax error in HELLO option 'AUTH'"
         );
         assert_eq!(
-            err(run(&mut s, &["HELLO", "3", "AUTH", "u", "p"])),
+            err(run(&mut conn, &["HELLO", "3", "AUTH", "u", "p"])),
             "WRONGPASS invalid username-password pair or user is disabled."
         );
-        assert!(!run(&mut s, &["HELLO", "2", "AUTH", "default", "p"]).is_error());
-        assert_eq!(s.proto(), Protocol::Resp2);
+        assert!(!run(&mut conn, &["HELLO", "2", "AUTH", "default", "p"]).is_error());
+        assert_eq!(conn.proto(), Protocol::Resp2);
     }
 }

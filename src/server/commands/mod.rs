@@ -37,7 +37,7 @@ use bytes::Bytes;
 use crate::cmd::{self, Command, ParseCtx};
 use crate::resp::Reply;
 
-use super::client_conn::Session;
+use super::client_conn::ClientConn;
 use super::config::ServerConfig;
 
 use client::client;
@@ -64,7 +64,7 @@ pub enum Action {
 }
 
 /// Decide what to do with one request (`args` non-empty).
-pub fn handle(s: &mut Session, cfg: &ServerConfig, args: &[Bytes], now_ms: u64) -> Action {
+pub fn handle(conn: &mut ClientConn, cfg: &ServerConfig, args: &[Bytes], now_ms: u64) -> Action {
     let name = &args[0];
     // The keyspace commands are the hot path: connection commands are few
     // and their names distinct, so test for them by length first.
@@ -84,10 +84,10 @@ pub fn handle(s: &mut Session, cfg: &ServerConfig, args: &[Bytes], now_ms: u64) 
                 None
             }
         }
-        5 if name.eq_ignore_ascii_case(b"hello") => Some(hello(s, args)),
-        5 if name.eq_ignore_ascii_case(b"reset") => Some(reset(s, args)),
+        5 if name.eq_ignore_ascii_case(b"hello") => Some(hello(conn, args)),
+        5 if name.eq_ignore_ascii_case(b"reset") => Some(reset(conn, args)),
         6 if name.eq_ignore_ascii_case(b"select") => Some(select(args)),
-        6 if name.eq_ignore_ascii_case(b"client") => Some(client(s, args)),
+        6 if name.eq_ignore_ascii_case(b"client") => Some(client(conn, args)),
         6 if name.eq_ignore_ascii_case(b"config") => Some(config(cfg, args)),
         7 if name.eq_ignore_ascii_case(b"command") => Some(command(cfg, args)),
         6 if name.eq_ignore_ascii_case(b"script") => script_local(cfg, args),

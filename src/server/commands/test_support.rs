@@ -10,7 +10,7 @@ use bytes::Bytes;
 
 use crate::resp::Reply;
 
-use super::super::client_conn::Session;
+use super::super::client_conn::ClientConn;
 use super::super::config::ServerConfig;
 use super::super::storage::AppendFsync;
 use super::{handle, Action};
@@ -35,13 +35,13 @@ pub(super) fn cfg() -> ServerConfig {
     }
 }
 
-pub(super) fn session() -> Session {
+pub(super) fn conn() -> ClientConn {
     let addr: SocketAddr = "127.0.0.1:5000".parse().expect("addr");
-    Session::open(Arc::default(), addr, addr)
+    ClientConn::open(Arc::default(), addr, addr)
 }
 
-pub(super) fn run(s: &mut Session, args: &[&str]) -> Reply {
-    match handle(s, &cfg(), &b(args), 0) {
+pub(super) fn run(conn: &mut ClientConn, args: &[&str]) -> Reply {
+    match handle(conn, &cfg(), &b(args), 0) {
         Action::Reply(r) => r,
         other => panic!("not a local reply: {other:?}"),
     }
