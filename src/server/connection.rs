@@ -25,8 +25,9 @@ use crate::resp::{decode_request, encode_reply, DecodeError, Limits, Protocol, R
 use super::client_conn::ClientConn;
 use super::commands::{self, Action, Section};
 use super::config::ServerConfig;
+use super::handle::{NodeHandle, NodeInfo};
 use super::registry::{self, SharedRegistry};
-use super::runtime::{now_ms, NodeHandle, NodeInfo};
+use super::runtime::now_ms;
 
 /// What every connection shares.
 pub struct Shared {

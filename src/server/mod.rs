@@ -18,10 +18,12 @@
 //! [`serve`] wires them together for `fencekv serve`: a single node whose
 //! cluster is itself, or (with `--id` and `--peers`) one node of a cluster.
 
+pub mod addr;
 pub mod client_conn;
 pub mod commands;
 pub mod config;
 pub mod connection;
+pub mod handle;
 pub mod peers;
 pub mod registry;
 pub mod runtime;
@@ -94,7 +96,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
     let faults = Arc::new(peers::Faults::default());
     let mut peer_addrs: BTreeMap<Id, SocketAddr> = BTreeMap::new();
     let scripts = scripts::Scripts::new(opts.lua_time_limit);
-    let (id, node, transport): (Id, Node, Box<dyn runtime::Transport>) = match &opts.cluster {
+    let (id, node, transport): (Id, Node, Box<dyn handle::Transport>) = match &opts.cluster {
         None => {
             let mut node = Node::new(vec![runtime::node_id()]);
             node.modes = opts.modes;

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use crate::resp::Reply;
 
 use super::super::config::{ServerConfig, REDIS_VERSION};
-use super::super::runtime::NodeInfo;
+use super::super::handle::NodeInfo;
 
 /// An INFO section fencekv knows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
