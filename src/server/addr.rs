@@ -7,6 +7,8 @@ use stateright::actor::Id;
 
 /// The id under which node `node`'s runtime acts as a client of the actor:
 /// far above any node id, one per node, so an answer can be routed home.
+/// Every connection's requests on that node come from this one client; the
+/// runtime tells them apart by their [`crate::node::ReqId`].
 pub fn client_id_of(node: Id) -> Id {
     Id::from((1usize << 40) + usize::from(node))
 }

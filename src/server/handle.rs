@@ -2,7 +2,8 @@
 //! fed through a cloneable [`NodeHandle`], what INFO reads back
 //! ([`NodeInfo`]), and the [`Transport`] it sends peer messages through.
 //! The connections and the peer listener hold a handle; the node thread
-//! ([`super::runtime`]) owns the receiving end.
+//! owns the receiving end. Both the runtime and the peer transport use these
+//! types, so neither needs the other.
 
 use std::sync::mpsc;
 
@@ -61,7 +62,7 @@ pub struct NodeInfo {
 }
 
 /// Where messages for other nodes go. A cluster of one has none; the peer
-/// transport (TCP between nodes) implements this later.
+/// transport (TCP between nodes) implements it for a cluster.
 pub trait Transport: Send {
     fn send(&mut self, dst: Id, msg: Msg);
 }

@@ -4,6 +4,10 @@
 //!   `appendfsync` policies.
 //! - [`runtime`]: the node thread — drives the [`crate::node::Node`] actor,
 //!   persists before it sends, runs timers.
+//! - [`handle`]: the node thread's inputs, the handle that feeds it and the
+//!   transport it sends through (what [`runtime`] and [`peers`] share).
+//! - [`addr`]: the client ids under which each node's runtime talks to the
+//!   actor.
 //! - [`peers`]: the peer transport (framed messages over TCP) and its fault
 //!   hooks.
 //! - [`scripts`]: the Lua engine the nodes share and the script watchdog.

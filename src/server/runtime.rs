@@ -3,7 +3,7 @@
 //!
 //! It calls the same `on_start`/`on_msg`/`on_timeout` the model checker calls,
 //! with a real `stateright::actor::Out`, and executes its commands: `Send`
-//! (to a client's oneshot or, later, a peer transport), `SetTimer` /
+//! (to a client's oneshot or the peer transport), `SetTimer` /
 //! `CancelTimer` (a deadline table) and `Save` (the durable log). It decides
 //! nothing itself.
 //!
@@ -43,12 +43,6 @@ const TICK_INTERVAL: Duration = Duration::from_millis(100);
 /// The id of this node in a cluster of one.
 pub fn node_id() -> Id {
     Id::from(0)
-}
-
-/// The one synthetic client every connection's requests come from on node
-/// `node`; the runtime tells requests apart by [`ReqId`].
-pub fn client_id(node: Id) -> Id {
-    client_id_of(node)
 }
 
 /// How the runtime treats a request the actor could not place: these are a
@@ -199,7 +193,7 @@ impl Runner {
         Runner {
             node,
             id,
-            client: client_id(id),
+            client: client_id_of(id),
             storage,
             transport,
             timers: Vec::new(),

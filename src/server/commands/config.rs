@@ -4,6 +4,7 @@
 
 use bytes::Bytes;
 
+use crate::cmd::glob::glob_match;
 use crate::resp::reply::errors;
 use crate::resp::Reply;
 
@@ -51,7 +52,7 @@ pub(super) fn config(cfg: &ServerConfig, args: &[Bytes]) -> Reply {
             let mut seen = vec![false; table.len()];
             for pat in &args[2..] {
                 for (i, (k, v)) in table.iter().enumerate() {
-                    if !seen[i] && glob_match(pat, k.as_bytes(), true) {
+                    if !seen[i] && name_matches(pat, k) {
                         seen[i] = true;
                         out.push((Reply::bulk(*k), Reply::bulk(v.clone())));
                     }
@@ -90,19 +91,19 @@ pub(super) fn config(cfg: &ServerConfig, args: &[Bytes]) -> Reply {
     }
 }
 
-/// Redis's `stringmatchlen`: `*`, `?`, `[…]` (with `^` and ranges) and `\`.
-pub fn glob_match(pat: &[u8], s: &[u8], nocase: bool) -> bool {
-    if nocase {
-        crate::cmd::glob::glob_match(&pat.to_ascii_lowercase(), &s.to_ascii_lowercase())
-    } else {
-        crate::cmd::glob::glob_match(pat, s)
-    }
+/// Whether parameter `name` matches the glob `pat`, ignoring case as CONFIG
+/// GET does (Redis's `stringmatchlen` with `nocase`: both sides lower-cased).
+fn name_matches(pat: &[u8], name: &str) -> bool {
+    glob_match(
+        &pat.to_ascii_lowercase(),
+        &name.to_ascii_lowercase().into_bytes(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::test_support::*;
-    use super::glob_match;
+    use super::{glob_match, name_matches};
     use crate::resp::Reply;
 
     #[test]
@@ -134,15 +135,15 @@ mod tests {
     fn globs() {
         // As Redis's stringmatchlen: `*` does not match the empty string
         // (KEYS * takes a shortcut instead).
-        assert!(!glob_match(b"*", b"", false));
-        assert!(glob_match(b"a*c", b"abbbc", false));
-        assert!(!glob_match(b"a*c", b"abbb", false));
-        assert!(glob_match(b"h?llo", b"hello", false));
-        assert!(glob_match(b"h[ae]llo", b"hallo", false));
-        assert!(!glob_match(b"h[^e]llo", b"hello", false));
-        assert!(glob_match(b"h[a-b]llo", b"hbllo", false));
-        assert!(glob_match(b"PORT", b"port", true));
-        assert!(glob_match(b"a\\*", b"a*", false));
-        assert!(!glob_match(b"a\\*", b"ab", false));
+        assert!(!glob_match(b"*", b""));
+        assert!(glob_match(b"a*c", b"abbbc"));
+        assert!(!glob_match(b"a*c", b"abbb"));
+        assert!(glob_match(b"h?llo", b"hello"));
+        assert!(glob_match(b"h[ae]llo", b"hallo"));
+        assert!(!glob_match(b"h[^e]llo", b"hello"));
+        assert!(glob_match(b"h[a-b]llo", b"hbllo"));
+        assert!(name_matches(b"PORT", "port"));
+        assert!(glob_match(b"a\\*", b"a*"));
+        assert!(!glob_match(b"a\\*", b"ab"));
     }
 }

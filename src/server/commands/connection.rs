@@ -1,5 +1,5 @@
 //! The small connection commands: PING, ECHO, AUTH, SELECT and RESET (QUIT
-//! is an [`super::Action`] of its own).
+//! is an `Action` of its own, see the dispatcher).
 
 use bytes::Bytes;
 
