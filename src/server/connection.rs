@@ -22,8 +22,12 @@ use tokio::sync::{oneshot, watch};
 
 use crate::resp::{decode_request, encode_reply, DecodeError, Limits, Protocol, Reply};
 
-use super::runtime::{now_ms, NodeHandle, NodeInfo};
-use super::session::{self, Action, Section, ServerConfig, Session, SharedRegistry};
+use super::client_conn::ClientConn;
+use super::commands::{self, Action, Section};
+use super::config::ServerConfig;
+use super::handle::{NodeHandle, NodeInfo};
+use super::registry::{self, SharedRegistry};
+use super::runtime::now_ms;
 
 /// What every connection shares.
 pub struct Shared {
@@ -91,7 +95,7 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
     stream.set_nodelay(true)?;
     let addr = stream.peer_addr()?;
     let laddr = stream.local_addr()?;
-    let mut session = Session::open(shared.registry.clone(), addr, laddr);
+    let mut conn = ClientConn::open(shared.registry.clone(), addr, laddr);
     let mut inbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut outbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut slots: Vec<(Slot, Protocol)> = Vec::new();
@@ -117,7 +121,7 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
                 Ok(None) => break,
                 Ok(Some(args)) if args.is_empty() => continue,
                 Ok(Some(args)) => {
-                    let slot = match session::handle(&mut session, &shared.cfg, &args, now) {
+                    let slot = match commands::handle(&mut conn, &shared.cfg, &args, now) {
                         Action::Reply(r) => Slot::Ready(r),
                         Action::Node(cmd) => {
                             let kind = cmd.kind();
@@ -130,7 +134,7 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
                             Slot::Node(shared.node.request(cmd, now))
                         }
                         Action::Info(sections) => Slot::Info(
-                            shared.node.info(session::needs_keyspace(&sections), now),
+                            shared.node.info(commands::needs_keyspace(&sections), now),
                             sections,
                         ),
                         Action::Quit => {
@@ -138,16 +142,13 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
                             Slot::Ready(Reply::ok())
                         }
                     };
-                    slots.push((slot, session.proto()));
+                    slots.push((slot, conn.proto()));
                     if close {
                         break;
                     }
                 }
                 Err(DecodeError(text)) => {
-                    slots.push((
-                        Slot::Ready(Reply::err(format!("ERR {text}"))),
-                        session.proto(),
-                    ));
+                    slots.push((Slot::Ready(Reply::err(format!("ERR {text}"))), conn.proto()));
                     close = true;
                     break;
                 }
@@ -159,11 +160,11 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
                 Slot::Ready(r) => r,
                 Slot::Node(rx) => rx.await.unwrap_or_else(|_| node_gone()),
                 Slot::Info(rx, sections) => match rx.await {
-                    Ok(info) => session::render_info(
+                    Ok(info) => commands::render_info(
                         &sections,
                         &info,
                         &shared.cfg,
-                        session::connected_clients(&shared.registry),
+                        registry::connected_clients(&shared.registry),
                     ),
                     Err(_) => node_gone(),
                 },

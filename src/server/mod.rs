@@ -4,21 +4,34 @@
 //!   `appendfsync` policies.
 //! - [`runtime`]: the node thread — drives the [`crate::node::Node`] actor,
 //!   persists before it sends, runs timers.
-//! - [`session`]: per-connection state and the connection-level commands.
-//! - [`connection`]: the TCP listener and the per-connection read → decode →
-//!   dispatch → one-write loop.
-//!
+//! - [`handle`]: the node thread's inputs, the handle that feeds it and the
+//!   transport it sends through (what [`runtime`] and [`peers`] share).
+//! - [`addr`]: the client ids under which each node's runtime talks to the
+//!   actor.
 //! - [`peers`]: the peer transport (framed messages over TCP) and its fault
 //!   hooks.
+//! - [`scripts`]: the Lua engine the nodes share and the script watchdog.
+//! - [`config`]: the server's fixed configuration.
+//! - [`connection`]: the TCP listener and the per-connection read → decode →
+//!   dispatch → one-write loop.
+//! - [`client_conn`]: one client connection's state.
+//! - [`registry`]: every open connection, for CLIENT LIST and INFO.
+//! - [`commands`]: the connection-level commands (HELLO, CLIENT, CONFIG,
+//!   COMMAND, INFO, …) and the dispatcher that sends the rest to the node.
 //!
 //! [`serve`] wires them together for `fencekv serve`: a single node whose
 //! cluster is itself, or (with `--id` and `--peers`) one node of a cluster.
 
+pub mod addr;
+pub mod client_conn;
+pub mod commands;
+pub mod config;
 pub mod connection;
+pub mod handle;
 pub mod peers;
+pub mod registry;
 pub mod runtime;
 pub mod scripts;
-pub mod session;
 pub mod storage;
 
 use std::collections::BTreeMap;
@@ -36,8 +49,8 @@ use crate::modes::Modes;
 use crate::node::Node;
 use crate::resp::Limits;
 
+use config::ServerConfig;
 use connection::Shared;
-use session::ServerConfig;
 use storage::{AppendFsync, Storage};
 
 /// Everything `fencekv serve` is told.
@@ -87,7 +100,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
     let faults = Arc::new(peers::Faults::default());
     let mut peer_addrs: BTreeMap<Id, SocketAddr> = BTreeMap::new();
     let scripts = scripts::Scripts::new(opts.lua_time_limit);
-    let (id, node, transport): (Id, Node, Box<dyn runtime::Transport>) = match &opts.cluster {
+    let (id, node, transport): (Id, Node, Box<dyn handle::Transport>) = match &opts.cluster {
         None => {
             let mut node = Node::new(vec![runtime::node_id()]);
             node.modes = opts.modes;

@@ -18,7 +18,7 @@
 //!
 //! Answers for clients of another node (a follower forwarded the request and
 //! the leader answers the client directly) are addressed to that node's
-//! client id ([`client_id_of`]), and travel to that node like any frame.
+//! client id ([`super::addr::client_id_of`]), and travel to that node like any frame.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -34,21 +34,11 @@ use tokio::time::Instant;
 
 use crate::node::Msg;
 
-use super::runtime::{Input, NodeHandle, Transport};
+use super::addr::node_of_client;
+use super::handle::{Input, NodeHandle, Transport};
 
 /// Frames queued per peer at most while it is slow or down.
 const PEER_QUEUE: usize = 65_536;
-
-/// The id under which node `node`'s runtime acts as a client of the actor:
-/// far above any node id, one per node, so an answer can be routed home.
-pub fn client_id_of(node: Id) -> Id {
-    Id::from((1usize << 40) + usize::from(node))
-}
-
-/// The node whose runtime owns client id `id`, if it is a client id.
-pub fn node_of_client(id: Id) -> Option<Id> {
-    usize::from(id).checked_sub(1usize << 40).map(Id::from)
-}
 
 /// One frame on the wire.
 #[derive(Debug, Serialize, Deserialize)]

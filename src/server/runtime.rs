@@ -3,7 +3,7 @@
 //!
 //! It calls the same `on_start`/`on_msg`/`on_timeout` the model checker calls,
 //! with a real `stateright::actor::Out`, and executes its commands: `Send`
-//! (to a client's oneshot or, later, a peer transport), `SetTimer` /
+//! (to a client's oneshot or the peer transport), `SetTimer` /
 //! `CancelTimer` (a deadline table) and `Save` (the durable log). It decides
 //! nothing itself.
 //!
@@ -26,11 +26,12 @@ use stateright::actor::{Actor, Command as OutCommand, Id, Out};
 use tokio::sync::oneshot;
 
 use crate::cmd::Command;
-use crate::node::{Durable, Msg, Node, NodeState, ReqId, Role, Stats, Timer};
-use crate::raft::Index;
+use crate::node::{Durable, Msg, Node, NodeState, ReqId, Role, Timer};
 use crate::resp::Reply;
 use crate::strings::KeyspaceRead;
 
+use super::addr::client_id_of;
+use super::handle::{Input, NodeHandle, NodeInfo, Transport};
 use super::storage::{Storage, StorageError};
 
 /// Inputs drained per batch at most, so timers and replies are not starved.
@@ -42,12 +43,6 @@ const TICK_INTERVAL: Duration = Duration::from_millis(100);
 /// The id of this node in a cluster of one.
 pub fn node_id() -> Id {
     Id::from(0)
-}
-
-/// The one synthetic client every connection's requests come from on node
-/// `node`; the runtime tells requests apart by [`ReqId`].
-pub fn client_id(node: Id) -> Id {
-    super::peers::client_id_of(node)
 }
 
 /// How the runtime treats a request the actor could not place: these are a
@@ -89,101 +84,12 @@ pub fn now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-/// What the node thread is fed.
-pub enum Input {
-    /// A parsed keyspace command from a connection, stamped with the clock
-    /// when it was accepted.
-    Request {
-        cmd: Command,
-        now_ms: u64,
-        reply: oneshot::Sender<Reply>,
-    },
-    /// INFO: a snapshot of the node's counters; `keyspace` also counts keys.
-    Info {
-        keyspace: bool,
-        now_ms: u64,
-        reply: oneshot::Sender<NodeInfo>,
-    },
-    /// A frame from a peer: a message for the actor, or (addressed to this
-    /// node's client id) an answer for one of its connections.
-    Peer { src: Id, dst: Id, msg: Msg },
-    /// Finish the current batch, make everything durable and stop.
-    Shutdown,
-}
-
-/// What INFO shows about the node.
-#[derive(Clone, Debug, Default)]
-pub struct NodeInfo {
-    pub role: &'static str,
-    pub term: u64,
-    pub leader: Option<Id>,
-    pub commit_index: Index,
-    pub applied_index: Index,
-    pub log_entries: u64,
-    /// The last entry the snapshot covers (0: none); entries held in the log
-    /// are those after it.
-    pub snapshot_index: Index,
-    pub persisted_entries: u64,
-    pub storage_batches: u64,
-    pub storage_syncs: u64,
-    /// Some acknowledged state is not yet durable (everysec, no).
-    pub sync_pending: bool,
-    pub stats: Stats,
-    pub gaps: Vec<&'static str>,
-    /// Live keys and keys with a TTL, counted through the read chain (only
-    /// when asked: it walks the keyspace).
-    pub keys: Option<(u64, u64)>,
-}
-
-/// Where messages for other nodes go. A cluster of one has none; the peer
-/// transport (TCP between nodes) implements this later.
-pub trait Transport: Send {
-    fn send(&mut self, dst: Id, msg: Msg);
-}
-
 /// The transport of a cluster of one: there is nobody to send to.
 pub struct NoPeers;
 
 impl Transport for NoPeers {
     fn send(&mut self, dst: Id, msg: Msg) {
         tracing::warn!(?dst, ?msg, "message for an unknown peer dropped");
-    }
-}
-
-/// The connections' side of the node: a cheap, cloneable sender.
-#[derive(Clone)]
-pub struct NodeHandle {
-    tx: mpsc::Sender<Input>,
-}
-
-impl NodeHandle {
-    /// Send a command to the node; the receiver yields its reply (or an
-    /// error if the node has stopped).
-    pub fn request(&self, cmd: Command, now_ms: u64) -> oneshot::Receiver<Reply> {
-        let (reply, rx) = oneshot::channel();
-        // If the node has stopped the sender is dropped with the input and
-        // the receiver reports it.
-        let _ = self.tx.send(Input::Request { cmd, now_ms, reply });
-        rx
-    }
-
-    pub fn info(&self, keyspace: bool, now_ms: u64) -> oneshot::Receiver<NodeInfo> {
-        let (reply, rx) = oneshot::channel();
-        let _ = self.tx.send(Input::Info {
-            keyspace,
-            now_ms,
-            reply,
-        });
-        rx
-    }
-
-    /// Feed an input; false if the node has stopped.
-    pub fn send(&self, input: Input) -> bool {
-        self.tx.send(input).is_ok()
-    }
-
-    pub fn shutdown(&self) {
-        let _ = self.tx.send(Input::Shutdown);
     }
 }
 
@@ -214,7 +120,7 @@ pub fn spawn(
             result
         })?;
     Ok(NodeThread {
-        handle: NodeHandle { tx },
+        handle: NodeHandle::new(tx),
         join,
         done,
     })
@@ -287,7 +193,7 @@ impl Runner {
         Runner {
             node,
             id,
-            client: client_id(id),
+            client: client_id_of(id),
             storage,
             transport,
             timers: Vec::new(),
