@@ -317,8 +317,9 @@ fn cited_spec_rules_exist() {
                 defined.insert(first.to_string());
             }
         }
-        if t.starts_with("**") {
-            let head = t[2..].split("**").next().unwrap_or("");
+        let t = t.strip_prefix("- ").unwrap_or(t);
+        if let Some(bold) = t.strip_prefix("**") {
+            let head = bold.split("**").next().unwrap_or("");
             for (_, id) in rule_ids(head, None) {
                 if head.contains(&format!("({id})")) {
                     defined.insert(id);
