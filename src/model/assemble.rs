@@ -4,15 +4,16 @@
 
 use bytes::Bytes;
 use stateright::actor::{ActorModel, Id, LossyNetwork, Network};
-use stateright::Expectation;
+use stateright::Expectation::{Always, Sometimes};
 
 use super::actor::ModelActor;
 use super::client::{Client, MODEL_NOW_MS};
 use super::config::{self, ModelCfg, NetworkKind, PlantForm, PlantTtl};
 use super::history::{record_in, record_out, History};
+use super::props::*;
 use super::spec::{KvSpec, Op};
-use super::{nodes, props, Model, State};
-use crate::node::{Node, Role};
+use super::{nodes, Model, State};
+use crate::node::Node;
 
 impl ModelCfg {
     /// Assemble the stateright model with every property.
@@ -68,121 +69,24 @@ impl ModelCfg {
             .record_msg_out(record_out)
             .record_msg_in(record_in)
             .within_boundary(within_boundary)
-            // Reference: Raft §5.2, Figure 3 "Election Safety".
-            .property(Expectation::Always, props::ELECTION_SAFETY, |_, s| {
-                let mut leaders: Vec<_> = nodes(s)
-                    .filter(|(_, n)| n.role == Role::Leader)
-                    .map(|(_, n)| n.term())
-                    .collect();
-                let all = leaders.len();
-                leaders.sort_unstable();
-                leaders.dedup();
-                all == leaders.len()
-            })
-            // Reference: Raft §5.3, Figure 3 "Log Matching".
-            .property(Expectation::Always, props::LOG_MATCHING, |_, s| {
-                let ns: Vec<_> = nodes(s).map(|(_, n)| n).collect();
-                ns.iter().enumerate().all(|(i, a)| {
-                    ns[i + 1..].iter().all(|b| {
-                        let upto = a.log().last_index().min(b.log().last_index());
-                        // Find the highest index with equal terms; everything
-                        // before it must be equal too.
-                        // Compacted entries are committed, so equal (P-4
-                        // checks what was applied); compare what both hold.
-                        let from = a.log().base_index().max(b.log().base_index()) + 1;
-                        (from..=upto)
-                            .rev()
-                            .find(|&k| a.log().term_at(k) == b.log().term_at(k))
-                            .is_none_or(|k| (from..=k).all(|j| a.log().get(j) == b.log().get(j)))
-                    })
-                })
-            })
-            // Reference: Raft §5.4, Figure 3 "Leader Completeness": an entry
-            // committed anywhere is in the log of every leader of a later term.
-            .property(Expectation::Always, props::LEADER_COMPLETENESS, |_, s| {
-                let ns: Vec<_> = nodes(s).map(|(_, n)| n).collect();
-                ns.iter().all(|c| {
-                    ns.iter().filter(|l| l.role == Role::Leader).all(|l| {
-                        // An entry the leader compacted was applied by it.
-                        (l.log().base_index() + 1..=c.commit_index).all(|i| {
-                            let e = c.log().get(i);
-                            e.is_none_or(|e| e.term > l.term() || l.log().get(i) == Some(e))
-                        })
-                    })
-                })
-            })
-            // Reference: Raft §5.4.3, Figure 3 "State Machine Safety".
-            .property(
-                Expectation::Always,
-                props::APPLIED_PREFIXES_AGREE,
-                |_, s| {
-                    let ns: Vec<_> = nodes(s).map(|(_, n)| n).collect();
-                    ns.iter().enumerate().all(|(i, a)| {
-                        ns[i + 1..].iter().all(|b| {
-                            // Entries compacted on either side are no longer
-                            // held; `linearizable` covers what they did.
-                            let from = a.log().base_index().max(b.log().base_index()) + 1;
-                            (from..=a.applied.min(b.applied))
-                                .all(|k| a.log().get(k) == b.log().get(k))
-                        })
-                    })
-                },
-            )
-            // Reference: spec §Linearizability (LIN-1).
-            .property(Expectation::Always, props::LINEARIZABLE, |_, s| {
-                s.history.linearizable
-            })
-            .property(Expectation::Sometimes, props::LEADER_ELECTED, |_, s| {
-                nodes(s).any(|(_, n)| n.role == Role::Leader)
-            })
-            // A run bounded to one term (max_term = 1) rules leadership
-            // changes out on purpose: these two then hold trivially.
-            .property(Expectation::Sometimes, props::LEADERSHIP_CHANGES, |m, s| {
-                m.cfg.max_term < 2 || nodes(s).any(|(_, n)| n.role == Role::Leader && n.term() >= 2)
-            })
-            .property(Expectation::Sometimes, props::READ_AFTER_CHANGE, |m, s| {
-                m.cfg.max_term < 2 || nodes(s).any(|(_, n)| n.stats.last_read_term >= 2)
-            })
-            // Only where compaction is on: elsewhere the initial state counts.
-            .property(Expectation::Sometimes, props::SNAPSHOT_INSTALLED, |m, s| {
-                m.cfg.compact_after == 0 || nodes(s).any(|(_, n)| n.stats.snapshots_installed > 0)
-            })
-            // Reference: spec §Scripts (SC-1): in once mode a script passes
-            // exactly one fence per run. Per-call mode breaks it by design
-            // (model/script-per-call.toml), which shows the check can fail.
-            .property(Expectation::Always, props::ONE_FENCE_PER_SCRIPT, |_, s| {
-                nodes(s).all(|(_, n)| n.stats.script_fences == n.stats.script_attempts)
-            })
-            .property(Expectation::Sometimes, props::SCRIPT_COMMITS, |m, s| {
-                witnessed(m, s, props::SCRIPT_COMMITS, |st| st.script_commits > 0)
-            })
-            .property(Expectation::Sometimes, props::SCRIPT_RETRIED, |m, s| {
-                witnessed(m, s, props::SCRIPT_RETRIED, |st| st.script_retries > 0)
-            })
-            .property(Expectation::Sometimes, props::SCRIPT_LEADER_LOST, |m, s| {
-                witnessed(m, s, props::SCRIPT_LEADER_LOST, |st| {
-                    st.scripts_abandoned > 0
-                })
-            })
-            .property(Expectation::Sometimes, props::SCRIPT_GAVE_UP, |m, s| {
-                witnessed(m, s, props::SCRIPT_GAVE_UP, |st| st.scripts_gave_up > 0)
-            })
-            .property(Expectation::Sometimes, props::BARE_READ, |m, s| {
-                witnessed(m, s, props::BARE_READ, |st| st.script_bare_reads > 0)
-            })
-            .property(Expectation::Sometimes, props::WRITE_COMMITS, |_, s| {
-                nodes(s).any(|(_, n)| {
-                    (1..=n.commit_index).any(|i| {
-                        matches!(
-                            n.log().get(i).map(|e| &e.payload),
-                            Some(
-                                crate::raft::Payload::Command { .. }
-                                    | crate::raft::Payload::Txn { .. }
-                            )
-                        )
-                    })
-                })
-            })
+            // The order decides the properties' indices, and so which of two
+            // violated properties a check reports.
+            .property(Always, ELECTION_SAFETY, election_safety)
+            .property(Always, LOG_MATCHING, log_matching)
+            .property(Always, LEADER_COMPLETENESS, leader_completeness)
+            .property(Always, APPLIED_PREFIXES_AGREE, applied_prefixes_agree)
+            .property(Always, LINEARIZABLE, linearizable)
+            .property(Sometimes, LEADER_ELECTED, leader_elected)
+            .property(Sometimes, LEADERSHIP_CHANGES, leadership_changes)
+            .property(Sometimes, READ_AFTER_CHANGE, read_after_change)
+            .property(Sometimes, SNAPSHOT_INSTALLED, snapshot_installed)
+            .property(Always, ONE_FENCE_PER_SCRIPT, one_fence_per_script)
+            .property(Sometimes, SCRIPT_COMMITS, script_commits)
+            .property(Sometimes, SCRIPT_RETRIED, script_retried)
+            .property(Sometimes, SCRIPT_LEADER_LOST, script_leader_lost)
+            .property(Sometimes, SCRIPT_GAVE_UP, script_gave_up)
+            .property(Sometimes, BARE_READ, bare_read)
+            .property(Sometimes, WRITE_COMMITS, write_commits)
     }
 }
 
@@ -256,12 +160,6 @@ impl ModelCfg {
             })
             .collect()
     }
-}
-
-/// An opt-in sometimes-property: trivially true unless the config names it
-/// in `witness`, else true once some node's counters show it happened.
-fn witnessed(m: &Model, s: &State, name: &str, reached: fn(&crate::node::Stats) -> bool) -> bool {
-    !m.cfg.witness.iter().any(|w| w == name) || nodes(s).any(|(_, n)| reached(&n.stats))
 }
 
 /// The bounds: terms up to `max_term`, and only nodes crash. stateright
