@@ -1,0 +1,138 @@
+//! One actor type for nodes and clients: the glue that lets stateright run
+//! the server's very [`Node`] next to the model's clients.
+
+use std::borrow::Cow;
+
+use stateright::actor::{Actor, Id, Out};
+
+use super::client::{Client, ClientState};
+use crate::node::{Durable, Msg, Node, NodeState, ReqId, Timer};
+
+/// Nodes and clients share one actor type in the model.
+#[derive(Clone, Debug)]
+pub enum ModelActor {
+    Node(Node),
+    Client(Client),
+}
+
+// Node states dominate the model; boxing them would add an allocation per
+// state for nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum ModelState {
+    Node(NodeState),
+    Client(ClientState),
+}
+
+impl ModelState {
+    pub fn node(&self) -> Option<&NodeState> {
+        match self {
+            ModelState::Node(s) => Some(s),
+            ModelState::Client(_) => None,
+        }
+    }
+}
+
+impl Actor for ModelActor {
+    type Msg = Msg;
+    type Timer = Timer;
+    type State = ModelState;
+    type Storage = Durable;
+    type Random = ();
+
+    fn on_start(&self, id: Id, storage: &Option<Durable>, o: &mut Out<Self>) -> ModelState {
+        match self {
+            ModelActor::Node(node) => {
+                let mut inner = Out::new();
+                let s = node.on_start(id, storage, &mut inner);
+                o.append(&mut inner);
+                ModelState::Node(s)
+            }
+            ModelActor::Client(c) => {
+                let target = c.ops.first().and_then(|(_, n)| *n).unwrap_or(c.first_node);
+                if !c.ops.is_empty() {
+                    o.send(target, c.request(0));
+                }
+                ModelState::Client(ClientState {
+                    next: 0,
+                    target,
+                    stuck: false,
+                })
+            }
+        }
+    }
+
+    fn on_msg(&self, id: Id, state: &mut Cow<ModelState>, src: Id, msg: Msg, o: &mut Out<Self>) {
+        match (self, &**state) {
+            (ModelActor::Node(node), ModelState::Node(s)) => {
+                let mut inner_state = Cow::Borrowed(s);
+                let mut inner = Out::new();
+                node.on_msg(id, &mut inner_state, src, msg, &mut inner);
+                o.append(&mut inner);
+                if let Cow::Owned(s) = inner_state {
+                    *state = Cow::Owned(ModelState::Node(s));
+                }
+            }
+            (ModelActor::Client(c), ModelState::Client(s)) => {
+                let Some(req) = msg_req(&msg) else { return };
+                if req != s.next as ReqId || s.next >= c.ops.len() || s.stuck {
+                    return; // a stale or duplicated answer
+                }
+                let mut s = s.clone();
+                match msg {
+                    // A script that gave up wrote nothing, but the history
+                    // has no "failed" outcome: like an uncertain answer, it
+                    // stays in flight (sound, if weaker) and the client stops.
+                    Msg::Reply { reply, .. } if crate::node::is_script_gave_up(&reply) => {
+                        s.stuck = true
+                    }
+                    Msg::Reply { .. } => {
+                        s.next += 1;
+                        if s.next < c.ops.len() {
+                            if let Some(n) = c.ops[s.next].1 {
+                                s.target = n;
+                            }
+                            o.send(s.target, c.request(s.next));
+                        }
+                    }
+                    Msg::Redirect {
+                        leader: Some(leader),
+                        ..
+                    } => {
+                        s.target = leader;
+                        o.send(s.target, c.request(s.next));
+                    }
+                    // No leader known (an election is on). A real client backs
+                    // off and retries; the model's client gives up instead —
+                    // a documented reduction: circling the nodes adds states,
+                    // never behaviours. The operation stays in flight, which
+                    // the linearizability check treats as "may have happened".
+                    Msg::Redirect { leader: None, .. } => s.stuck = true,
+                    Msg::Uncertain { .. } => s.stuck = true,
+                    _ => return,
+                }
+                *state = Cow::Owned(ModelState::Client(s));
+            }
+            _ => {}
+        }
+    }
+
+    fn on_timeout(&self, id: Id, state: &mut Cow<ModelState>, timer: &Timer, o: &mut Out<Self>) {
+        if let (ModelActor::Node(node), ModelState::Node(s)) = (self, &**state) {
+            let mut inner_state = Cow::Borrowed(s);
+            let mut inner = Out::new();
+            node.on_timeout(id, &mut inner_state, timer, &mut inner);
+            o.append(&mut inner);
+            if let Cow::Owned(s) = inner_state {
+                *state = Cow::Owned(ModelState::Node(s));
+            }
+        }
+    }
+}
+
+fn msg_req(msg: &Msg) -> Option<ReqId> {
+    match msg {
+        Msg::Reply { req, .. } | Msg::Redirect { req, .. } | Msg::Uncertain { req } => Some(*req),
+        _ => None,
+    }
+}

@@ -1,0 +1,171 @@
+//! Assembling the stateright model from a config: the node every replica
+//! runs, the clients, the network, the initial data, the bounds and the
+//! properties.
+
+use bytes::Bytes;
+use stateright::actor::{ActorModel, Id, LossyNetwork, Network};
+use stateright::Expectation::{Always, Sometimes};
+
+use super::actor::ModelActor;
+use super::client::{Client, MODEL_NOW_MS};
+use super::config::{self, ModelCfg, NetworkKind, PlantForm, PlantTtl};
+use super::history::{record_in, record_out, History};
+use super::props::*;
+use super::spec::{KvSpec, Op};
+use super::{nodes, Model, State};
+use crate::node::Node;
+
+impl ModelCfg {
+    /// Assemble the stateright model with every property.
+    pub fn into_model(self) -> Model {
+        let peers: Vec<Id> = (0..self.nodes).map(Id::from).collect();
+        let mut node = Node::new(peers);
+        node.modes = self.modes;
+        node.propose_expiry = false;
+        node.heartbeats = false;
+        node.election_timer = self.election_timer;
+        node.forward = self.forward;
+        node.compact_after = self.compact_after;
+        node.script_retries = self.script_retries;
+        node.genesis = self.genesis();
+        let clients: Vec<Client> = self
+            .clients
+            .iter()
+            .enumerate()
+            .map(|(i, ops)| Client {
+                ops: ops
+                    .iter()
+                    .map(|(op, n)| (op.clone(), n.map(|n| Id::from(n % self.nodes))))
+                    .collect(),
+                first_node: Id::from(self.client_nodes.get(i).copied().unwrap_or(i) % self.nodes),
+                node_count: self.nodes,
+            })
+            .collect();
+        let network = match self.network {
+            NetworkKind::Ordered => Network::new_ordered([]),
+            NetworkKind::Unordered => Network::new_unordered_nonduplicating([]),
+            NetworkKind::Duplicating => Network::new_unordered_duplicating([]),
+        };
+        let lossy = if self.lossy {
+            LossyNetwork::Yes
+        } else {
+            LossyNetwork::No
+        };
+        let max_crashes = self.max_crashes;
+        let history = History::new(KvSpec::with(self.logical_plants()));
+        let mut model = ActorModel::new(self, history)
+            .init_network(network)
+            .lossy_network(lossy)
+            .max_crashes(max_crashes);
+        for i in 0..model.cfg.nodes {
+            let mut node = node.clone();
+            node.campaigns = model.cfg.candidates.as_ref().is_none_or(|c| c.contains(&i));
+            model = model.actor(ModelActor::Node(node));
+        }
+        for c in clients {
+            model = model.actor(ModelActor::Client(c));
+        }
+        model
+            .record_msg_out(record_out)
+            .record_msg_in(record_in)
+            .within_boundary(within_boundary)
+            // The order decides the properties' indices, and so which of two
+            // violated properties a check reports.
+            .property(Always, ELECTION_SAFETY, election_safety)
+            .property(Always, LOG_MATCHING, log_matching)
+            .property(Always, LEADER_COMPLETENESS, leader_completeness)
+            .property(Always, APPLIED_PREFIXES_AGREE, applied_prefixes_agree)
+            .property(Always, LINEARIZABLE, linearizable)
+            .property(Sometimes, LEADER_ELECTED, leader_elected)
+            .property(Sometimes, LEADERSHIP_CHANGES, leadership_changes)
+            .property(Sometimes, READ_AFTER_CHANGE, read_after_change)
+            .property(Sometimes, SNAPSHOT_INSTALLED, snapshot_installed)
+            .property(Always, ONE_FENCE_PER_SCRIPT, one_fence_per_script)
+            .property(Sometimes, SCRIPT_COMMITS, script_commits)
+            .property(Sometimes, SCRIPT_RETRIED, script_retried)
+            .property(Sometimes, SCRIPT_LEADER_LOST, script_leader_lost)
+            .property(Sometimes, SCRIPT_GAVE_UP, script_gave_up)
+            .property(Sometimes, BARE_READ, bare_read)
+            .property(Sometimes, WRITE_COMMITS, write_commits)
+    }
+}
+
+impl ModelCfg {
+    /// Every replica's initial data: the planted legacy keys, and every
+    /// script the clients run, already in the script cache.
+    pub fn genesis(&self) -> im::OrdMap<Bytes, Bytes> {
+        use crate::strings::encoding::{encode_str, encode_ttl, str_key, ttl_key};
+        let mut g = im::OrdMap::new();
+        for p in &self.plant {
+            let key = p.key.as_bytes();
+            let at = p.ttl.map(|t| match t {
+                PlantTtl::Past => 1,
+                PlantTtl::Future => MODEL_NOW_MS * 1000,
+            });
+            let value = Bytes::from(p.value.clone());
+            match p.form {
+                PlantForm::Current => {
+                    g.insert(str_key(key), encode_str(&value, at));
+                }
+                PlantForm::LegacyPayload => {
+                    g.insert(str_key(key), value);
+                }
+                PlantForm::Bare => {
+                    g.insert(Bytes::copy_from_slice(key), value);
+                }
+            }
+            if let (Some(at), false) = (at, p.form == PlantForm::Current) {
+                g.insert(ttl_key(key), encode_ttl(at));
+            }
+        }
+        for (op, _) in self.clients.iter().flatten() {
+            if let Op::Script(body) = op {
+                let sha = crate::script::context::sha1_hex(body.as_bytes());
+                g.insert(
+                    crate::script::context::script_key(&sha),
+                    Bytes::from(body.clone()),
+                );
+            }
+        }
+        g
+    }
+
+    /// What a client should see of the planted keys, decided from the
+    /// design's table (spec §ReadChain), not by the read chain: a prefixed
+    /// form wins, even expired; a bare key counts only without one; an
+    /// expired form is absent.
+    pub fn logical_plants(&self) -> Vec<(String, String)> {
+        let mut keys: Vec<&str> = self.plant.iter().map(|p| p.key.as_str()).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys.into_iter()
+            .filter_map(|k| {
+                let forms: Vec<&config::Plant> = self.plant.iter().filter(|p| p.key == k).collect();
+                let index_ttl = forms
+                    .iter()
+                    .filter(|p| p.form != PlantForm::Current)
+                    .find_map(|p| p.ttl);
+                let live = |ttl: Option<PlantTtl>| ttl != Some(PlantTtl::Past);
+                let prefixed = forms.iter().find(|p| p.form != PlantForm::Bare);
+                let v = match prefixed {
+                    Some(p) if p.form == PlantForm::Current => live(p.ttl).then(|| p.value.clone()),
+                    Some(p) => live(index_ttl).then(|| p.value.clone()),
+                    None => forms
+                        .iter()
+                        .find(|p| p.form == PlantForm::Bare)
+                        .filter(|_| live(index_ttl))
+                        .map(|p| p.value.clone()),
+                };
+                v.map(|v| (k.to_string(), v))
+            })
+            .collect()
+    }
+}
+
+/// The bounds: terms up to `max_term`, and only nodes crash. stateright
+/// crashes any actor; a crashed client would restart its workload from the
+/// first operation, which is a new client, not a failure of this protocol.
+fn within_boundary(cfg: &ModelCfg, state: &State) -> bool {
+    nodes(state).all(|(_, n)| n.term() <= cfg.max_term)
+        && state.crashed.iter().skip(cfg.nodes).all(|c| !c)
+}

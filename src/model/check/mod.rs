@@ -1,0 +1,228 @@
+//! Running a check: progress, the verdict, and a readable counterexample.
+//!
+//! A `bfs` run searches for a shortest violation itself ([`search`]); a `dfs`
+//! run uses stateright's checker and then shrinks what it finds
+//! ([`minimize`]). [`trace`] renders the counterexample; [`simulate`],
+//! [`explore`] and [`schedule`] are the other ways to walk the model.
+
+pub mod explore;
+pub mod minimize;
+pub mod schedule;
+pub mod search;
+pub mod simulate;
+pub mod trace;
+
+use std::fmt::Write as _;
+use std::time::{Duration, Instant};
+
+use stateright::actor::ActorModelAction;
+use stateright::{Checker, CheckerBuilder, Expectation, HasDiscoveries, Model, Path};
+
+use super::config::{Expect, Strategy};
+use super::{Model as FenceModel, ModelCfg, State};
+pub use explore::{explore, explorer_path};
+pub use minimize::{is_one_minimal, minimize};
+pub use schedule::{replay_schedule, violated};
+pub use search::{shortest_violation, SearchStats, Violation};
+pub use simulate::simulate;
+pub use trace::{render_trace, show_msg};
+
+type Action = ActorModelAction<crate::node::Msg, crate::node::Timer, ()>;
+
+/// How to run a check.
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    pub strategy: Option<Strategy>,
+    pub threads: usize,
+    /// Print progress lines every this often (None: quiet).
+    pub progress: Option<Duration>,
+}
+
+impl Default for CheckOptions {
+    fn default() -> Self {
+        CheckOptions {
+            strategy: None,
+            threads: 1,
+            progress: None,
+        }
+    }
+}
+
+/// The outcome of a check.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub name: String,
+    /// "pass", or "violation: <property>", or "missing: <sometimes property>".
+    pub verdict: String,
+    pub expected: String,
+    pub unique_states: usize,
+    pub states: usize,
+    pub max_depth: usize,
+    pub elapsed: Duration,
+    /// The counterexample, rendered (empty on a pass).
+    pub trace: String,
+    /// The number of actions in the counterexample.
+    pub trace_len: usize,
+    /// The counterexample itself.
+    pub counterexample: Option<Path<State, Action>>,
+}
+
+impl Outcome {
+    pub fn as_expected(&self) -> bool {
+        self.verdict == self.expected
+    }
+}
+
+fn expect_text(e: &Expect) -> String {
+    match e {
+        Expect::Pass => "pass".into(),
+        Expect::Violation(p) => format!("violation: {p}"),
+    }
+}
+
+/// Run the check a config describes.
+pub fn run(cfg: ModelCfg, opts: &CheckOptions) -> Outcome {
+    let name = cfg.name.clone();
+    let expected = expect_text(&cfg.expect);
+    let strategy = opts.strategy.unwrap_or(cfg.strategy);
+    let stop_at_first = matches!(cfg.expect, Expect::Violation(_));
+    let model = cfg.into_model();
+    if strategy == Strategy::Bfs {
+        let started = Instant::now();
+        let (violation, stats) = shortest_violation(&model, opts.progress);
+        let (verdict, trace, trace_len, counterexample) = describe(&model, violation);
+        return Outcome {
+            counterexample,
+            name,
+            verdict,
+            expected,
+            unique_states: stats.unique_states,
+            states: stats.states,
+            max_depth: stats.max_depth,
+            elapsed: started.elapsed(),
+            trace,
+            trace_len,
+        };
+    }
+    let mut builder: CheckerBuilder<FenceModel> = model.checker();
+    if stop_at_first {
+        builder = builder.finish_when(HasDiscoveries::AnyFailures);
+    }
+    let started = Instant::now();
+    // A run that expects a violation uses one thread, so the counterexample
+    // it finds (and then minimizes) is the same on every run.
+    let threads = if stop_at_first {
+        1
+    } else {
+        opts.threads.max(1)
+    };
+    let checker = builder.threads(threads).spawn_dfs();
+    let mut last = (Instant::now(), 0usize);
+    while !checker.is_done() {
+        std::thread::sleep(Duration::from_millis(50));
+        if let Some(every) = opts.progress {
+            if last.0.elapsed() >= every {
+                let unique = checker.unique_state_count();
+                let rate = (unique - last.1) as f64 / last.0.elapsed().as_secs_f64();
+                eprintln!(
+                    "  {:>7.1}s  states {:>11}  unique {:>11}  {:>9.0} unique/s  depth {}",
+                    started.elapsed().as_secs_f64(),
+                    checker.state_count(),
+                    unique,
+                    rate,
+                    checker.max_depth()
+                );
+                last = (Instant::now(), unique);
+            }
+        }
+    }
+    // `is_done` turns true once every worker has stopped; `join` collects them.
+    let elapsed = started.elapsed();
+    let model = checker.model();
+    let discoveries = checker.discoveries();
+    let mut violation = None;
+    {
+        for p in model.properties() {
+            if p.expectation == Expectation::Always {
+                if let Some(path) = discoveries.get(p.name) {
+                    violation = Some((p.name, path.clone()));
+                    break;
+                }
+            }
+        }
+    }
+    let (verdict, trace, trace_len, counterexample) = match violation {
+        Some((prop, path)) => describe(model, Some((prop, minimize(model, path)))),
+        None => {
+            let missing: Vec<_> = model
+                .properties()
+                .iter()
+                .filter(|p| {
+                    p.expectation == Expectation::Sometimes && !discoveries.contains_key(p.name)
+                })
+                .map(|p| p.name)
+                .collect();
+            if missing.is_empty() || stop_at_first {
+                ("pass".to_string(), String::new(), 0, None)
+            } else {
+                (
+                    format!("missing: {}", missing.join(", ")),
+                    String::new(),
+                    0,
+                    None,
+                )
+            }
+        }
+    };
+    Outcome {
+        counterexample,
+        name,
+        verdict,
+        expected,
+        unique_states: checker.unique_state_count(),
+        states: checker.state_count(),
+        max_depth: checker.max_depth(),
+        elapsed,
+        trace,
+        trace_len,
+    }
+}
+
+/// The verdict, rendered trace, its length and the path of a violation.
+fn describe(
+    model: &FenceModel,
+    violation: Option<Violation>,
+) -> (String, String, usize, Option<Path<State, Action>>) {
+    match violation {
+        Some((prop, path)) => {
+            let len = path.clone().into_actions().len();
+            (
+                format!("violation: {prop}"),
+                render_trace(model, &path),
+                len,
+                Some(path),
+            )
+        }
+        None => ("pass".to_string(), String::new(), 0, None),
+    }
+}
+
+/// Print an outcome the way `fencekv check` does.
+pub fn report(o: &Outcome) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{}: {} (expected {}) — {} unique states, {} states, depth {}, {:.2}s",
+        o.name,
+        o.verdict,
+        o.expected,
+        o.unique_states,
+        o.states,
+        o.max_depth,
+        o.elapsed.as_secs_f64()
+    );
+    if !o.trace.is_empty() {
+        let _ = writeln!(s, "counterexample ({} steps):\n{}", o.trace_len, o.trace);
+    }
+    s
+}

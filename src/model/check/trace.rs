@@ -1,0 +1,191 @@
+//! A counterexample as text: numbered steps, each message in brief, and
+//! every node's role, term, commit and applied index after each step.
+
+use std::fmt::Write as _;
+
+use stateright::actor::{ActorModelAction, Id};
+use stateright::Path;
+
+use super::Action;
+use crate::model::{Model as FenceModel, ModelState, State};
+use crate::node::{Msg, Role};
+use crate::resp::Reply;
+
+fn who(model: &FenceModel, id: Id) -> String {
+    let i = usize::from(id);
+    if i < model.cfg.nodes {
+        format!("n{i}")
+    } else {
+        format!("c{}", i - model.cfg.nodes)
+    }
+}
+
+fn show_reply(r: &Reply) -> String {
+    match r {
+        Reply::Bulk(b) => format!("{:?}", String::from_utf8_lossy(b)),
+        Reply::Nil => "nil".into(),
+        Reply::Status(s) => s.clone(),
+        Reply::Integer(n) => format!("(integer) {n}"),
+        Reply::Error(e) => format!("error {e:?}"),
+        other => format!("{other:?}"),
+    }
+}
+
+/// One message, briefly.
+pub fn show_msg(model: &FenceModel, msg: &Msg) -> String {
+    match msg {
+        Msg::Request { req, cmd, .. } => format!("Request#{req} {}", show_cmd(cmd)),
+        Msg::Forwarded {
+            client, req, cmd, ..
+        } => format!("Forwarded {}#{req} {}", who(model, *client), show_cmd(cmd)),
+        Msg::InstallSnapshot {
+            term,
+            snapshot,
+            leader_commit,
+            round,
+        } => format!(
+            "InstallSnapshot term={term} last={}@t{} keys={} commit={leader_commit} round={round}",
+            snapshot.index,
+            snapshot.term,
+            snapshot.data.len()
+        ),
+        Msg::Reply { req, reply } => format!("Reply#{req} {}", show_reply(reply)),
+        Msg::Redirect { req, leader } => format!(
+            "Redirect#{req} leader={}",
+            leader.map(|l| who(model, l)).unwrap_or_else(|| "?".into())
+        ),
+        Msg::Uncertain { req } => format!("Uncertain#{req}"),
+        Msg::Tick { now_ms } => format!("Tick {now_ms}"),
+        Msg::RequestVote { term, last_log_index, last_log_term } => {
+            format!("RequestVote term={term} last={last_log_index}@t{last_log_term}")
+        }
+        Msg::Vote { term, granted } => format!("Vote term={term} granted={granted}"),
+        Msg::AppendEntries { term, prev_index, prev_term, entries, leader_commit, round } => format!(
+            "AppendEntries term={term} prev={prev_index}@t{prev_term} entries=[{}] commit={leader_commit} round={round}",
+            entries
+                .iter()
+                .map(|e| format!("t{}:{}", e.term, show_payload(&e.payload)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Msg::AppendResult { term, success, match_index, round } => {
+            format!("AppendResult term={term} ok={success} match={match_index} round={round}")
+        }
+    }
+}
+
+fn show_cmd(cmd: &crate::cmd::Command) -> String {
+    if let crate::cmd::Command::Eval {
+        script: crate::cmd::scripting::ScriptRef::Body(body),
+        ..
+    } = cmd
+    {
+        return format!("EVAL {:?}", String::from_utf8_lossy(body));
+    }
+    let mut s = format!("{cmd:?}");
+    s.retain(|c| c != '\n');
+    s
+}
+
+fn show_payload(p: &crate::raft::Payload) -> String {
+    match p {
+        crate::raft::Payload::Noop => "noop".into(),
+        crate::raft::Payload::Command { cmd, .. } => show_cmd(cmd),
+        crate::raft::Payload::Expire { keys, .. } => format!("expire {keys:?}"),
+        crate::raft::Payload::Txn {
+            start_ts,
+            read_set,
+            write_set,
+            ..
+        } => {
+            let keys = |ks: &mut dyn Iterator<Item = &bytes::Bytes>| {
+                ks.map(|k| String::from_utf8_lossy(k).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            format!(
+                "txn start_ts={start_ts} reads=[{}] writes=[{}]",
+                keys(&mut read_set.iter()),
+                keys(&mut write_set.iter().map(|(k, _)| k))
+            )
+        }
+    }
+}
+
+fn roles(model: &FenceModel, s: &State) -> String {
+    s.actor_states
+        .iter()
+        .enumerate()
+        .filter_map(|(i, st)| match &**st {
+            ModelState::Node(n) => Some(format!(
+                "{}{}:{}(t{},c{},a{})",
+                who(model, Id::from(i)),
+                if s.crashed.get(i).copied().unwrap_or(false) {
+                    "✝"
+                } else {
+                    ""
+                },
+                match n.role {
+                    Role::Leader => "L",
+                    Role::Candidate => "C",
+                    Role::Follower => "F",
+                },
+                n.term(),
+                n.commit_index,
+                n.applied
+            )),
+            ModelState::Client(_) => None,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The counterexample as numbered steps: who did what, who believed it led
+/// (L/C/F with term, commit and applied index after the step), what was read.
+pub fn render_trace(model: &FenceModel, path: &Path<State, Action>) -> String {
+    let mut out = String::new();
+    let steps = path.clone().into_vec();
+    let _ = writeln!(
+        out,
+        "   0. init                                   {}",
+        roles(model, &steps[0].0)
+    );
+    for (i, w) in steps.windows(2).enumerate() {
+        let Some(action) = &w[0].1 else { continue };
+        let what = match action {
+            ActorModelAction::Deliver { src, dst, msg } => {
+                format!(
+                    "{} → {}: {}",
+                    who(model, *src),
+                    who(model, *dst),
+                    show_msg(model, msg)
+                )
+            }
+            ActorModelAction::Timeout(id, t) => format!("{} timeout {t:?}", who(model, *id)),
+            ActorModelAction::Drop(env) => format!(
+                "network drops {} → {}: {}",
+                who(model, env.src),
+                who(model, env.dst),
+                show_msg(model, &env.msg)
+            ),
+            ActorModelAction::Crash(id) => format!("{} crashes", who(model, *id)),
+            ActorModelAction::Recover(id) => {
+                format!("{} recovers from its storage", who(model, *id))
+            }
+            ActorModelAction::SelectRandom { .. } => "random choice".into(),
+        };
+        let _ = writeln!(
+            out,
+            "{:>4}. {what}\n        {}",
+            i + 1,
+            roles(model, &w[1].0)
+        );
+    }
+    let last = path.last_state();
+    if let Some(h) = last.history.tester.serialized_history() {
+        let _ = writeln!(out, "history (linearizable): {h:?}");
+    } else {
+        let _ = writeln!(out, "history (NOT linearizable): {:?}", last.history.tester);
+    }
+    out
+}

@@ -1,0 +1,58 @@
+//! The model's client: a fixed list of operations, run one at a time.
+
+use bytes::Bytes;
+use stateright::actor::Id;
+
+use super::spec::Op;
+use crate::cmd::scripting::ScriptRef;
+use crate::cmd::Command;
+use crate::node::{Msg, ReqId};
+
+/// The clock every model client stamps on its requests. Expiry times in
+/// model data are far before or far after it, so expiry is deterministic.
+pub const MODEL_NOW_MS: u64 = 1_000_000;
+
+/// A model client: its operations and which node it asks first.
+#[derive(Clone, Debug)]
+pub struct Client {
+    /// Each operation, with the node it must be sent to (if pinned).
+    pub ops: Vec<(Op, Option<Id>)>,
+    pub first_node: Id,
+    pub node_count: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ClientState {
+    /// Index of the operation in flight (== ops.len() when done).
+    pub next: usize,
+    /// The node the operation in flight was last sent to.
+    pub target: Id,
+    /// The answer to an operation came back uncertain: stop here.
+    pub stuck: bool,
+}
+
+impl Client {
+    pub(super) fn request(&self, i: usize) -> Msg {
+        let cmd = match &self.ops[i].0 {
+            Op::Get(k) => Command::Get {
+                key: Bytes::from(k.clone()),
+            },
+            Op::Set(k, v) => Command::set(Bytes::from(k.clone()), Bytes::from(v.clone())),
+            Op::Del(k) => Command::Del {
+                keys: vec![Bytes::from(k.clone())],
+            },
+            Op::Script(body) => Command::Eval {
+                script: ScriptRef::Body(Bytes::from(body.clone())),
+                keys: vec![],
+                argv: vec![],
+                read_only: false,
+            },
+        };
+        Msg::Request {
+            req: i as ReqId,
+            now_ms: MODEL_NOW_MS,
+            cmd,
+            session: true,
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! The recorded history: every client invocation and answer, as the
+//! linearizability tester sees them.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+use stateright::actor::{Envelope, Id};
+use stateright::semantics::{ConsistencyTester, LinearizabilityTester};
+
+use super::spec::{KvSpec, Op, Ret};
+use super::ModelCfg;
+use crate::cmd::scripting::ScriptRef;
+use crate::cmd::Command;
+use crate::node::{Msg, ReqId};
+use crate::resp::Reply;
+
+/// The recorded history: the tester, plus which request each client has
+/// already invoked (a redirected request is re-sent, not re-invoked).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct History {
+    pub tester: LinearizabilityTester<Id, KvSpec>,
+    invoked: BTreeMap<Id, ReqId>,
+    /// The tester's verdict, computed when an answer is recorded rather than
+    /// on every state (the tester searches the whole history each time). An
+    /// invocation alone cannot make a history non-linearizable, as a pending
+    /// operation may be left out.
+    pub(super) linearizable: bool,
+}
+
+impl History {
+    pub fn new(spec: KvSpec) -> Self {
+        History {
+            tester: LinearizabilityTester::new(spec),
+            invoked: BTreeMap::new(),
+            linearizable: true,
+        }
+    }
+}
+
+fn op_of(cmd: &Command) -> Option<Op> {
+    let s = |b: &Bytes| String::from_utf8_lossy(b).into_owned();
+    Some(match cmd {
+        Command::Get { key } => Op::Get(s(key)),
+        Command::Set { key, value, .. } => Op::Set(s(key), s(value)),
+        Command::Del { keys } if keys.len() == 1 => Op::Del(s(&keys[0])),
+        Command::Eval {
+            script: ScriptRef::Body(body),
+            ..
+        } => Op::Script(s(body)),
+        _ => return None,
+    })
+}
+
+fn ret_of(reply: &Reply) -> Option<Ret> {
+    Some(match reply {
+        Reply::Bulk(b) => Ret::Value(Some(String::from_utf8_lossy(b).into_owned())),
+        Reply::Nil => Ret::Value(None),
+        Reply::Status(s) if s == "OK" => Ret::Ok,
+        Reply::Integer(n) => Ret::Deleted(*n),
+        Reply::Array(items) => Ret::Script(
+            items
+                .iter()
+                .map(|r| match r {
+                    Reply::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
+                    Reply::Nil => "nil".into(),
+                    Reply::Status(s) => s.clone(),
+                    Reply::Integer(n) => n.to_string(),
+                    other => format!("{other:?}"),
+                })
+                .collect(),
+        ),
+        Reply::Error(e) => Ret::Error(e.clone()),
+        _ => return None,
+    })
+}
+
+pub(super) fn record_out(cfg: &ModelCfg, h: &History, env: Envelope<&Msg>) -> Option<History> {
+    if usize::from(env.src) < cfg.nodes {
+        return None;
+    }
+    let Msg::Request { req, cmd, .. } = env.msg else {
+        return None;
+    };
+    if h.invoked.get(&env.src) == Some(req) {
+        return None; // a retry after a redirect
+    }
+    let mut h = h.clone();
+    h.invoked.insert(env.src, *req);
+    let _ = h.tester.on_invoke(env.src, op_of(cmd)?);
+    Some(h)
+}
+
+pub(super) fn record_in(cfg: &ModelCfg, h: &History, env: Envelope<&Msg>) -> Option<History> {
+    if usize::from(env.dst) < cfg.nodes {
+        return None;
+    }
+    let Msg::Reply { req, reply } = env.msg else {
+        return None;
+    };
+    if h.invoked.get(&env.dst) != Some(req) || crate::node::is_script_gave_up(reply) {
+        return None;
+    }
+    let mut h = h.clone();
+    h.invoked.remove(&env.dst);
+    let _ = h.tester.on_return(env.dst, ret_of(reply)?);
+    h.linearizable = h.linearizable && h.tester.serialized_history().is_some();
+    Some(h)
+}
