@@ -13,6 +13,7 @@
 //! | [`strings`] | Redis string encodings, the legacy read chain, keyspace views | yes |
 //! | [`cmd`] | keyspace commands: parsing with Redis's errors, semantics over a view | yes |
 //! | [`resp`] | RESP2/RESP3 request decoding and reply encoding | yes |
+//! | [`rng`] | xorshift64*: timer jitter, random walks, fault schedules | yes |
 //! | [`lincheck`] | linearizability of recorded histories: WGL search with memoisation, per key | yes |
 //! | [`modes`] | the safety mechanisms as named modes, each with its gap | yes |
 //! | [`server`] | the runtime: sockets, clocks, the durable log, connections | I/O |
@@ -29,6 +30,7 @@ pub mod mvcc;
 pub mod node;
 pub mod raft;
 pub mod resp;
+pub mod rng;
 pub mod script;
 pub mod server;
 pub mod strings;

@@ -14,7 +14,7 @@ use fencekv::lincheck::{check_kv, Budget, Event, Outcome};
 use fencekv::model::spec::{KvSpec, Op, Ret};
 // Seeded: the fault schedule and the workload are the same choices every run
 // (timing still varies, as it does in production).
-use fencekv::server::runtime::XorShift as Rng;
+use fencekv::rng::XorShift as Rng;
 
 mod support;
 use support::cluster::Cluster;

@@ -28,6 +28,7 @@ use tokio::sync::oneshot;
 use crate::cmd::Command;
 use crate::node::{Durable, Msg, Node, NodeState, ReqId, Role, Timer};
 use crate::resp::Reply;
+use crate::rng::XorShift;
 use crate::strings::KeyspaceRead;
 
 use super::addr::client_id_of;
@@ -198,7 +199,7 @@ impl Runner {
             transport,
             timers: Vec::new(),
             next_tick: Instant::now() + TICK_INTERVAL,
-            rng: XorShift::from_clock(),
+            rng: rng_from_clock(),
             policy,
             next_req: 1,
             waiting: HashMap::default(),
@@ -551,35 +552,12 @@ impl Hasher for ReqIdHasher {
     }
 }
 
-/// xorshift64*: timer jitter (and the fault tests' schedules) need no more
-/// than this.
-pub struct XorShift(u64);
-
-impl XorShift {
-    /// A fixed seed: the same sequence every run.
-    pub fn seeded(seed: u64) -> Self {
-        XorShift(seed | 1)
-    }
-
-    /// A number below `n` (`n` > 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        self.next_u64() % n.max(1)
-    }
-
-    fn from_clock() -> Self {
-        let seed = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0x9e37_79b9_7f4a_7c15);
-        XorShift(seed | 1)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
+/// The jitter generator, seeded from the clock: every node draws its own
+/// election timeouts.
+fn rng_from_clock() -> XorShift {
+    let seed = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0x9e37_79b9_7f4a_7c15);
+    XorShift::seeded(seed)
 }
