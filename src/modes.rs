@@ -45,8 +45,8 @@ pub enum ReadFence {
     /// One ReadIndex fence per read (per script: once, when it starts).
     #[default]
     Once,
-    /// A fence before every read `redis.call` of a script: safe but slow — the
-    /// behaviour before the seed change. Plain reads behave as `Once`.
+    /// A fence before every read `redis.call` of a script: safe but slow (a
+    /// script of n reads pays n rounds). Plain reads behave as `Once`.
     PerCall,
     /// Gap: no fence. A deposed leader that has not heard of its successor
     /// serves a stale read.
