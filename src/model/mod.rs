@@ -29,7 +29,9 @@ use stateright::Expectation;
 
 use crate::cmd::scripting::ScriptRef;
 use crate::cmd::Command;
-use crate::node::{Durable, Msg, Node, NodeState, ReqId, Role, Timer};
+use crate::node::{
+    ClientMsg, Durable, Msg, Node, NodeConfig, NodeState, ReqId, Request, Role, Timer,
+};
 use crate::resp::Reply;
 pub use config::{ModelCfg, ModelFile, NetworkKind, PlantForm, PlantTtl};
 use spec::{KvSpec, Op, Ret};
@@ -74,12 +76,12 @@ impl Client {
                 read_only: false,
             },
         };
-        Msg::Request {
+        Msg::Client(ClientMsg::Request(Request {
             req: i as ReqId,
             now_ms: MODEL_NOW_MS,
             cmd,
-            session: true,
-        }
+            dedup: true,
+        }))
     }
 }
 
@@ -158,10 +160,12 @@ impl Actor for ModelActor {
                     // A script that gave up wrote nothing, but the history
                     // has no "failed" outcome: like an uncertain answer, it
                     // stays in flight (sound, if weaker) and the client stops.
-                    Msg::Reply { reply, .. } if crate::node::is_script_gave_up(&reply) => {
+                    Msg::Client(ClientMsg::Reply { reply, .. })
+                        if crate::node::is_script_gave_up(&reply) =>
+                    {
                         s.stuck = true
                     }
-                    Msg::Reply { .. } => {
+                    Msg::Client(ClientMsg::Reply { .. }) => {
                         s.next += 1;
                         if s.next < c.ops.len() {
                             if let Some(n) = c.ops[s.next].1 {
@@ -170,10 +174,10 @@ impl Actor for ModelActor {
                             o.send(s.target, c.request(s.next));
                         }
                     }
-                    Msg::Redirect {
+                    Msg::Client(ClientMsg::Redirect {
                         leader: Some(leader),
                         ..
-                    } => {
+                    }) => {
                         s.target = leader;
                         o.send(s.target, c.request(s.next));
                     }
@@ -182,8 +186,8 @@ impl Actor for ModelActor {
                     // a documented reduction: circling the nodes adds states,
                     // never behaviours. The operation stays in flight, which
                     // the linearizability check treats as "may have happened".
-                    Msg::Redirect { leader: None, .. } => s.stuck = true,
-                    Msg::Uncertain { .. } => s.stuck = true,
+                    Msg::Client(ClientMsg::Redirect { leader: None, .. }) => s.stuck = true,
+                    Msg::Client(ClientMsg::Uncertain { .. }) => s.stuck = true,
                     _ => return,
                 }
                 *state = Cow::Owned(ModelState::Client(s));
@@ -207,7 +211,11 @@ impl Actor for ModelActor {
 
 fn msg_req(msg: &Msg) -> Option<ReqId> {
     match msg {
-        Msg::Reply { req, .. } | Msg::Redirect { req, .. } | Msg::Uncertain { req } => Some(*req),
+        Msg::Client(
+            ClientMsg::Reply { req, .. }
+            | ClientMsg::Redirect { req, .. }
+            | ClientMsg::Uncertain { req },
+        ) => Some(*req),
         _ => None,
     }
 }
@@ -276,7 +284,7 @@ fn record_out(cfg: &ModelCfg, h: &History, env: Envelope<&Msg>) -> Option<Histor
     if usize::from(env.src) < cfg.nodes {
         return None;
     }
-    let Msg::Request { req, cmd, .. } = env.msg else {
+    let Msg::Client(ClientMsg::Request(Request { req, cmd, .. })) = env.msg else {
         return None;
     };
     if h.invoked.get(&env.src) == Some(req) {
@@ -292,7 +300,7 @@ fn record_in(cfg: &ModelCfg, h: &History, env: Envelope<&Msg>) -> Option<History
     if usize::from(env.dst) < cfg.nodes {
         return None;
     }
-    let Msg::Reply { req, reply } = env.msg else {
+    let Msg::Client(ClientMsg::Reply { req, reply }) = env.msg else {
         return None;
     };
     if h.invoked.get(&env.dst) != Some(req) || crate::node::is_script_gave_up(reply) {
@@ -348,15 +356,17 @@ impl ModelCfg {
     /// Assemble the stateright model with every property.
     pub fn into_model(self) -> Model {
         let peers: Vec<Id> = (0..self.nodes).map(Id::from).collect();
-        let mut node = Node::new(peers);
-        node.modes = self.modes;
-        node.propose_expiry = false;
-        node.heartbeats = false;
-        node.election_timer = self.election_timer;
-        node.forward = self.forward;
-        node.compact_after = self.compact_after;
-        node.script_retries = self.script_retries;
-        node.genesis = self.genesis();
+        let config = NodeConfig {
+            modes: self.modes,
+            propose_expiry: false,
+            heartbeats: false,
+            election_timer: self.election_timer,
+            forward: self.forward,
+            compact_after: self.compact_after,
+            script_retries: self.script_retries,
+            genesis: self.genesis(),
+            ..NodeConfig::default()
+        };
         let clients: Vec<Client> = self
             .clients
             .iter()
@@ -387,9 +397,12 @@ impl ModelCfg {
             .lossy_network(lossy)
             .max_crashes(max_crashes);
         for i in 0..model.cfg.nodes {
-            let mut node = node.clone();
-            node.campaigns = model.cfg.candidates.as_ref().is_none_or(|c| c.contains(&i));
-            model = model.actor(ModelActor::Node(node));
+            let campaigns = model.cfg.candidates.as_ref().is_none_or(|c| c.contains(&i));
+            let config = NodeConfig {
+                campaigns,
+                ..config.clone()
+            };
+            model = model.actor(ModelActor::Node(Node::new(peers.clone(), config)));
         }
         for c in clients {
             model = model.actor(ModelActor::Client(c));
