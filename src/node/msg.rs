@@ -6,6 +6,8 @@
 //! peer messages): the model checker orders its actions by `Msg`'s `Ord`, so
 //! this order is the order in which it explores deliveries.
 
+use std::fmt;
+
 use serde::{Deserialize, Serialize};
 use stateright::actor::Id;
 
@@ -17,8 +19,9 @@ use crate::resp::Reply;
 /// A client's request number, echoed in the answer.
 pub type ReqId = u64;
 
-/// Everything a node sends or receives.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+/// Everything a node sends or receives. `Debug` shows the innermost message
+/// (`Vote { term: 1, granted: true }`), as the explorer and logs print it.
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum Msg {
     Client(ClientMsg),
     /// Time passes: the leader proposes deletions of keys that expired.
@@ -29,7 +32,7 @@ pub enum Msg {
 }
 
 /// A client's request, on its way to the leader, and the answers to it.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum ClientMsg {
     Request(Request),
     /// A follower passes a client's request to the leader it knows; the
@@ -76,7 +79,7 @@ pub struct Forwarded {
 }
 
 /// Raft's messages between nodes (§5, §7).
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[derive(Clone, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 pub enum PeerMsg {
     RequestVote(RequestVote),
     Vote(Vote),
@@ -140,6 +143,48 @@ impl From<ClientMsg> for Msg {
 impl From<PeerMsg> for Msg {
     fn from(m: PeerMsg) -> Msg {
         Msg::Peer(m)
+    }
+}
+
+impl fmt::Debug for Msg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Msg::Client(m) => m.fmt(f),
+            Msg::Tick { now_ms } => f.debug_struct("Tick").field("now_ms", now_ms).finish(),
+            Msg::Peer(m) => m.fmt(f),
+        }
+    }
+}
+
+impl fmt::Debug for ClientMsg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ClientMsg::Request(m) => m.fmt(f),
+            ClientMsg::Forwarded(m) => m.fmt(f),
+            ClientMsg::Reply { req, reply } => f
+                .debug_struct("Reply")
+                .field("req", req)
+                .field("reply", reply)
+                .finish(),
+            ClientMsg::Redirect { req, leader } => f
+                .debug_struct("Redirect")
+                .field("req", req)
+                .field("leader", leader)
+                .finish(),
+            ClientMsg::Uncertain { req } => f.debug_struct("Uncertain").field("req", req).finish(),
+        }
+    }
+}
+
+impl fmt::Debug for PeerMsg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PeerMsg::RequestVote(m) => m.fmt(f),
+            PeerMsg::Vote(m) => m.fmt(f),
+            PeerMsg::AppendEntries(m) => m.fmt(f),
+            PeerMsg::InstallSnapshot(m) => m.fmt(f),
+            PeerMsg::AppendResult(m) => m.fmt(f),
+        }
     }
 }
 
