@@ -17,18 +17,18 @@
 //! | file | owns |
 //! |---|---|
 //! | `mod.rs` | [`Node`], [`NodeConfig`], the `Actor` impl (dispatch only) |
-//! | [`step`] | the step context every handler works through |
-//! | [`msg`] | client and peer messages, timers |
-//! | [`state`] | [`NodeState`], [`Durable`], [`RaftSnapshot`], [`Stats`] |
-//! | [`client`] | requests: forward or redirect, dedup, propose, queue reads |
-//! | [`election`] | votes, terms, stepping down, taking office |
-//! | [`replication`] | AppendEntries, InstallSnapshot, commit |
-//! | [`quorum`] | the value a majority reached |
-//! | [`fence`] | read index, fence rounds, serving ready reads |
-//! | [`script`] | script runs, the OCC commit's outcome, retries |
-//! | [`apply`] | applying committed entries |
-//! | [`compaction`] | snapshot and log compaction |
-//! | [`expiry`] | active and lazy expiry |
+//! | `step.rs` | the step context every handler works through |
+//! | `msg.rs` | client and peer messages, timers |
+//! | `state.rs` | [`NodeState`], [`Durable`], [`RaftSnapshot`], [`Stats`] |
+//! | `client.rs` | requests: forward or redirect, dedup, propose, queue reads |
+//! | `election.rs` | votes, terms, stepping down, taking office |
+//! | `replication.rs` | AppendEntries, InstallSnapshot, commit |
+//! | `quorum.rs` | the value a majority reached |
+//! | `fence.rs` | read index, fence rounds, serving ready reads |
+//! | `script.rs` | script runs, the OCC commit's outcome, retries |
+//! | `apply.rs` | applying committed entries |
+//! | `compaction.rs` | snapshot and log compaction |
+//! | `expiry.rs` | active and lazy expiry |
 
 mod apply;
 mod client;
@@ -36,11 +36,11 @@ mod compaction;
 mod election;
 mod expiry;
 mod fence;
-pub mod msg;
-pub mod quorum;
+mod msg;
+mod quorum;
 mod replication;
 mod script;
-pub mod state;
+mod state;
 mod step;
 
 use std::borrow::Cow;
