@@ -7,8 +7,8 @@
 //!
 //! | module | owns | pure? |
 //! |---|---|---|
-//! | [`raft`] | terms, the log and its entries | yes |
-//! | [`node`] | the stateright `Actor`: elections, replication, commit, apply, the fence | yes |
+//! | [`raft`] | Raft's data types: terms, indexes, log entries, the log | yes |
+//! | [`node`] | the stateright `Actor`, one file per concern: elections, replication and commit, the fence, scripts, apply, compaction, expiry | yes |
 //! | [`mvcc`] | the versioned store: snapshots, OCC timestamps, GC under read pins | yes |
 //! | [`strings`] | Redis string encodings, the legacy read chain, keyspace views | yes |
 //! | [`cmd`] | keyspace commands: parsing with Redis's errors, semantics over a view | yes |

@@ -78,6 +78,23 @@ pub struct Snapshot {
     ts: Ts,
 }
 
+/// A reader's hold on the versions at `ts`, taken by [`Mvcc::pin`] and
+/// given back, once, by [`Mvcc::unpin`]. Not `Copy`, so a pin is released
+/// by whoever holds it; `Clone` only so a node's whole state (store and
+/// pins together) can be cloned.
+#[must_use = "a pin is released with Mvcc::unpin"]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ReadPin {
+    ts: Ts,
+}
+
+impl ReadPin {
+    /// The pinned timestamp.
+    pub fn ts(&self) -> Ts {
+        self.ts
+    }
+}
+
 impl Mvcc {
     pub fn new() -> Self {
         Self::default()
@@ -159,16 +176,18 @@ impl Mvcc {
         }
     }
 
-    /// Keep the versions a reader at `ts` needs until [`Mvcc::unpin`].
-    /// `ts` must be at or above the GC floor (a reader pins the watermark it
-    /// reads at, `last_ts()` or the applied index): versions below the floor
-    /// may already be gone.
-    pub fn pin(&mut self, ts: Ts) {
+    /// Keep the versions a reader at `ts` needs until the pin is given back
+    /// with [`Mvcc::unpin`]. `ts` must be at or above the GC floor (a reader
+    /// pins the watermark it reads at, `last_ts()` or the applied index):
+    /// versions below the floor may already be gone.
+    pub fn pin(&mut self, ts: Ts) -> ReadPin {
         debug_assert!(ts >= self.gc_floor(), "pinning below the GC floor");
         *self.pins.entry(ts).or_insert(0) += 1;
+        ReadPin { ts }
     }
 
-    pub fn unpin(&mut self, ts: Ts) {
+    pub fn unpin(&mut self, pin: ReadPin) {
+        let ts = pin.ts;
         if let Some(n) = self.pins.get_mut(&ts) {
             *n -= 1;
             if *n == 0 {
@@ -312,8 +331,7 @@ mod tests {
                 if w.pin {
                     // A reader pins the watermark it reads at.
                     let at = store.last_ts();
-                    store.pin(at);
-                    pinned.push(at);
+                    pinned.push(store.pin(at));
                     snaps.push(store.snapshot(at));
                     // Later writes belong to later log entries.
                     ts = ts.max(at + 1);
@@ -328,7 +346,8 @@ mod tests {
             }
             store.gc();
             let mut ok = true;
-            for &p in pinned.iter().chain(std::iter::once(&ts)) {
+            let reads: Vec<Ts> = pinned.iter().map(ReadPin::ts).collect();
+            for &p in reads.iter().chain(std::iter::once(&ts)) {
                 for k in 0..4 {
                     let got = store.get_at(&key(k), p).map(|b| b[0]);
                     ok &= got == naive_get(&log, k, p);
@@ -347,7 +366,7 @@ mod tests {
         /// or below it is pinned.
         fn latest_ts_sees_tombstones_under_pins(ws: Vec<W>) -> bool {
             let mut store = Mvcc::new();
-            store.pin(0);
+            let _reader = store.pin(0);
             let mut ts: Ts = 1;
             let mut last = [None; 4];
             for w in &ws {
@@ -406,13 +425,13 @@ mod tests {
     fn a_pin_keeps_the_version_its_reader_needs() {
         let mut s = Mvcc::new();
         s.put(key(1), 1, Bytes::from_static(b"a"));
-        s.pin(1);
+        let pin = s.pin(1);
         s.put(key(1), 2, Bytes::from_static(b"b"));
         s.tombstone(key(1), 3);
         assert_eq!(s.get_at(&key(1), 1).map(|b| &b[..]), Some(&b"a"[..]));
         assert_eq!(s.get(&key(1)), None);
         assert_eq!(s.latest_ts(&key(1)), Some(3));
-        s.unpin(1);
+        s.unpin(pin);
         s.gc();
         assert_eq!(s.keys.get(&key(1)).map(|v| v.0.len()), Some(1));
     }

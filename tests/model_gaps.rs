@@ -11,7 +11,7 @@
 use fencekv::model::check::{is_one_minimal, minimize, render_trace, replay_schedule, violated};
 use fencekv::model::props::LINEARIZABLE;
 use fencekv::model::{Model, ModelCfg, State};
-use fencekv::node::{Msg, Timer};
+use fencekv::node::{ClientMsg, Msg, Timer};
 use fencekv::resp::Reply;
 use stateright::actor::ActorModelAction;
 use stateright::Path;
@@ -70,7 +70,7 @@ fn assert_not_enabled(model: &Model, schedule: &[&str], step: usize) {
 fn last_reply(path: &Path<State, Action>) -> Option<Reply> {
     match path.clone().into_actions().pop()? {
         ActorModelAction::Deliver {
-            msg: Msg::Reply { reply, .. },
+            msg: Msg::Client(ClientMsg::Reply { reply, .. }),
             ..
         } => Some(reply),
         _ => None,

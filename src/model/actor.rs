@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use stateright::actor::{Actor, Id, Out};
 
 use super::client::{Client, ClientState};
-use crate::node::{Durable, Msg, Node, NodeState, ReqId, Timer};
+use crate::node::{ClientMsg, Durable, Msg, Node, NodeState, ReqId, Timer};
 
 /// Nodes and clients share one actor type in the model.
 #[derive(Clone, Debug)]
@@ -83,10 +83,12 @@ impl Actor for ModelActor {
                     // A script that gave up wrote nothing, but the history
                     // has no "failed" outcome: like an uncertain answer, it
                     // stays in flight (sound, if weaker) and the client stops.
-                    Msg::Reply { reply, .. } if crate::node::is_script_gave_up(&reply) => {
+                    Msg::Client(ClientMsg::Reply { reply, .. })
+                        if crate::node::is_script_gave_up(&reply) =>
+                    {
                         s.stuck = true
                     }
-                    Msg::Reply { .. } => {
+                    Msg::Client(ClientMsg::Reply { .. }) => {
                         s.next += 1;
                         if s.next < c.ops.len() {
                             if let Some(n) = c.ops[s.next].1 {
@@ -95,10 +97,10 @@ impl Actor for ModelActor {
                             o.send(s.target, c.request(s.next));
                         }
                     }
-                    Msg::Redirect {
+                    Msg::Client(ClientMsg::Redirect {
                         leader: Some(leader),
                         ..
-                    } => {
+                    }) => {
                         s.target = leader;
                         o.send(s.target, c.request(s.next));
                     }
@@ -107,8 +109,8 @@ impl Actor for ModelActor {
                     // a documented reduction: circling the nodes adds states,
                     // never behaviours. The operation stays in flight, which
                     // the linearizability check treats as "may have happened".
-                    Msg::Redirect { leader: None, .. } => s.stuck = true,
-                    Msg::Uncertain { .. } => s.stuck = true,
+                    Msg::Client(ClientMsg::Redirect { leader: None, .. }) => s.stuck = true,
+                    Msg::Client(ClientMsg::Uncertain { .. }) => s.stuck = true,
                     _ => return,
                 }
                 *state = Cow::Owned(ModelState::Client(s));
@@ -132,7 +134,11 @@ impl Actor for ModelActor {
 
 fn msg_req(msg: &Msg) -> Option<ReqId> {
     match msg {
-        Msg::Reply { req, .. } | Msg::Redirect { req, .. } | Msg::Uncertain { req } => Some(*req),
+        Msg::Client(
+            ClientMsg::Reply { req, .. }
+            | ClientMsg::Redirect { req, .. }
+            | ClientMsg::Uncertain { req },
+        ) => Some(*req),
         _ => None,
     }
 }

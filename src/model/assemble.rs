@@ -13,21 +13,23 @@ use super::history::{record_in, record_out, History};
 use super::props::*;
 use super::spec::{KvSpec, Op};
 use super::{nodes, Model, State};
-use crate::node::Node;
+use crate::node::{Node, NodeConfig};
 
 impl ModelCfg {
     /// Assemble the stateright model with every property.
     pub fn into_model(self) -> Model {
         let peers: Vec<Id> = (0..self.nodes).map(Id::from).collect();
-        let mut node = Node::new(peers);
-        node.modes = self.modes;
-        node.propose_expiry = false;
-        node.heartbeats = false;
-        node.election_timer = self.election_timer;
-        node.forward = self.forward;
-        node.compact_after = self.compact_after;
-        node.script_retries = self.script_retries;
-        node.genesis = self.genesis();
+        let config = NodeConfig {
+            modes: self.modes,
+            propose_expiry: false,
+            heartbeats: false,
+            election_timer: self.election_timer,
+            forward: self.forward,
+            compact_after: self.compact_after,
+            script_retries: self.script_retries,
+            genesis: self.genesis(),
+            ..NodeConfig::default()
+        };
         let clients: Vec<Client> = self
             .clients
             .iter()
@@ -58,9 +60,12 @@ impl ModelCfg {
             .lossy_network(lossy)
             .max_crashes(max_crashes);
         for i in 0..model.cfg.nodes {
-            let mut node = node.clone();
-            node.campaigns = model.cfg.candidates.as_ref().is_none_or(|c| c.contains(&i));
-            model = model.actor(ModelActor::Node(node));
+            let campaigns = model.cfg.candidates.as_ref().is_none_or(|c| c.contains(&i));
+            let config = NodeConfig {
+                campaigns,
+                ..config.clone()
+            };
+            model = model.actor(ModelActor::Node(Node::new(peers.clone(), config)));
         }
         for c in clients {
             model = model.actor(ModelActor::Client(c));

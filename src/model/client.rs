@@ -6,7 +6,7 @@ use stateright::actor::Id;
 use super::spec::Op;
 use crate::cmd::scripting::ScriptRef;
 use crate::cmd::Command;
-use crate::node::{Msg, ReqId};
+use crate::node::{ClientMsg, Msg, ReqId, Request};
 
 /// The clock every model client stamps on its requests. Expiry times in
 /// model data are far before or far after it, so expiry is deterministic.
@@ -48,11 +48,11 @@ impl Client {
                 read_only: false,
             },
         };
-        Msg::Request {
+        Msg::Client(ClientMsg::Request(Request {
             req: i as ReqId,
             now_ms: MODEL_NOW_MS,
             cmd,
-            session: true,
-        }
+            dedup: true,
+        }))
     }
 }

@@ -11,7 +11,7 @@ use super::spec::{KvSpec, Op, Ret};
 use super::ModelCfg;
 use crate::cmd::scripting::ScriptRef;
 use crate::cmd::Command;
-use crate::node::{Msg, ReqId};
+use crate::node::{ClientMsg, Msg, ReqId, Request};
 use crate::resp::Reply;
 
 /// The recorded history: the tester, plus which request each client has
@@ -78,7 +78,7 @@ pub(super) fn record_out(cfg: &ModelCfg, h: &History, env: Envelope<&Msg>) -> Op
     if usize::from(env.src) < cfg.nodes {
         return None;
     }
-    let Msg::Request { req, cmd, .. } = env.msg else {
+    let Msg::Client(ClientMsg::Request(Request { req, cmd, .. })) = env.msg else {
         return None;
     };
     if h.invoked.get(&env.src) == Some(req) {
@@ -94,7 +94,7 @@ pub(super) fn record_in(cfg: &ModelCfg, h: &History, env: Envelope<&Msg>) -> Opt
     if usize::from(env.dst) < cfg.nodes {
         return None;
     }
-    let Msg::Reply { req, reply } = env.msg else {
+    let Msg::Client(ClientMsg::Reply { req, reply }) = env.msg else {
         return None;
     };
     if h.invoked.get(&env.dst) != Some(req) || crate::node::is_script_gave_up(reply) {

@@ -19,12 +19,12 @@ pub enum Payload {
     /// its own term (Raft §5.4.2, §8).
     Noop,
     /// A client write, with the accepting leader's clock (expiry checks during
-    /// apply use it, so every replica applies identically) and, for a client
-    /// with a session, who asked (so a duplicate applies at most once).
+    /// apply use it, so every replica applies identically) and, for a
+    /// deduplicated client, who asked (so a duplicate applies at most once).
     Command {
         now_ms: u64,
         cmd: Command,
-        session: Option<Session>,
+        seq: Option<ClientSeq>,
     },
     /// Delete these keys if they are still expired at `now_ms` (active and
     /// lazy expiry go through the log like any write).
@@ -35,23 +35,24 @@ pub enum Payload {
     /// A script's writes (spec §Scripts): applied only if no key of the read
     /// set or the write set has a version newer than `start_ts` (else it is
     /// a conflict and changes nothing). `reply` is what the script answered,
-    /// kept in the session table so a duplicate gets it on any replica.
+    /// kept in the dedup table so a duplicate gets it on any replica.
     Txn {
         start_ts: u64,
         read_set: Vec<bytes::Bytes>,
         /// The script scanned the keyspace: any write after `start_ts` conflicts.
         read_all: bool,
         write_set: Vec<(bytes::Bytes, Option<bytes::Bytes>)>,
-        session: Option<Session>,
+        seq: Option<ClientSeq>,
         reply: crate::resp::Reply,
     },
 }
 
-/// A client session's request (Raft thesis §6.3): a session has at most one
-/// request in flight, numbered upwards, so the state machine remembers only
-/// the newest request applied per client and its reply.
+/// A deduplicated client's request: who asked and its request number (a
+/// client session, Raft thesis §6.3). Such a client has at most one request
+/// in flight, numbered upwards, so the state machine remembers only the
+/// newest request applied per client and its reply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
-pub struct Session {
+pub struct ClientSeq {
     pub client: stateright::actor::Id,
     pub req: u64,
 }

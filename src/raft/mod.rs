@@ -1,6 +1,7 @@
-//! Raft: terms, votes, the log, replication and commit, and the ReadIndex
-//! fence. The decisions live in [`crate::node`], which drives these types.
+//! Raft's data types: terms, indexes, log entries and what they carry, and
+//! the log. The decisions — elections, replication and commit, the
+//! ReadIndex fence — live in [`crate::node`], which drives these types.
 
 pub mod log;
 
-pub use log::{Entry, Index, Log, Payload, Session, Term};
+pub use log::{ClientSeq, Entry, Index, Log, Payload, Term};

@@ -46,7 +46,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use crate::modes::Modes;
-use crate::node::Node;
+use crate::node::{Node, NodeConfig};
 use crate::resp::Limits;
 
 use config::ServerConfig;
@@ -102,11 +102,14 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
     let scripts = scripts::Scripts::new(opts.lua_time_limit);
     let (id, node, transport): (Id, Node, Box<dyn handle::Transport>) = match &opts.cluster {
         None => {
-            let mut node = Node::new(vec![runtime::node_id()]);
-            node.modes = opts.modes;
-            node.compact_after = opts.compact_after;
-            node.engine = scripts.engine.clone();
-            node.script_retries = opts.script_retries;
+            let config = NodeConfig {
+                modes: opts.modes,
+                compact_after: opts.compact_after,
+                engine: scripts.engine.clone(),
+                script_retries: opts.script_retries,
+                ..NodeConfig::default()
+            };
+            let node = Node::new(vec![runtime::node_id()], config);
             (runtime::node_id(), node, Box::new(runtime::NoPeers))
         }
         Some(c) => {
@@ -122,13 +125,16 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
             if let Ok(mut d) = faults.delay.lock() {
                 *d = c.peer_delay;
             }
-            let mut node = Node::new(peer_addrs.keys().copied().collect());
-            node.modes = opts.modes;
-            node.compact_after = opts.compact_after;
-            node.engine = scripts.engine.clone();
-            node.script_retries = opts.script_retries;
-            node.election_timeout = c.election_timeout.clone();
-            node.heartbeat_interval = c.heartbeat;
+            let config = NodeConfig {
+                modes: opts.modes,
+                compact_after: opts.compact_after,
+                engine: scripts.engine.clone(),
+                script_retries: opts.script_retries,
+                election_timeout: c.election_timeout.clone(),
+                heartbeat_interval: c.heartbeat,
+                ..NodeConfig::default()
+            };
+            let node = Node::new(peer_addrs.keys().copied().collect(), config);
             let peer_listener = TcpListener::bind(my_addr)
                 .await
                 .map_err(|e| format!("cannot listen for peers on {my_addr}: {e}"))?;

@@ -26,7 +26,7 @@ use stateright::actor::{Actor, Command as OutCommand, Id, Out};
 use tokio::sync::oneshot;
 
 use crate::cmd::Command;
-use crate::node::{Durable, Msg, Node, NodeState, ReqId, Role, Timer};
+use crate::node::{ClientMsg, Durable, Msg, Node, NodeState, ReqId, Request, Role, Timer};
 use crate::resp::Reply;
 use crate::rng::XorShift;
 use crate::strings::KeyspaceRead;
@@ -291,12 +291,12 @@ impl Runner {
                     self.id,
                     state,
                     self.client,
-                    Msg::Request {
+                    Msg::Client(ClientMsg::Request(Request {
                         req,
                         now_ms,
                         cmd,
-                        session: false,
-                    },
+                        dedup: false,
+                    })),
                     &mut out,
                 );
             }
@@ -361,7 +361,7 @@ impl Runner {
     /// Persist, then deliver: never a reply before its state is on disk.
     fn finish_batch(&mut self, state: &NodeState) -> Result<(), StorageError> {
         if std::mem::take(&mut self.save) {
-            self.storage.persist(&state.durable)?;
+            self.storage.persist(state.durable())?;
         }
         self.storage.maybe_sync()?;
         for (tx, info) in self.infos.drain(..) {
@@ -383,8 +383,8 @@ impl Runner {
     /// no leader are sent again until their deadline: nothing happened yet.
     fn answer(&mut self, msg: Msg) {
         let (req, reply) = match msg {
-            Msg::Reply { req, reply } => (req, reply),
-            Msg::Redirect { req, leader } => {
+            Msg::Client(ClientMsg::Reply { req, reply }) => (req, reply),
+            Msg::Client(ClientMsg::Redirect { req, leader }) => {
                 let now = Instant::now();
                 if let Some(w) = self.waiting.get_mut(&req) {
                     if now + self.policy.retry_every < w.deadline {
@@ -395,7 +395,7 @@ impl Runner {
                 }
                 (req, redirect_error(leader))
             }
-            Msg::Uncertain { req } => (req, uncertain_error()),
+            Msg::Client(ClientMsg::Uncertain { req }) => (req, uncertain_error()),
             other => {
                 tracing::warn!(?other, "unexpected message for a client dropped");
                 return;
@@ -436,12 +436,12 @@ impl Runner {
             // This attempt may be forwarded, and a forwarded write may apply:
             // only a fresh "no leader" answer makes the outcome certain again.
             w.redirected = false;
-            let msg = Msg::Request {
+            let msg = Msg::Client(ClientMsg::Request(Request {
                 req,
                 now_ms: w.now_ms,
                 cmd: w.cmd.clone(),
-                session: false,
-            };
+                dedup: false,
+            }));
             let mut out = Out::new();
             self.node.on_msg(self.id, state, self.client, msg, &mut out);
             self.absorb(out);
@@ -482,7 +482,7 @@ impl Runner {
     fn info(&self, state: &NodeState, keyspace: bool, now_ms: u64) -> NodeInfo {
         let keys = keyspace.then(|| {
             let snap = state.store.snapshot(state.applied);
-            let view = KeyspaceRead::new(&snap, now_ms, self.node.modes.chain());
+            let view = KeyspaceRead::new(&snap, now_ms, self.node.config().modes.chain());
             let (mut keys, mut expires) = (0u64, 0u64);
             view.for_each_key(&mut |_, v| {
                 keys += 1;
@@ -508,7 +508,7 @@ impl Runner {
             storage_syncs: self.storage.syncs,
             sync_pending: self.storage.sync_pending(),
             stats: state.stats.clone(),
-            gaps: self.node.modes.gaps(),
+            gaps: self.node.config().modes.gaps(),
             keys,
         }
     }

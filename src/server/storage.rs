@@ -38,7 +38,7 @@ use std::time::{Duration, Instant};
 use redb::{Database, Durability, ReadableDatabase, TableDefinition};
 use stateright::actor::Id;
 
-use crate::node::{Durable, Snapshot};
+use crate::node::{Durable, RaftSnapshot};
 use crate::raft::{Entry, Index, Log, Term};
 
 /// term, voted_for (absent = None).
@@ -46,7 +46,7 @@ const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 /// index → bincode (serde, standard config) encoded [`Entry`]; only the
 /// entries after the snapshot's.
 const LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("log");
-/// "snapshot" → bincode encoded [`Snapshot`], the state machine at the log's
+/// "snapshot" → bincode encoded [`RaftSnapshot`], the state machine at the log's
 /// base.
 const SNAPSHOT: TableDefinition<&str, &[u8]> = TableDefinition::new("snapshot");
 const SNAPSHOT_KEY: &str = "snapshot";
@@ -193,7 +193,7 @@ impl Storage {
         match txn.open_table(SNAPSHOT) {
             Ok(table) => {
                 if let Some(v) = table.get(SNAPSHOT_KEY).map_err(ctx("read snapshot"))? {
-                    let (snap, _): (Snapshot, usize) =
+                    let (snap, _): (RaftSnapshot, usize) =
                         bincode::serde::decode_from_slice(v.value(), bincode::config::standard())
                             .map_err(|e| StorageError(format!("corrupt snapshot: {e}")))?;
                     found = true;
@@ -410,15 +410,15 @@ mod tests {
         d.expect("something stored")
     }
 
-    fn snapshot(index: Index, term: Term, key: &str) -> Snapshot {
-        Snapshot {
+    fn snapshot(index: Index, term: Term, key: &str) -> RaftSnapshot {
+        RaftSnapshot {
             index,
             term,
             data: im::OrdMap::unit(
                 bytes::Bytes::copy_from_slice(key.as_bytes()),
                 (index, Some(bytes::Bytes::from_static(b"v"))),
             ),
-            sessions: im::OrdMap::new(),
+            applied_seqs: im::OrdMap::new(),
         }
     }
 

@@ -6,22 +6,22 @@ use stateright::{Expectation, Model, Path};
 
 use super::Action;
 use crate::model::{Model as FenceModel, State};
-use crate::node::Msg;
+use crate::node::{ClientMsg, Msg, PeerMsg};
 
 /// The message kind's name, as schedules write it (`AppendEntries`, `Vote`…).
 fn msg_kind(msg: &Msg) -> &'static str {
     match msg {
-        Msg::Request { .. } => "Request",
-        Msg::Forwarded { .. } => "Forwarded",
-        Msg::InstallSnapshot { .. } => "InstallSnapshot",
-        Msg::Reply { .. } => "Reply",
-        Msg::Redirect { .. } => "Redirect",
-        Msg::Uncertain { .. } => "Uncertain",
+        Msg::Client(ClientMsg::Request(_)) => "Request",
+        Msg::Client(ClientMsg::Forwarded(_)) => "Forwarded",
+        Msg::Peer(PeerMsg::InstallSnapshot(_)) => "InstallSnapshot",
+        Msg::Client(ClientMsg::Reply { .. }) => "Reply",
+        Msg::Client(ClientMsg::Redirect { .. }) => "Redirect",
+        Msg::Client(ClientMsg::Uncertain { .. }) => "Uncertain",
         Msg::Tick { .. } => "Tick",
-        Msg::RequestVote { .. } => "RequestVote",
-        Msg::Vote { .. } => "Vote",
-        Msg::AppendEntries { .. } => "AppendEntries",
-        Msg::AppendResult { .. } => "AppendResult",
+        Msg::Peer(PeerMsg::RequestVote(_)) => "RequestVote",
+        Msg::Peer(PeerMsg::Vote(_)) => "Vote",
+        Msg::Peer(PeerMsg::AppendEntries(_)) => "AppendEntries",
+        Msg::Peer(PeerMsg::AppendResult(_)) => "AppendResult",
     }
 }
 

@@ -25,8 +25,7 @@ pub fn simulate(cfg: ModelCfg, seed: u64, runs: usize, max_depth: usize) -> Outc
         .into_iter()
         .filter(|p| p.expectation == Expectation::Always)
         .collect();
-    let mut rng =
-        crate::rng::XorShift::seeded(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+    let mut rng = crate::rng::XorShift::seeded(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15));
     let mut seen = std::collections::HashSet::new();
     let (mut states, mut deepest) = (0usize, 0usize);
     let mut violation = None;

@@ -8,7 +8,9 @@ use stateright::Path;
 
 use super::Action;
 use crate::model::{Model as FenceModel, ModelState, State};
-use crate::node::{Msg, Role};
+use crate::node::{
+    AppendEntries, AppendResult, ClientMsg, InstallSnapshot, Msg, PeerMsg, RequestVote, Role, Vote,
+};
 use crate::resp::Reply;
 
 fn who(model: &FenceModel, id: Id) -> String {
@@ -34,33 +36,36 @@ fn show_reply(r: &Reply) -> String {
 /// One message, briefly.
 pub fn show_msg(model: &FenceModel, msg: &Msg) -> String {
     match msg {
-        Msg::Request { req, cmd, .. } => format!("Request#{req} {}", show_cmd(cmd)),
-        Msg::Forwarded {
-            client, req, cmd, ..
-        } => format!("Forwarded {}#{req} {}", who(model, *client), show_cmd(cmd)),
-        Msg::InstallSnapshot {
+        Msg::Client(ClientMsg::Request(r)) => format!("Request#{} {}", r.req, show_cmd(&r.cmd)),
+        Msg::Client(ClientMsg::Forwarded(f)) => format!(
+            "Forwarded {}#{} {}",
+            who(model, f.client),
+            f.request.req,
+            show_cmd(&f.request.cmd)
+        ),
+        Msg::Peer(PeerMsg::InstallSnapshot(InstallSnapshot {
             term,
             snapshot,
             leader_commit,
             round,
-        } => format!(
+        })) => format!(
             "InstallSnapshot term={term} last={}@t{} keys={} commit={leader_commit} round={round}",
             snapshot.index,
             snapshot.term,
             snapshot.data.len()
         ),
-        Msg::Reply { req, reply } => format!("Reply#{req} {}", show_reply(reply)),
-        Msg::Redirect { req, leader } => format!(
+        Msg::Client(ClientMsg::Reply { req, reply }) => format!("Reply#{req} {}", show_reply(reply)),
+        Msg::Client(ClientMsg::Redirect { req, leader }) => format!(
             "Redirect#{req} leader={}",
             leader.map(|l| who(model, l)).unwrap_or_else(|| "?".into())
         ),
-        Msg::Uncertain { req } => format!("Uncertain#{req}"),
+        Msg::Client(ClientMsg::Uncertain { req }) => format!("Uncertain#{req}"),
         Msg::Tick { now_ms } => format!("Tick {now_ms}"),
-        Msg::RequestVote { term, last_log_index, last_log_term } => {
+        Msg::Peer(PeerMsg::RequestVote(RequestVote { term, last_log_index, last_log_term })) => {
             format!("RequestVote term={term} last={last_log_index}@t{last_log_term}")
         }
-        Msg::Vote { term, granted } => format!("Vote term={term} granted={granted}"),
-        Msg::AppendEntries { term, prev_index, prev_term, entries, leader_commit, round } => format!(
+        Msg::Peer(PeerMsg::Vote(Vote { term, granted })) => format!("Vote term={term} granted={granted}"),
+        Msg::Peer(PeerMsg::AppendEntries(AppendEntries { term, prev_index, prev_term, entries, leader_commit, round })) => format!(
             "AppendEntries term={term} prev={prev_index}@t{prev_term} entries=[{}] commit={leader_commit} round={round}",
             entries
                 .iter()
@@ -68,7 +73,7 @@ pub fn show_msg(model: &FenceModel, msg: &Msg) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        Msg::AppendResult { term, success, match_index, round } => {
+        Msg::Peer(PeerMsg::AppendResult(AppendResult { term, success, match_index, round })) => {
             format!("AppendResult term={term} ok={success} match={match_index} round={round}")
         }
     }

@@ -1,0 +1,350 @@
+//! Scripts (spec §8): a run after its fence, at one `start_ts`; the `Txn`
+//! entry a writing script proposes; and what its commit's outcome means —
+//! the answer, or a new run after a conflict, up to `script_retries` times.
+
+use super::apply::Applied;
+use super::msg::ClientMsg;
+use super::state::{PendingRead, PendingTxn, ScriptRun};
+use super::step::Step;
+use crate::cmd::scripting::{ScriptRef, NOSCRIPT};
+use crate::cmd::Command;
+use crate::modes::ReadFence;
+use crate::raft::{ClientSeq, Entry, Payload};
+use crate::resp::Reply;
+use crate::script::context::{script_key, sha1_hex, ScriptCtx};
+use crate::script::Invocation;
+use crate::strings::RawGet;
+
+/// What became of a script that passed a fence.
+pub(super) enum ScriptStep {
+    /// Answered (or gave up).
+    Done,
+    /// It wrote: its `Txn` is among the proposals.
+    Proposed,
+    /// Per-call mode: back in the queue for another fence.
+    NeedsFence,
+}
+
+/// Whether `reply` is [`script_gave_up`]'s.
+pub fn is_script_gave_up(reply: &Reply) -> bool {
+    reply
+        .error_text()
+        .is_some_and(|e| e.starts_with("TRYAGAIN script conflicted"))
+}
+
+/// The error a script gets after `attempts` runs that all conflicted.
+pub fn script_gave_up(attempts: u32) -> Reply {
+    Reply::err(format!(
+        "TRYAGAIN script conflicted with concurrent writes on {attempts} attempts; nothing was written"
+    ))
+}
+
+impl Step<'_, '_> {
+    /// Run a script that passed a fence (spec §8): `start_ts` is taken now,
+    /// after the fence, unless an earlier fence of this attempt took it
+    /// (per-call mode) or the `BeforeFence` gap took it on arrival. Every
+    /// read is served from the snapshot at `start_ts`, with no further
+    /// leader check. A script that wrote nothing answers at once; one that
+    /// wrote adds its `Txn` payload (and who waits for it) to `proposals`,
+    /// which [`Step::propose_txns`] appends.
+    pub(super) fn run_script(
+        &mut self,
+        mut r: PendingRead,
+        proposals: &mut Vec<(Payload, PendingTxn)>,
+    ) -> ScriptStep {
+        let cfg = self.cfg();
+        let s = self.state.to_mut();
+        let mut run = r.script.take().unwrap_or_default();
+        let pin = match run.start_ts.take().or(r.early_start_ts.take()) {
+            Some(pin) => pin,
+            None => s.store.pin(s.applied),
+        };
+        let start_ts = pin.ts();
+        run.fences += 1;
+        s.stats.read_fences += 1;
+        s.stats.script_fences += 1;
+        s.stats.last_read_term = s.term();
+        let Command::Eval {
+            script,
+            keys,
+            argv,
+            read_only,
+        } = &r.cmd
+        else {
+            s.store.unpin(pin);
+            return ScriptStep::Done;
+        };
+        let snap = s.store.snapshot(start_ts);
+        let (body, sha, cached) = match script {
+            ScriptRef::Body(body) => {
+                let sha = sha1_hex(body);
+                let cached = snap.raw_get(&script_key(&sha)).is_some();
+                (body.clone(), sha, cached)
+            }
+            ScriptRef::Sha(sha) => match snap.raw_get(&script_key(sha)) {
+                Some(body) => (body, sha.clone(), true),
+                None => {
+                    s.store.unpin(pin);
+                    s.stats.script_attempts += 1;
+                    self.answer_script(&r, Reply::err(NOSCRIPT));
+                    return ScriptStep::Done;
+                }
+            },
+        };
+        let per_call = (cfg.modes.read_fence == ReadFence::PerCall).then_some(run.fences);
+        let mut ctx = ScriptCtx::new(&snap, r.now_ms, cfg.modes.chain(), per_call);
+        let inv = Invocation {
+            body: &body,
+            sha: &sha,
+            keys,
+            argv,
+            read_only: *read_only,
+        };
+        let Ok(reply) = cfg.engine.run(&inv, &mut ctx) else {
+            // Per-call mode: this read needs a fence of its own first.
+            r.read_index = None;
+            r.round = None;
+            run.start_ts = Some(pin);
+            r.script = Some(run);
+            s.reads.push(r);
+            return ScriptStep::NeedsFence;
+        };
+        s.stats.script_attempts += 1;
+        s.stats.script_bare_reads += u64::from(ctx.bare_reads());
+        s.store.unpin(pin);
+        if reply.is_error() {
+            // A failing script writes nothing (not even the cache entry).
+            self.answer_script(&r, reply);
+            return ScriptStep::Done;
+        }
+        if !cached {
+            // EVAL caches its body, through the log like any write, so
+            // EVALSHA finds it on every replica and after failover.
+            ctx.buffer_put(script_key(&sha), body.clone());
+        }
+        if !ctx.wrote() {
+            self.answer_script(&r, reply);
+            return ScriptStep::Done;
+        }
+        let fx = ctx.into_effects();
+        let txn = Payload::Txn {
+            start_ts,
+            read_set: fx.read_set,
+            read_all: fx.read_all,
+            write_set: fx.write_set,
+            seq: r.dedup.then_some(ClientSeq {
+                client: r.client,
+                req: r.req,
+            }),
+            reply,
+        };
+        let waiting = PendingTxn {
+            client: r.client,
+            req: r.req,
+            now_ms: r.now_ms,
+            cmd: r.cmd,
+            dedup: r.dedup,
+            attempt: run.attempt,
+        };
+        proposals.push((txn, waiting));
+        ScriptStep::Proposed
+    }
+
+    /// Append the `Txn` entries of the scripts that wrote, with one `Save`.
+    pub(super) fn propose_txns(&mut self, txns: Vec<(Payload, PendingTxn)>) {
+        let appended: Vec<_> = self.save(|d| {
+            txns.into_iter()
+                .map(|(payload, waiting)| {
+                    let entry = Entry {
+                        term: d.term,
+                        payload,
+                    };
+                    (d.log.append(entry), waiting)
+                })
+                .collect()
+        });
+        let s = self.state.to_mut();
+        for (index, waiting) in appended {
+            s.txns.insert(index, waiting);
+        }
+    }
+
+    fn answer_script(&mut self, r: &PendingRead, reply: Reply) {
+        self.state.to_mut().stats.scripts_run += 1;
+        self.send(r.client, ClientMsg::Reply { req: r.req, reply });
+    }
+
+    /// A script's `Txn` applied on this leader: answer it, or run it again
+    /// after a conflict (a new fence, a new `start_ts`).
+    pub(super) fn txn_applied(&mut self, p: PendingTxn, applied: Applied) {
+        let retries = self.cfg().script_retries;
+        let s = self.state.to_mut();
+        let reply = match applied {
+            Applied::Reply(reply) => {
+                s.stats.scripts_run += 1;
+                s.stats.script_commits += 1;
+                reply
+            }
+            Applied::Conflict if p.attempt >= retries => {
+                s.stats.script_conflicts += 1;
+                s.stats.scripts_run += 1;
+                s.stats.scripts_gave_up += 1;
+                script_gave_up(p.attempt + 1)
+            }
+            Applied::Conflict => {
+                s.stats.script_conflicts += 1;
+                s.stats.script_retries += 1;
+                s.reads.push(PendingRead {
+                    client: p.client,
+                    req: p.req,
+                    now_ms: p.now_ms,
+                    cmd: p.cmd,
+                    read_index: None,
+                    round: None,
+                    early_start_ts: None,
+                    script: Some(ScriptRun {
+                        attempt: p.attempt + 1,
+                        ..ScriptRun::default()
+                    }),
+                    dedup: p.dedup,
+                });
+                return;
+            }
+        };
+        self.send(p.client, ClientMsg::Reply { req: p.req, reply });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Scripts on a single node, driven step by step: what a failing script
+    //! leaves behind, and the script cache.
+
+    use std::borrow::Cow;
+
+    use bytes::Bytes;
+    use stateright::actor::{Actor, Command as Effect, Id, Out};
+
+    use super::super::{Msg, Node, NodeConfig, NodeState, ReqId, Request, Timer};
+    use super::*;
+    use crate::cmd;
+
+    fn node_id() -> Id {
+        Id::from(0)
+    }
+    fn client_id() -> Id {
+        Id::from(9)
+    }
+
+    struct One {
+        node: Node,
+        state: NodeState,
+        replies: Vec<(ReqId, Reply)>,
+        apply_due: bool,
+    }
+
+    impl One {
+        fn new(script_retries: u32) -> One {
+            let config = NodeConfig {
+                heartbeats: false,
+                script_retries,
+                ..NodeConfig::default()
+            };
+            let node = Node::new(vec![node_id()], config);
+            let mut o = Out::new();
+            let state = node.on_start(node_id(), &None, &mut o);
+            let mut one = One {
+                node,
+                state,
+                replies: vec![],
+                apply_due: false,
+            };
+            one.take(o);
+            one.settle();
+            one
+        }
+
+        fn take(&mut self, o: Out<Node>) {
+            for effect in o {
+                match effect {
+                    Effect::Send(_, Msg::Client(ClientMsg::Reply { req, reply })) => {
+                        self.replies.push((req, reply))
+                    }
+                    Effect::SetTimer(Timer::Apply, _) => self.apply_due = true,
+                    _ => {}
+                }
+            }
+        }
+
+        /// Deliver a request without applying anything yet.
+        fn request(&mut self, req: ReqId, args: &str) {
+            let args: Vec<Bytes> = args
+                .split(' ')
+                .map(|a| Bytes::copy_from_slice(a.replace('_', " ").as_bytes()))
+                .collect();
+            let cmd = cmd::parse(&args, &cmd::ParseCtx::default()).expect("parse");
+            let msg = Msg::Client(ClientMsg::Request(Request {
+                req,
+                now_ms: 0,
+                cmd,
+                dedup: false,
+            }));
+            let mut o = Out::new();
+            let mut cow = Cow::Borrowed(&self.state);
+            self.node
+                .on_msg(node_id(), &mut cow, client_id(), msg, &mut o);
+            self.state = cow.into_owned();
+            self.take(o);
+        }
+
+        /// Fire the apply timer until nothing is left to apply.
+        fn settle(&mut self) {
+            while std::mem::take(&mut self.apply_due) {
+                let mut o = Out::new();
+                let mut cow = Cow::Borrowed(&self.state);
+                self.node
+                    .on_timeout(node_id(), &mut cow, &Timer::Apply, &mut o);
+                self.state = cow.into_owned();
+                self.take(o);
+            }
+        }
+
+        fn reply(&self, req: ReqId) -> Option<&Reply> {
+            self.replies.iter().find(|(r, _)| *r == req).map(|(_, v)| v)
+        }
+    }
+
+    #[test]
+    fn a_failing_script_writes_nothing() {
+        let mut one = One::new(8);
+        one.request(1, "EVAL set_a_1;_set_s_abc;_incrby_s_1 0");
+        one.settle();
+        assert!(one.reply(1).is_some_and(Reply::is_error));
+        one.request(2, "EVAL get_a;_get_s 0");
+        one.settle();
+        assert_eq!(
+            one.reply(2),
+            Some(&Reply::Array(vec![Reply::Nil, Reply::Nil])),
+            "neither write of the failed script is visible"
+        );
+    }
+
+    #[test]
+    fn eval_caches_its_body_and_evalsha_finds_it() {
+        let mut one = One::new(8);
+        let sha = sha1_hex(b"get k");
+        one.request(1, &format!("EVALSHA {sha} 0"));
+        one.settle();
+        assert_eq!(one.reply(1), Some(&Reply::err(NOSCRIPT)));
+        one.request(2, "EVAL get_k 0");
+        one.settle();
+        one.request(3, &format!("EVALSHA {sha} 0"));
+        one.settle();
+        assert_eq!(one.reply(3), Some(&Reply::Array(vec![Reply::Nil])));
+        one.request(4, "SCRIPT FLUSH");
+        one.settle();
+        one.request(5, &format!("EVALSHA {sha} 0"));
+        one.settle();
+        assert_eq!(one.reply(5), Some(&Reply::err(NOSCRIPT)));
+    }
+}

@@ -1,0 +1,256 @@
+//! A node's state: what is durable ([`Durable`], with the Raft snapshot),
+//! what is volatile (role, commit and apply progress, the fence, the
+//! requests waiting for it) and the counters INFO shows.
+//!
+//! The durable part is private to this file: it is read through
+//! [`NodeState::durable`] and changed only through [`NodeState::save`],
+//! which emits the `Save` with the change — so no change of term, vote or
+//! log can leave the node unsaved.
+
+use std::collections::BTreeSet;
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use stateright::actor::{Id, Out};
+
+use super::msg::ReqId;
+use super::Node;
+use crate::cmd::Command;
+use crate::mvcc::{Mvcc, ReadPin};
+use crate::raft::{Index, Log, Term};
+use crate::resp::Reply;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Role {
+    Follower,
+    Candidate,
+    Leader,
+}
+
+impl Role {
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Follower => "follower",
+            Role::Candidate => "candidate",
+            Role::Leader => "leader",
+        }
+    }
+}
+
+/// Each deduplicated client's newest applied request and its reply (Raft
+/// thesis §6.3): part of the applied state, and of the Raft snapshot.
+pub type AppliedSeqs = im::OrdMap<Id, (ReqId, Reply)>;
+
+/// What must be on disk before the node acts on it (Raft Figure 2,
+/// "persistent state on all servers").
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Durable {
+    pub term: Term,
+    pub voted_for: Option<Id>,
+    pub log: Log,
+    /// The state machine as of the log's base (Raft §7); `None` until the
+    /// first compaction.
+    pub snapshot: Option<RaftSnapshot>,
+}
+
+/// A snapshot of the state machine (Raft §7) — not an MVCC read view
+/// ([`crate::mvcc::Snapshot`]): every internal key's newest version as of
+/// entry `index` with the timestamp that wrote it (recent tombstones
+/// included, so a restored replica validates script commits exactly like
+/// one that applied the log), and the dedup table. The log keeps only what
+/// follows.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+pub struct RaftSnapshot {
+    pub index: Index,
+    pub term: Term,
+    pub data: im::OrdMap<Bytes, (crate::mvcc::Ts, Option<Bytes>)>,
+    pub applied_seqs: AppliedSeqs,
+}
+
+impl RaftSnapshot {
+    /// The MVCC store this snapshot describes.
+    pub fn restore(&self) -> Mvcc {
+        Mvcc::import(&self.data)
+    }
+}
+
+/// Where a script is in its run: fenced how often, reading at which
+/// `start_ts` (pinned while it runs), on which attempt.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ScriptRun {
+    pub start_ts: Option<ReadPin>,
+    /// Fences passed in this attempt (per-call mode: one per read command).
+    pub fences: u32,
+    /// 0 for the first run; each conflict on commit adds one.
+    pub attempt: u32,
+}
+
+/// A script whose `Txn` entry is in the log, waiting to apply.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PendingTxn {
+    pub client: Id,
+    pub req: ReqId,
+    pub now_ms: u64,
+    pub cmd: Command,
+    pub dedup: bool,
+    pub attempt: u32,
+}
+
+/// A read waiting for its fence.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PendingRead {
+    pub client: Id,
+    pub req: ReqId,
+    pub now_ms: u64,
+    pub cmd: Command,
+    /// Set once an entry of the current term has committed.
+    pub read_index: Option<Index>,
+    /// The heartbeat round that must be acknowledged by a majority; assigned
+    /// with `read_index`, always a round that starts after the read arrived.
+    pub round: Option<u64>,
+    /// `start_ts` when taken before the fence (the `BeforeFence` gap), pinned.
+    pub early_start_ts: Option<ReadPin>,
+    /// Set for a script (EVAL and friends).
+    pub script: Option<ScriptRun>,
+    pub dedup: bool,
+}
+
+impl PendingRead {
+    /// Release whatever this read pinned (it is answered or abandoned).
+    pub fn release(self, store: &mut Mvcc) {
+        let pinned = self.script.and_then(|run| run.start_ts);
+        if let Some(pin) = self.early_start_ts.or(pinned) {
+            store.unpin(pin);
+        }
+    }
+}
+
+/// Counters shown by INFO; part of the state so the model can state
+/// properties over them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Stats {
+    /// Reads (and scripts) that passed a fence.
+    pub read_fences: u64,
+    /// Heartbeat rounds that confirmed leadership for fences.
+    pub fence_rounds: u64,
+    /// Scripts answered (each counted once, however often it ran).
+    pub scripts_run: u64,
+    /// Fences passed by scripts (once mode: one per attempt; per-call mode:
+    /// one per read command).
+    pub script_fences: u64,
+    /// Script runs that finished (an interrupted per-call run does not).
+    pub script_attempts: u64,
+    /// Script commits rejected by validation on this leader.
+    pub script_conflicts: u64,
+    /// Script commits applied on this leader.
+    pub script_commits: u64,
+    /// Values scripts read from bare legacy keys.
+    pub script_bare_reads: u64,
+    /// Scripts in flight (queued, or their `Txn` in the log) when this node
+    /// lost leadership.
+    pub scripts_abandoned: u64,
+    /// Scripts answered TRYAGAIN after every run conflicted.
+    pub scripts_gave_up: u64,
+    pub script_retries: u64,
+    /// Snapshots received from a leader and installed.
+    pub snapshots_installed: u64,
+    /// The term in which this node last served a read (for the model's
+    /// "a GET is served after a leadership change").
+    pub last_read_term: Term,
+}
+
+/// The state of one node.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct NodeState {
+    pub role: Role,
+    /// Private: see the module comment.
+    durable: Durable,
+    pub leader: Option<Id>,
+    pub commit_index: Index,
+    pub applied: Index,
+    pub store: Mvcc,
+    // Candidate
+    pub votes: BTreeSet<Id>,
+    // Leader
+    pub next_index: im::OrdMap<Id, Index>,
+    pub match_index: im::OrdMap<Id, Index>,
+    /// The index of this leader's no-op: reads wait until it commits.
+    pub term_start: Index,
+    /// The newest fence round started, and the newest each peer acknowledged.
+    pub round: u64,
+    pub round_acks: im::OrdMap<Id, u64>,
+    /// The newest round a majority acknowledged.
+    pub confirmed_round: u64,
+    /// Reads and scripts waiting for their fence. A plain `Vec`: it holds a
+    /// few entries at a time, and `im::Vector` copied whole chunks of these
+    /// large elements on every push (10% of the server's time under EVALSHA).
+    pub reads: Vec<PendingRead>,
+    /// Writes waiting for their entry to apply: index → (client, request).
+    pub writes: im::OrdMap<Index, (Id, ReqId)>,
+    /// Scripts waiting for their `Txn` entry to apply.
+    pub txns: im::OrdMap<Index, PendingTxn>,
+    /// Where active expiry resumes in the TTL index (empty: the start).
+    pub expiry_cursor: Bytes,
+    /// Part of the applied state (thesis §6.3); see [`AppliedSeqs`].
+    pub applied_seqs: AppliedSeqs,
+    /// A leader's newest read accepted per deduplicated client, so a
+    /// duplicated read request does not start another fence.
+    pub read_seqs: im::OrdMap<Id, ReqId>,
+    pub stats: Stats,
+}
+
+impl NodeState {
+    /// A follower that knows no leader, with `durable` as found on disk and
+    /// the state machine at `applied`.
+    pub fn new(durable: Durable, store: Mvcc, applied: Index, applied_seqs: AppliedSeqs) -> Self {
+        NodeState {
+            role: Role::Follower,
+            durable,
+            leader: None,
+            commit_index: applied,
+            applied,
+            store,
+            votes: BTreeSet::new(),
+            next_index: im::OrdMap::new(),
+            match_index: im::OrdMap::new(),
+            term_start: 0,
+            round: 0,
+            round_acks: im::OrdMap::new(),
+            confirmed_round: 0,
+            reads: Vec::new(),
+            writes: im::OrdMap::new(),
+            txns: im::OrdMap::new(),
+            expiry_cursor: Bytes::new(),
+            applied_seqs,
+            read_seqs: im::OrdMap::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    /// Term, vote, log and snapshot, as last saved.
+    pub fn durable(&self) -> &Durable {
+        &self.durable
+    }
+
+    /// The only way to change the durable state: apply `change` and emit
+    /// the `Save` of the result.
+    pub(super) fn save<R>(
+        &mut self,
+        out: &mut Out<Node>,
+        change: impl FnOnce(&mut Durable) -> R,
+    ) -> R {
+        let r = change(&mut self.durable);
+        out.save(self.durable.clone());
+        r
+    }
+
+    pub fn term(&self) -> Term {
+        self.durable.term
+    }
+    pub fn log(&self) -> &Log {
+        &self.durable.log
+    }
+    pub fn is_leader(&self) -> bool {
+        self.role == Role::Leader
+    }
+}
