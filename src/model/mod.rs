@@ -25,7 +25,6 @@ mod history;
 pub mod props;
 pub mod spec;
 
-use std::sync::Arc;
 
 use stateright::actor::{ActorModel, ActorModelState};
 
@@ -45,6 +44,3 @@ fn nodes(state: &State) -> impl Iterator<Item = (usize, &NodeState)> {
         .enumerate()
         .filter_map(|(i, s)| s.node().map(|n| (i, n)))
 }
-
-/// Shared handle used by the check module.
-pub type SharedModel = Arc<Model>;
