@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 use stateright::actor::{majority, Actor, Id, Out};
 
 use crate::cmd::scripting::{ScriptRef, NOSCRIPT};
-use crate::cmd::{self, Command, Kind};
+use crate::cmd::{self, Command, Kind, Op};
 use crate::modes::{ApplyWait, Dedup, Modes, ReadFence, ReadSetValidation, StartTs, TermCommit};
 use crate::mvcc::{Mvcc, Ts};
 use crate::raft::{Entry, Index, Log, Payload, Session, Term};
@@ -844,7 +844,7 @@ impl Node {
             s.stats.read_fences += 1;
             s.stats.last_read_term = s.durable.term;
             let snap = s.store.snapshot(start_ts);
-            let view = KeyspaceRead::new(&snap, r.now_ms, self.modes.chain());
+            let view = KeyspaceRead::new(&snap as &dyn RawGet, r.now_ms, self.modes.chain());
             let reply = cmd::run_read(&r.cmd, &view);
             expired.extend(view.take_expired());
             lazy_now = lazy_now.max(r.now_ms);
@@ -886,12 +886,12 @@ impl Node {
         s.stats.read_fences += 1;
         s.stats.script_fences += 1;
         s.stats.last_read_term = s.durable.term;
-        let Command::Eval {
+        let Op::Eval {
             script,
             keys,
             argv,
             read_only,
-        } = &r.cmd
+        } = &r.cmd.op
         else {
             return ScriptStep::Done;
         };

@@ -28,7 +28,7 @@ use stateright::semantics::{ConsistencyTester, LinearizabilityTester};
 use stateright::Expectation;
 
 use crate::cmd::scripting::ScriptRef;
-use crate::cmd::Command;
+use crate::cmd::{Command, Op as CmdOp};
 use crate::node::{Durable, Msg, Node, NodeState, ReqId, Role, Timer};
 use crate::resp::Reply;
 pub use config::{ModelCfg, ModelFile, NetworkKind, PlantForm, PlantTtl};
@@ -60,19 +60,10 @@ pub struct ClientState {
 impl Client {
     fn request(&self, i: usize) -> Msg {
         let cmd = match &self.ops[i].0 {
-            Op::Get(k) => Command::Get {
-                key: Bytes::from(k.clone()),
-            },
+            Op::Get(k) => Command::get(Bytes::from(k.clone())),
             Op::Set(k, v) => Command::set(Bytes::from(k.clone()), Bytes::from(v.clone())),
-            Op::Del(k) => Command::Del {
-                keys: vec![Bytes::from(k.clone())],
-            },
-            Op::Script(body) => Command::Eval {
-                script: ScriptRef::Body(Bytes::from(body.clone())),
-                keys: vec![],
-                argv: vec![],
-                read_only: false,
-            },
+            Op::Del(k) => Command::del(vec![Bytes::from(k.clone())]),
+            Op::Script(body) => Command::eval(Bytes::from(body.clone())),
         };
         Msg::Request {
             req: i as ReqId,
@@ -237,11 +228,11 @@ impl History {
 
 fn op_of(cmd: &Command) -> Option<Op> {
     let s = |b: &Bytes| String::from_utf8_lossy(b).into_owned();
-    Some(match cmd {
-        Command::Get { key } => Op::Get(s(key)),
-        Command::Set { key, value, .. } => Op::Set(s(key), s(value)),
-        Command::Del { keys } if keys.len() == 1 => Op::Del(s(&keys[0])),
-        Command::Eval {
+    Some(match &cmd.op {
+        CmdOp::Get { key } => Op::Get(s(key)),
+        CmdOp::Set { key, value, .. } => Op::Set(s(key), s(value)),
+        CmdOp::Del { keys } if keys.len() == 1 => Op::Del(s(&keys[0])),
+        CmdOp::Eval {
             script: ScriptRef::Body(body),
             ..
         } => Op::Script(s(body)),
