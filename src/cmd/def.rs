@@ -1,20 +1,15 @@
 //! What one row of the command [`table`](super::table) holds: a command's
 //! Redis metadata (arity, flags, key positions, `COMMAND DOCS` fields), its
-//! parser and its executor; and [`CommandRef`], the row a parsed
-//! [`Command`](super::Command) carries, compared and serialized by name.
+//! parser and its executor.
 //!
 //! Everything that asks "what is this command?" reads the row: dispatch,
 //! `COMMAND INFO/DOCS/COUNT`, read/write routing ([`Kind`]), the scripts'
 //! "not allowed" check and key extraction.
 
-use std::cmp::Ordering;
-use std::hash::{Hash, Hasher};
-
 use bytes::Bytes;
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::error::ParseError;
-use super::{Command, Kind, Op, ParseCtx, ReadView, WriteView};
+use super::{Kind, Op, ParseCtx, ReadView, WriteView};
 use crate::resp::Reply;
 
 /// Redis 7.0's command flags, one bit each, in the order `COMMAND INFO`
@@ -115,7 +110,7 @@ pub enum Exec {
     /// A script: the node fences, runs it over a snapshot and commits.
     Script,
     /// Answered by the server itself (PING, HELLO, CLIENT, CONFIG, COMMAND,
-    /// INFO, …): never parsed into a [`Command`].
+    /// INFO, …): never parsed into a [`Command`](super::Command).
     Connection,
 }
 
@@ -206,26 +201,6 @@ impl CommandDef {
         }
     }
 
-    /// Parse a request for this row: a connection row is unknown here, then
-    /// the arity, then the row's own parser.
-    pub fn parse_args(
-        &'static self,
-        args: &[Bytes],
-        ctx: &ParseCtx,
-    ) -> Result<Command, ParseError> {
-        if self.is_connection() {
-            return Err(ParseError::Unknown);
-        }
-        if !self.arity_ok(args.len()) {
-            return Err(ParseError::WrongArity(self.name));
-        }
-        let op = (self.parse)(args, ctx)?;
-        Ok(Command {
-            def: CommandRef(self),
-            op,
-        })
-    }
-
     /// The keys a request for this row names, from its key positions
     /// (`first_key`, `last_key` (negative: from the end), `step`), or from
     /// the movable-keys hook.
@@ -284,65 +259,5 @@ impl CommandDef {
             (Reply::bulk("since"), Reply::bulk(self.since)),
             (Reply::bulk("group"), Reply::bulk(self.group)),
         ])
-    }
-}
-
-/// A row of the table, as a parsed command carries it. Compared, hashed and
-/// serialized by name (names are unique); deserializing looks the name up
-/// among the rows that parse into commands, debug ones included.
-#[derive(Clone, Copy)]
-pub struct CommandRef(pub &'static CommandDef);
-
-impl std::ops::Deref for CommandRef {
-    type Target = CommandDef;
-    fn deref(&self) -> &CommandDef {
-        self.0
-    }
-}
-
-impl std::fmt::Debug for CommandRef {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.0.name)
-    }
-}
-
-impl PartialEq for CommandRef {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.name == other.0.name
-    }
-}
-
-impl Eq for CommandRef {}
-
-impl PartialOrd for CommandRef {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for CommandRef {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.0.name.cmp(other.0.name)
-    }
-}
-
-impl Hash for CommandRef {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.0.name.hash(state);
-    }
-}
-
-impl Serialize for CommandRef {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.0.name)
-    }
-}
-
-impl<'de> Deserialize<'de> for CommandRef {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let name = String::deserialize(d)?;
-        super::table::lookup_with(name.as_bytes(), true)
-            .filter(|def| !def.is_connection())
-            .ok_or_else(|| serde::de::Error::custom(format!("unknown command {name:?}")))
     }
 }

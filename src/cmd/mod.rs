@@ -27,8 +27,8 @@
 //! | [`expire`] | EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST |
 //! | [`scripting`] | EVAL EVALSHA EVAL_RO EVALSHA_RO SCRIPT LOAD/EXISTS/FLUSH |
 //! | [`debug`] | FENCEKV.RAWSET FENCEKV.RAWGET FENCEKV.RAWDEL FENCEKV.ENCODING |
-//! | [`table`] | the rows, the name lookup, COMMAND (COUNT, INFO, DOCS) |
-//! | [`def`] | what a row holds; [`def::CommandRef`], a row by name |
+//! | [`table`] | the rows, the name lookup, [`CommandRef`], COMMAND (COUNT, INFO, DOCS) |
+//! | [`def`] | what a row holds |
 //! | [`error`] | [`ParseError`] and its Redis texts |
 //! | [`glob`] | Redis's `stringmatchlen` for KEYS and SCAN MATCH |
 
@@ -55,8 +55,9 @@ use crate::resp::Reply;
 use crate::strings::{KeyspaceRead, KeyspaceWrite, RawGet, RawWrite};
 
 pub use args::MAX_STRING_LEN;
-pub use def::{CommandDef, CommandRef, Exec};
+pub use def::{CommandDef, Exec};
 pub use error::ParseError;
+pub use table::CommandRef;
 
 /// The read view every read executor runs against.
 pub type ReadView<'a> = KeyspaceRead<'a, dyn RawGet + 'a>;
@@ -345,7 +346,7 @@ pub fn parse_request(args: &[Bytes], ctx: &ParseCtx) -> Result<Command, ParseErr
         .first()
         .and_then(|name| table::lookup_with(name, ctx.debug_commands))
         .ok_or(ParseError::Unknown)?;
-    def.0.parse_args(args, ctx)
+    def.parse_args(args, ctx)
 }
 
 /// [`parse_request`], its error as Redis's reply.

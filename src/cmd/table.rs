@@ -2,7 +2,8 @@
 //! Redis 7.0's `COMMAND` reports (arity, flags, key positions, ACL
 //! categories, tips), the bits of `COMMAND DOCS` clients ask for (summary,
 //! since, group), its parser and its executor ([`CommandDef`]); the name
-//! lookup; and the `COMMAND` replies, which walk the same rows.
+//! lookup and [`CommandRef`], the row a parsed [`Command`] carries; and the
+//! `COMMAND` replies, which walk the same rows.
 //!
 //! The metadata of Redis commands was read off a real redis-server 7.0.15
 //! (`COMMAND INFO` and `COMMAND DOCS`), so arities and flags are Redis's own;
@@ -11,14 +12,92 @@
 //! its parse and exec functions beside its semantics.
 
 use std::cmp::Ordering;
+use std::hash::{Hash, Hasher};
 use std::sync::OnceLock;
 
 use bytes::Bytes;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::def::flag::*;
-use super::def::{CommandDef, CommandRef, Exec, Flags};
-use super::{debug, expire, keys, scripting, strings};
+use super::def::{CommandDef, Exec, Flags};
+use super::error::ParseError;
+use super::{debug, expire, keys, scripting, strings, Command, ParseCtx};
 use crate::resp::Reply;
+
+/// A row of the table, as a parsed command carries it. Compared, hashed and
+/// serialized by name (names are unique); deserializing looks the name up
+/// among the rows that parse into commands, debug ones included.
+#[derive(Clone, Copy)]
+pub struct CommandRef(pub &'static CommandDef);
+
+impl std::ops::Deref for CommandRef {
+    type Target = CommandDef;
+    fn deref(&self) -> &CommandDef {
+        self.0
+    }
+}
+
+impl CommandRef {
+    /// Parse a request for this row: a connection row is unknown here, then
+    /// the arity, then the row's own parser.
+    pub fn parse_args(self, args: &[Bytes], ctx: &ParseCtx) -> Result<Command, ParseError> {
+        if self.is_connection() {
+            return Err(ParseError::Unknown);
+        }
+        if !self.arity_ok(args.len()) {
+            return Err(ParseError::WrongArity(self.name));
+        }
+        let op = (self.parse)(args, ctx)?;
+        Ok(Command { def: self, op })
+    }
+}
+
+impl std::fmt::Debug for CommandRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.name)
+    }
+}
+
+impl PartialEq for CommandRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.name == other.0.name
+    }
+}
+
+impl Eq for CommandRef {}
+
+impl PartialOrd for CommandRef {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for CommandRef {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.name.cmp(other.0.name)
+    }
+}
+
+impl Hash for CommandRef {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.0.name.hash(state);
+    }
+}
+
+impl Serialize for CommandRef {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0.name)
+    }
+}
+
+impl<'de> Deserialize<'de> for CommandRef {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        lookup_with(name.as_bytes(), true)
+            .filter(|def| !def.is_connection())
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown command {name:?}")))
+    }
+}
 
 /// The command named `name` (any case), debug commands excluded.
 pub fn lookup(name: &[u8]) -> Option<CommandRef> {
@@ -988,8 +1067,7 @@ pub static COMMANDS: &[CommandDef] = &[
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cmd::error::ParseError;
-    use crate::cmd::{parse, ParseCtx};
+    use crate::cmd::parse;
 
     fn args(words: &[&str]) -> Vec<Bytes> {
         words

@@ -217,7 +217,7 @@ impl<G: RawGet + ?Sized> Host for ScriptCtx<'_, G> {
         };
         // The arity of a subcommand (SCRIPT LOAD's) or of MSET's pairs
         // counts as the arity too.
-        let parsed = def.0.parse_args(args, &parse_ctx);
+        let parsed = def.parse_args(args, &parse_ctx);
         if let Err(ParseError::WrongArity(_)) = parsed {
             return Ok(Reply::err(errors::ARITY));
         }
