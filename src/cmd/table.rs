@@ -1279,6 +1279,15 @@ mod tests {
         }
     }
 
+    /// The rows fencekv's own code builds commands of.
+    #[test]
+    fn constructors_name_their_rows() {
+        assert_eq!(Command::get("k").def.name, "get");
+        assert_eq!(Command::set("k", "v").def.name, "set");
+        assert_eq!(Command::del(vec![]).def.name, "del");
+        assert_eq!(Command::eval("return 1").def.name, "eval");
+    }
+
     #[test]
     fn unimplemented_noscript_commands_are_not_rows() {
         for name in NOSCRIPT_NOT_IMPLEMENTED {

@@ -301,3 +301,29 @@ impl ModelCfg {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operations_are_commands_of_the_table() {
+        let op = parse_op;
+        assert_eq!(
+            op("set x 1 @2"),
+            Ok((Op::Set("x".into(), "1".into()), Some(2)))
+        );
+        assert_eq!(op("GET x"), Ok((Op::Get("x".into()), None)));
+        assert_eq!(op("del x"), Ok((Op::Del("x".into()), None)));
+        // The table's own errors, and commands the model's clients never send.
+        let err = |s: &str| op(s).err().unwrap_or_default();
+        assert!(err("get").contains("ERR wrong number of arguments for 'get' command"));
+        assert!(err("nosuch x").contains("ERR unknown command 'nosuch'"));
+        for unsupported in ["set x 1 NX", "getset x 1", "unlink x", "del x y", "incr x"] {
+            assert!(
+                err(unsupported).starts_with("bad operation"),
+                "{unsupported}"
+            );
+        }
+    }
+}
