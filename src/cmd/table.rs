@@ -8,8 +8,13 @@
 //! The metadata of Redis commands was read off a real redis-server 7.0.15
 //! (`COMMAND INFO` and `COMMAND DOCS`), so arities and flags are Redis's own;
 //! the `FENCEKV.*` debug commands are fencekv's and only exist when the node
-//! runs with debug commands enabled. Adding a command is one row here plus
-//! its parse and exec functions beside its semantics.
+//! runs with debug commands enabled.
+//!
+//! Adding a command: a variant of [`Op`](super::Op) for its parsed
+//! arguments, a row here, and its `parse_*` and `exec_*` functions beside its
+//! semantics (in `strings.rs`, `keys.rs`, … or a new file per type). Nothing
+//! else names it: dispatch, routing, `COMMAND` and the script checks read the
+//! row, and the tests below walk every row.
 
 use std::cmp::Ordering;
 use std::hash::{Hash, Hasher};
