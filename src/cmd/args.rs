@@ -3,8 +3,7 @@
 
 use bytes::Bytes;
 
-use crate::resp::reply::errors;
-use crate::resp::Reply;
+use super::error::ParseError;
 
 /// The largest string Redis builds by APPEND or SETRANGE: `proto-max-bulk-len`.
 pub const MAX_STRING_LEN: u64 = 512 * 1024 * 1024;
@@ -21,8 +20,8 @@ pub fn parse_i64(s: &[u8]) -> Option<i64> {
 }
 
 /// An integer argument, or Redis's "not an integer" error.
-pub fn int_arg(s: &[u8]) -> Result<i64, Reply> {
-    parse_i64(s).ok_or_else(|| Reply::err(errors::NOT_INTEGER))
+pub fn int_arg(s: &[u8]) -> Result<i64, ParseError> {
+    parse_i64(s).ok_or(ParseError::NotInteger)
 }
 
 /// Redis's `string2ld` (over `strtold`), with f64 instead of long double:

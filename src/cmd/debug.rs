@@ -10,36 +10,65 @@
 
 use bytes::Bytes;
 
+use super::error::ParseError;
 use super::strings::arg;
-use super::{Command, ParseCtx};
+use super::{mismatch, Op, ParseCtx, ReadView, WriteView};
 use crate::resp::Reply;
 use crate::strings::{read_string, ChainRead, KeyspaceRead, KeyspaceWrite, RawGet, RawWrite};
 
 /// `FENCEKV.RAWSET rawkey value`
-pub(super) fn parse_rawset(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    Ok(Command::RawSet {
+pub(super) fn parse_rawset(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    Ok(Op::RawSet {
         raw_key: arg(args, 1),
         value: arg(args, 2),
     })
 }
 
+pub(super) fn exec_rawset(op: &Op, ks: &mut WriteView<'_>) -> Reply {
+    let Op::RawSet { raw_key, value } = op else {
+        return mismatch();
+    };
+    rawset(ks, raw_key, value)
+}
+
 /// `FENCEKV.RAWGET rawkey`
-pub(super) fn parse_rawget(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    Ok(Command::RawGet {
+pub(super) fn parse_rawget(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    Ok(Op::RawGet {
         raw_key: arg(args, 1),
     })
 }
 
+pub(super) fn exec_rawget(op: &Op, ks: &ReadView<'_>) -> Reply {
+    let Op::RawGet { raw_key } = op else {
+        return mismatch();
+    };
+    rawget(ks, raw_key)
+}
+
 /// `FENCEKV.RAWDEL rawkey [rawkey ...]`
-pub(super) fn parse_rawdel(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    Ok(Command::RawDel {
+pub(super) fn parse_rawdel(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    Ok(Op::RawDel {
         raw_keys: args.get(1..).unwrap_or(&[]).to_vec(),
     })
 }
 
+pub(super) fn exec_rawdel(op: &Op, ks: &mut WriteView<'_>) -> Reply {
+    let Op::RawDel { raw_keys } = op else {
+        return mismatch();
+    };
+    rawdel(ks, raw_keys)
+}
+
 /// `FENCEKV.ENCODING key`
-pub(super) fn parse_encoding(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    Ok(Command::Encoding { key: arg(args, 1) })
+pub(super) fn parse_encoding(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    Ok(Op::Encoding { key: arg(args, 1) })
+}
+
+pub(super) fn exec_encoding(op: &Op, ks: &ReadView<'_>) -> Reply {
+    let Op::Encoding { key } = op else {
+        return mismatch();
+    };
+    encoding(ks, key)
 }
 
 /// FENCEKV.RAWSET: OK.

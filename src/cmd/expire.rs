@@ -9,19 +9,14 @@
 use bytes::Bytes;
 
 use super::args::{int_arg, is};
+use super::error::ParseError;
 use super::strings::arg;
-use super::{Command, ExpireCond, ParseCtx};
-use crate::resp::reply::errors;
+use super::{mismatch, ExpireCond, Op, ParseCtx, ReadView, WriteView};
 use crate::resp::Reply;
 use crate::strings::{KeyspaceRead, KeyspaceWrite, RawGet, RawWrite};
 
-/// NX with any of XX, GT, LT.
-pub const NX_CONFLICT: &str = "ERR NX and XX, GT or LT options at the same time are not compatible";
-/// GT with LT.
-pub const GT_LT_CONFLICT: &str = "ERR GT and LT options at the same time are not compatible";
-
 /// Redis's `parseExtendedExpireArgumentsOrReply`.
-fn parse_cond(opts: &[Bytes]) -> Result<ExpireCond, Reply> {
+fn parse_cond(opts: &[Bytes]) -> Result<ExpireCond, ParseError> {
     let mut c = ExpireCond::default();
     for opt in opts {
         if is(opt, "nx") {
@@ -33,17 +28,14 @@ fn parse_cond(opts: &[Bytes]) -> Result<ExpireCond, Reply> {
         } else if is(opt, "lt") {
             c.lt = true;
         } else {
-            return Err(Reply::err(format!(
-                "ERR Unsupported option {}",
-                errors::truncate_for_error(opt)
-            )));
+            return Err(ParseError::UnsupportedOption(opt.clone()));
         }
     }
     if c.nx && (c.xx || c.gt || c.lt) {
-        return Err(Reply::err(NX_CONFLICT));
+        return Err(ParseError::NxConflict);
     }
     if c.gt && c.lt {
-        return Err(Reply::err(GT_LT_CONFLICT));
+        return Err(ParseError::GtLtConflict);
     }
     Ok(c)
 }
@@ -54,13 +46,13 @@ fn parse_cond(opts: &[Bytes]) -> Result<ExpireCond, Reply> {
 fn parse_generic(
     args: &[Bytes],
     ctx: &ParseCtx,
-    name: &str,
+    name: &'static str,
     seconds: bool,
     relative: bool,
-) -> Result<Command, Reply> {
+) -> Result<Op, ParseError> {
     let cond = parse_cond(args.get(3..).unwrap_or(&[]))?;
     let mut when = int_arg(&arg(args, 2))?;
-    let invalid = || Reply::err(errors::invalid_expire(name));
+    let invalid = || ParseError::InvalidExpire(name);
     if seconds {
         when = when.checked_mul(1000).ok_or_else(invalid)?;
     }
@@ -72,7 +64,7 @@ fn parse_generic(
     if when > i64::MAX - base {
         return Err(invalid());
     }
-    Ok(Command::Expire {
+    Ok(Op::Expire {
         key: arg(args, 1),
         at_ms: when + base,
         cond,
@@ -80,23 +72,31 @@ fn parse_generic(
 }
 
 /// `EXPIRE key seconds [NX|XX|GT|LT]`
-pub(super) fn parse_expire(args: &[Bytes], ctx: &ParseCtx) -> Result<Command, Reply> {
+pub(super) fn parse_expire(args: &[Bytes], ctx: &ParseCtx) -> Result<Op, ParseError> {
     parse_generic(args, ctx, "expire", true, true)
 }
 
 /// `PEXPIRE key milliseconds [NX|XX|GT|LT]`
-pub(super) fn parse_pexpire(args: &[Bytes], ctx: &ParseCtx) -> Result<Command, Reply> {
+pub(super) fn parse_pexpire(args: &[Bytes], ctx: &ParseCtx) -> Result<Op, ParseError> {
     parse_generic(args, ctx, "pexpire", false, true)
 }
 
 /// `EXPIREAT key unix-time-seconds [NX|XX|GT|LT]`
-pub(super) fn parse_expireat(args: &[Bytes], ctx: &ParseCtx) -> Result<Command, Reply> {
+pub(super) fn parse_expireat(args: &[Bytes], ctx: &ParseCtx) -> Result<Op, ParseError> {
     parse_generic(args, ctx, "expireat", true, false)
 }
 
 /// `PEXPIREAT key unix-time-milliseconds [NX|XX|GT|LT]`
-pub(super) fn parse_pexpireat(args: &[Bytes], ctx: &ParseCtx) -> Result<Command, Reply> {
+pub(super) fn parse_pexpireat(args: &[Bytes], ctx: &ParseCtx) -> Result<Op, ParseError> {
     parse_generic(args, ctx, "pexpireat", false, false)
+}
+
+/// EXPIRE, PEXPIRE, EXPIREAT and PEXPIREAT: [`expire`].
+pub(super) fn exec_expire(op: &Op, ks: &mut WriteView<'_>) -> Reply {
+    let Op::Expire { key, at_ms, cond } = op else {
+        return mismatch();
+    };
+    expire(ks, key, *at_ms, *cond)
 }
 
 /// The key's expiry as Redis's `getExpire` reports it: -1 for none.
@@ -135,31 +135,39 @@ pub fn expire<W: RawWrite + ?Sized>(
 }
 
 /// `TTL key`
-pub(super) fn parse_ttl(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
+pub(super) fn parse_ttl(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
     ttl_cmd(args, false, false)
 }
 
 /// `PTTL key`
-pub(super) fn parse_pttl(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
+pub(super) fn parse_pttl(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
     ttl_cmd(args, true, false)
 }
 
 /// `EXPIRETIME key`
-pub(super) fn parse_expiretime(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
+pub(super) fn parse_expiretime(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
     ttl_cmd(args, false, true)
 }
 
 /// `PEXPIRETIME key`
-pub(super) fn parse_pexpiretime(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
+pub(super) fn parse_pexpiretime(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
     ttl_cmd(args, true, true)
 }
 
-fn ttl_cmd(args: &[Bytes], ms: bool, absolute: bool) -> Result<Command, Reply> {
-    Ok(Command::Ttl {
+fn ttl_cmd(args: &[Bytes], ms: bool, absolute: bool) -> Result<Op, ParseError> {
+    Ok(Op::Ttl {
         key: arg(args, 1),
         ms,
         absolute,
     })
+}
+
+/// TTL, PTTL, EXPIRETIME and PEXPIRETIME: [`ttl`].
+pub(super) fn exec_ttl(op: &Op, ks: &ReadView<'_>) -> Reply {
+    let Op::Ttl { key, ms, absolute } = op else {
+        return mismatch();
+    };
+    ttl(ks, key, *ms, *absolute)
 }
 
 /// TTL/PTTL/EXPIRETIME/PEXPIRETIME: -2 for a missing key, -1 for no expiry,
@@ -184,8 +192,15 @@ pub fn ttl<G: RawGet + ?Sized>(
 }
 
 /// `PERSIST key`
-pub(super) fn parse_persist(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    Ok(Command::Persist { key: arg(args, 1) })
+pub(super) fn parse_persist(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    Ok(Op::Persist { key: arg(args, 1) })
+}
+
+pub(super) fn exec_persist(op: &Op, ks: &mut WriteView<'_>) -> Reply {
+    let Op::Persist { key } = op else {
+        return mismatch();
+    };
+    persist(ks, key)
 }
 
 /// PERSIST: 1 if the key had an expiry and now has none, else 0.

@@ -18,19 +18,28 @@
 use bytes::Bytes;
 
 use super::args::{is, parse_i64};
+use super::error::ParseError;
 use super::glob::glob_match;
 use super::strings::arg;
-use super::{Command, ParseCtx};
+use super::{mismatch, Op, ParseCtx, ReadView, WriteView};
 use crate::resp::reply::errors;
 use crate::resp::Reply;
 use crate::strings::encoding::{classify, KeyKind};
 use crate::strings::{KeyspaceRead, KeyspaceWrite, RawGet, RawWrite};
 
 /// `DEL key [key ...]` / `UNLINK key [key ...]`
-pub(super) fn parse_del(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    Ok(Command::Del {
+pub(super) fn parse_del(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    Ok(Op::Del {
         keys: args.get(1..).unwrap_or(&[]).to_vec(),
     })
+}
+
+/// DEL and UNLINK: [`del`].
+pub(super) fn exec_del(op: &Op, ks: &mut WriteView<'_>) -> Reply {
+    let Op::Del { keys } = op else {
+        return mismatch();
+    };
+    del(ks, keys)
 }
 
 /// DEL: how many of the keys existed (a repeated key counts once).
@@ -39,10 +48,17 @@ pub fn del<W: RawWrite + ?Sized>(ks: &mut KeyspaceWrite<'_, W>, keys: &[Bytes]) 
 }
 
 /// `EXISTS key [key ...]`
-pub(super) fn parse_exists(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    Ok(Command::Exists {
+pub(super) fn parse_exists(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    Ok(Op::Exists {
         keys: args.get(1..).unwrap_or(&[]).to_vec(),
     })
+}
+
+pub(super) fn exec_exists(op: &Op, ks: &ReadView<'_>) -> Reply {
+    let Op::Exists { keys } = op else {
+        return mismatch();
+    };
+    exists(ks, keys)
 }
 
 /// EXISTS: how many of the keys exist, a repeated key counted each time.
@@ -51,8 +67,15 @@ pub fn exists<G: RawGet + ?Sized>(ks: &KeyspaceRead<'_, G>, keys: &[Bytes]) -> R
 }
 
 /// `TYPE key`
-pub(super) fn parse_type(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    Ok(Command::Type { key: arg(args, 1) })
+pub(super) fn parse_type(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    Ok(Op::Type { key: arg(args, 1) })
+}
+
+pub(super) fn exec_type(op: &Op, ks: &ReadView<'_>) -> Reply {
+    let Op::Type { key } = op else {
+        return mismatch();
+    };
+    type_of(ks, key)
 }
 
 /// TYPE: "string" or "none" (strings are fencekv's only type).
@@ -61,8 +84,8 @@ pub fn type_of<G: RawGet + ?Sized>(ks: &KeyspaceRead<'_, G>, key: &[u8]) -> Repl
 }
 
 /// `RENAME key newkey`
-pub(super) fn parse_rename(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    Ok(Command::Rename {
+pub(super) fn parse_rename(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    Ok(Op::Rename {
         src: arg(args, 1),
         dst: arg(args, 2),
         nx: false,
@@ -70,12 +93,20 @@ pub(super) fn parse_rename(args: &[Bytes], _: &ParseCtx) -> Result<Command, Repl
 }
 
 /// `RENAMENX key newkey`
-pub(super) fn parse_renamenx(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    Ok(Command::Rename {
+pub(super) fn parse_renamenx(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    Ok(Op::Rename {
         src: arg(args, 1),
         dst: arg(args, 2),
         nx: true,
     })
+}
+
+/// RENAME and RENAMENX: [`rename`].
+pub(super) fn exec_rename(op: &Op, ks: &mut WriteView<'_>) -> Reply {
+    let Op::Rename { src, dst, nx } = op else {
+        return mismatch();
+    };
+    rename(ks, src, dst, *nx)
 }
 
 /// RENAME/RENAMENX: "ERR no such key" for a missing source (even when
@@ -109,8 +140,13 @@ pub fn rename<W: RawWrite + ?Sized>(
 }
 
 /// `DBSIZE`
-pub(super) fn parse_dbsize(_: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    Ok(Command::DbSize)
+pub(super) fn parse_dbsize(_: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    Ok(Op::DbSize)
+}
+
+pub(super) fn exec_dbsize(op: &Op, ks: &ReadView<'_>) -> Reply {
+    let Op::DbSize = op else { return mismatch() };
+    dbsize(ks)
 }
 
 /// DBSIZE: the number of live keys.
@@ -124,12 +160,18 @@ pub fn dbsize<G: RawGet + ?Sized>(ks: &KeyspaceRead<'_, G>) -> Reply {
 }
 
 /// `FLUSHDB [ASYNC|SYNC]` / `FLUSHALL [ASYNC|SYNC]` (one database: the same).
-pub(super) fn parse_flush(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
+pub(super) fn parse_flush(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
     match args.get(1..).unwrap_or(&[]) {
-        [] => Ok(Command::Flush),
-        [mode] if is(mode, "sync") || is(mode, "async") => Ok(Command::Flush),
-        _ => Err(Reply::err(errors::SYNTAX)),
+        [] => Ok(Op::Flush),
+        [mode] if is(mode, "sync") || is(mode, "async") => Ok(Op::Flush),
+        _ => Err(ParseError::Syntax),
     }
+}
+
+/// FLUSHDB and FLUSHALL: [`flush`].
+pub(super) fn exec_flush(op: &Op, ks: &mut WriteView<'_>) -> Reply {
+    let Op::Flush = op else { return mismatch() };
+    flush(ks)
 }
 
 /// FLUSHDB/FLUSHALL: every form of every string key goes, expired ones and
@@ -155,10 +197,17 @@ pub fn flush<W: RawWrite + ?Sized>(ks: &mut KeyspaceWrite<'_, W>) -> Reply {
 }
 
 /// `KEYS pattern`
-pub(super) fn parse_keys(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    Ok(Command::Keys {
+pub(super) fn parse_keys(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    Ok(Op::Keys {
         pattern: arg(args, 1),
     })
+}
+
+pub(super) fn exec_keys(op: &Op, ks: &ReadView<'_>) -> Reply {
+    let Op::Keys { pattern } = op else {
+        return mismatch();
+    };
+    keys(ks, pattern)
 }
 
 /// KEYS: every live key matching the glob, in key order.
@@ -217,8 +266,8 @@ fn parse_cursor(b: &[u8]) -> Option<u64> {
 }
 
 /// `SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]`
-pub(super) fn parse_scan(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    let cursor = parse_cursor(&arg(args, 1)).ok_or_else(|| Reply::err(INVALID_CURSOR))?;
+pub(super) fn parse_scan(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    let cursor = parse_cursor(&arg(args, 1)).ok_or(ParseError::InvalidCursor)?;
     let mut pattern = None;
     let mut count = 10u64;
     let mut type_name = None;
@@ -227,9 +276,9 @@ pub(super) fn parse_scan(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply>
         let has_value = args.len() - i >= 2;
         let opt = &args[i];
         if is(opt, "count") && has_value {
-            let c = parse_i64(&args[i + 1]).ok_or_else(|| Reply::err(errors::NOT_INTEGER))?;
+            let c = parse_i64(&args[i + 1]).ok_or(ParseError::NotInteger)?;
             if c < 1 {
-                return Err(Reply::err(errors::SYNTAX));
+                return Err(ParseError::Syntax);
             }
             count = c as u64;
         } else if is(opt, "match") && has_value {
@@ -238,11 +287,11 @@ pub(super) fn parse_scan(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply>
         } else if is(opt, "type") && has_value {
             type_name = Some(args[i + 1].clone());
         } else {
-            return Err(Reply::err(errors::SYNTAX));
+            return Err(ParseError::Syntax);
         }
         i += 2;
     }
-    Ok(Command::Scan {
+    Ok(Op::Scan {
         cursor,
         pattern,
         count,
@@ -250,8 +299,24 @@ pub(super) fn parse_scan(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply>
     })
 }
 
-/// SCAN's cursor error.
-pub const INVALID_CURSOR: &str = "ERR invalid cursor";
+pub(super) fn exec_scan(op: &Op, ks: &ReadView<'_>) -> Reply {
+    let Op::Scan {
+        cursor,
+        pattern,
+        count,
+        type_name,
+    } = op
+    else {
+        return mismatch();
+    };
+    scan(
+        ks,
+        *cursor,
+        pattern.as_deref(),
+        *count,
+        type_name.as_deref(),
+    )
+}
 
 /// SCAN: `[next cursor as a bulk string, [keys]]` (see the module docs for
 /// the cursor). COUNT keys are visited, then MATCH and TYPE filter them, so
@@ -300,8 +365,13 @@ pub fn scan<G: RawGet + ?Sized>(
 }
 
 /// `RANDOMKEY`
-pub(super) fn parse_randomkey(_: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    Ok(Command::RandomKey)
+pub(super) fn parse_randomkey(_: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    Ok(Op::RandomKey)
+}
+
+pub(super) fn exec_randomkey(op: &Op, ks: &ReadView<'_>) -> Reply {
+    let Op::RandomKey = op else { return mismatch() };
+    randomkey(ks)
 }
 
 /// RANDOMKEY: deterministic, so every replica and the model agree — the

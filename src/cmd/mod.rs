@@ -12,7 +12,13 @@
 //! (arity, syntax, integer arguments, expiry overflow) is an error at parse
 //! time and never reaches the log; anything that does (NX/XX, the GET option,
 //! INCR on a non-integer, RENAME's missing source, EXPIRE's NX/XX/GT/LT) is
-//! decided by `run_write` at apply time.
+//! decided by the command's executor at apply time.
+//!
+//! Every command is one row of the [`table`] ([`def::CommandDef`]): its
+//! metadata, its parser and its executor. [`parse`] finds the row by name,
+//! checks the arity and runs the row's parser; the [`Command`] it returns
+//! carries its row, so routing ([`Command::kind`]) and execution
+//! ([`run_read`], [`run_write`]) read the same row.
 //!
 //! | file | commands |
 //! |---|---|
@@ -21,11 +27,15 @@
 //! | [`expire`] | EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST |
 //! | [`scripting`] | EVAL EVALSHA EVAL_RO EVALSHA_RO SCRIPT LOAD/EXISTS/FLUSH |
 //! | [`debug`] | FENCEKV.RAWSET FENCEKV.RAWGET FENCEKV.RAWDEL FENCEKV.ENCODING |
-//! | [`table`] | the command table behind COMMAND (COUNT, INFO, DOCS) and arity checks |
+//! | [`table`] | the rows, the name lookup, [`CommandRef`], COMMAND (COUNT, INFO, DOCS) |
+//! | [`def`] | what a row holds |
+//! | [`error`] | [`ParseError`] and its Redis texts |
 //! | [`glob`] | Redis's `stringmatchlen` for KEYS and SCAN MATCH |
 
 mod args;
 pub mod debug;
+pub mod def;
+pub mod error;
 pub mod expire;
 pub mod glob;
 pub mod keys;
@@ -35,14 +45,24 @@ pub mod table;
 #[cfg(test)]
 mod tests;
 
+use std::cmp::Ordering;
+use std::hash::{Hash, Hasher};
+
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use crate::resp::reply::errors;
 use crate::resp::Reply;
 use crate::strings::{KeyspaceRead, KeyspaceWrite, RawGet, RawWrite};
 
 pub use args::MAX_STRING_LEN;
+pub use def::{CommandDef, Exec};
+pub use error::ParseError;
+pub use table::CommandRef;
+
+/// The read view every read executor runs against.
+pub type ReadView<'a> = KeyspaceRead<'a, dyn RawGet + 'a>;
+/// The write view every write executor runs against.
+pub type WriteView<'a> = KeyspaceWrite<'a, dyn RawWrite + 'a>;
 
 /// Whether a command reads (served after a fence from a snapshot), writes
 /// (goes through the log), or runs a script (a fence, a snapshot, and a log
@@ -109,10 +129,12 @@ pub struct ExpireCond {
     pub lt: bool,
 }
 
-/// A parsed keyspace command: everything a replica needs to apply it
+/// A parsed command's arguments: everything a replica needs to apply it
 /// identically (relative times already absolute, floats as their bits).
+/// Several rows may parse into one variant (SETEX into `Set`, UNLINK into
+/// `Del`); the [`Command`] keeps which row it was.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Command {
+pub enum Op {
     // ------------------------------------------------------------ strings
     /// GET key
     Get { key: Bytes },
@@ -221,257 +243,146 @@ pub enum Command {
     ScriptFlush,
 }
 
+/// A parsed command: its row and its arguments.
+///
+/// Equality and order are by arguments, then by row name; the hash and the
+/// `Debug` form are the arguments' alone, so a command hashes and prints as
+/// its arguments do (the model's states and traces depend on both).
+#[derive(Clone, Serialize, Deserialize)]
+pub struct Command {
+    pub def: CommandRef,
+    pub op: Op,
+}
+
+impl PartialEq for Command {
+    fn eq(&self, other: &Self) -> bool {
+        self.op == other.op && self.def == other.def
+    }
+}
+
+impl Eq for Command {}
+
+impl PartialOrd for Command {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Command {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.op
+            .cmp(&other.op)
+            .then_with(|| self.def.cmp(&other.def))
+    }
+}
+
+impl Hash for Command {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.op.hash(state);
+    }
+}
+
+impl std::fmt::Debug for Command {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.op.fmt(f)
+    }
+}
+
 impl Command {
+    /// How the node routes it, from its row.
     pub fn kind(&self) -> Kind {
-        use Command::*;
-        match self {
-            Get { .. }
-            | MGet { .. }
-            | StrLen { .. }
-            | GetRange { .. }
-            | Exists { .. }
-            | Type { .. }
-            | DbSize
-            | Keys { .. }
-            | Scan { .. }
-            | RandomKey
-            | Ttl { .. }
-            | RawGet { .. }
-            | Encoding { .. }
-            | ScriptExists { .. } => Kind::Read,
-            Eval { .. } => Kind::Script,
-            GetEx { action, .. } => match action {
-                None | Some(GetExAction::Invalid(_)) => Kind::Read,
-                Some(_) => Kind::Write,
-            },
-            Set { .. }
-            | SetNx { .. }
-            | GetDel { .. }
-            | MSet { .. }
-            | MSetNx { .. }
-            | IncrBy { .. }
-            | IncrByFloat { .. }
-            | Append { .. }
-            | SetRange { .. }
-            | Del { .. }
-            | Rename { .. }
-            | Flush
-            | Expire { .. }
-            | Persist { .. }
-            | RawSet { .. }
-            | RawDel { .. }
-            | ScriptLoad { .. }
-            | ScriptFlush => Kind::Write,
-        }
+        self.def.kind(&self.op)
     }
 
     /// `GET key`
     pub fn get(key: impl Into<Bytes>) -> Command {
-        Command::Get { key: key.into() }
+        Command {
+            def: table::row("get"),
+            op: Op::Get { key: key.into() },
+        }
     }
 
     /// `SET key value` (no options).
     pub fn set(key: impl Into<Bytes>, value: impl Into<Bytes>) -> Command {
-        Command::Set {
-            key: key.into(),
-            value: value.into(),
-            cond: SetCond::Always,
-            get: false,
-            expiry: SetExpiry::Clear,
+        Command {
+            def: table::row("set"),
+            op: Op::Set {
+                key: key.into(),
+                value: value.into(),
+                cond: SetCond::Always,
+                get: false,
+                expiry: SetExpiry::Clear,
+            },
         }
     }
 
     /// `DEL key...`
     pub fn del(keys: Vec<Bytes>) -> Command {
-        Command::Del { keys }
+        Command {
+            def: table::row("del"),
+            op: Op::Del { keys },
+        }
     }
 
-    /// The keys this command reads or writes, for routing and conflict
-    /// checks. Whole-keyspace commands (DBSIZE, FLUSH*, KEYS, SCAN,
-    /// RANDOMKEY) and raw debug commands name none.
-    pub fn keys(&self) -> Vec<Bytes> {
-        use Command::*;
-        match self {
-            Get { key }
-            | Set { key, .. }
-            | SetNx { key, .. }
-            | GetDel { key }
-            | GetEx { key, .. }
-            | IncrBy { key, .. }
-            | IncrByFloat { key, .. }
-            | Append { key, .. }
-            | StrLen { key }
-            | GetRange { key, .. }
-            | SetRange { key, .. }
-            | Type { key }
-            | Expire { key, .. }
-            | Ttl { key, .. }
-            | Persist { key }
-            | Encoding { key } => vec![key.clone()],
-            MGet { keys } | Del { keys } | Exists { keys } | Eval { keys, .. } => keys.clone(),
-            MSet { pairs } | MSetNx { pairs } => pairs.iter().map(|(k, _)| k.clone()).collect(),
-            Rename { src, dst, .. } => vec![src.clone(), dst.clone()],
-            DbSize
-            | Flush
-            | Keys { .. }
-            | Scan { .. }
-            | RandomKey
-            | RawSet { .. }
-            | RawGet { .. }
-            | RawDel { .. }
-            | ScriptLoad { .. }
-            | ScriptExists { .. }
-            | ScriptFlush => vec![],
+    /// `EVAL body 0` (no keys, no arguments).
+    pub fn eval(body: impl Into<Bytes>) -> Command {
+        Command {
+            def: table::row("eval"),
+            op: Op::Eval {
+                script: scripting::ScriptRef::Body(body.into()),
+                keys: vec![],
+                argv: vec![],
+                read_only: false,
+            },
         }
     }
 }
 
-type Parser = fn(&[Bytes], &ParseCtx) -> Result<Command, Reply>;
+/// Parse a request (`args[0]` is the command name, any case): find its row,
+/// check the arity, run the row's parser. Commands the server handles itself
+/// (PING, HELLO, …) and unknown names are [`ParseError::Unknown`].
+pub fn parse_request(args: &[Bytes], ctx: &ParseCtx) -> Result<Command, ParseError> {
+    let def = args
+        .first()
+        .and_then(|name| table::lookup_with(name, ctx.debug_commands))
+        .ok_or(ParseError::Unknown)?;
+    def.parse_args(args, ctx)
+}
 
-/// Parse a request (`args[0]` is the command name, any case). Commands the
-/// server handles itself (PING, HELLO, …) and unknown names get Redis's
-/// unknown-command error; a known name with the wrong number of arguments
-/// gets the wrong-arity error, checked against the [`table`].
+/// [`parse_request`], its error as Redis's reply.
 pub fn parse(args: &[Bytes], ctx: &ParseCtx) -> Result<Command, Reply> {
-    let unknown = || {
-        Reply::err(errors::unknown_command(
-            args.first().map(|a| &a[..]).unwrap_or(b""),
-            args.get(1..).unwrap_or(&[]),
-        ))
-    };
-    let Some(first) = args.first() else {
-        return Err(unknown());
-    };
-    let name = first.to_ascii_lowercase();
-    let parser: Parser = match &name[..] {
-        b"get" => strings::parse_get,
-        b"set" => strings::parse_set,
-        b"setnx" => strings::parse_setnx,
-        b"setex" => strings::parse_setex,
-        b"psetex" => strings::parse_psetex,
-        b"getset" => strings::parse_getset,
-        b"getdel" => strings::parse_getdel,
-        b"getex" => strings::parse_getex,
-        b"mget" => strings::parse_mget,
-        b"mset" => strings::parse_mset,
-        b"msetnx" => strings::parse_msetnx,
-        b"incr" => strings::parse_incr,
-        b"decr" => strings::parse_decr,
-        b"incrby" => strings::parse_incrby,
-        b"decrby" => strings::parse_decrby,
-        b"incrbyfloat" => strings::parse_incrbyfloat,
-        b"append" => strings::parse_append,
-        b"strlen" => strings::parse_strlen,
-        b"getrange" | b"substr" => strings::parse_getrange,
-        b"setrange" => strings::parse_setrange,
-        b"del" | b"unlink" => keys::parse_del,
-        b"exists" => keys::parse_exists,
-        b"type" => keys::parse_type,
-        b"rename" => keys::parse_rename,
-        b"renamenx" => keys::parse_renamenx,
-        b"dbsize" => keys::parse_dbsize,
-        b"flushdb" | b"flushall" => keys::parse_flush,
-        b"keys" => keys::parse_keys,
-        b"scan" => keys::parse_scan,
-        b"randomkey" => keys::parse_randomkey,
-        b"expire" => expire::parse_expire,
-        b"pexpire" => expire::parse_pexpire,
-        b"expireat" => expire::parse_expireat,
-        b"pexpireat" => expire::parse_pexpireat,
-        b"ttl" => expire::parse_ttl,
-        b"pttl" => expire::parse_pttl,
-        b"expiretime" => expire::parse_expiretime,
-        b"pexpiretime" => expire::parse_pexpiretime,
-        b"persist" => expire::parse_persist,
-        b"eval" => scripting::parse_eval,
-        b"evalsha" => scripting::parse_evalsha,
-        b"eval_ro" => scripting::parse_eval_ro,
-        b"evalsha_ro" => scripting::parse_evalsha_ro,
-        b"script" => scripting::parse_script,
-        b"fencekv.rawset" if ctx.debug_commands => debug::parse_rawset,
-        b"fencekv.rawget" if ctx.debug_commands => debug::parse_rawget,
-        b"fencekv.rawdel" if ctx.debug_commands => debug::parse_rawdel,
-        b"fencekv.encoding" if ctx.debug_commands => debug::parse_encoding,
-        _ => return Err(unknown()),
-    };
-    if let Some(spec) = table::lookup_with(&name, true) {
-        if !spec.arity_ok(args.len()) {
-            return Err(Reply::err(errors::wrong_arity(spec.name)));
-        }
-    }
-    parser(args, ctx)
+    parse_request(args, ctx).map_err(|e| e.reply(args))
+}
+
+/// The reply to an executor given arguments its row does not parse into
+/// (only a corrupt log entry or peer message can carry such a pair).
+pub(crate) fn mismatch() -> Reply {
+    Reply::err("ERR command arguments do not match the command")
 }
 
 /// Run a read command against a snapshot view.
-pub fn run_read<G: RawGet + ?Sized>(cmd: &Command, ks: &KeyspaceRead<'_, G>) -> Reply {
-    use Command::*;
-    match cmd {
-        Get { key } => strings::get(ks, key),
-        GetEx { key, action } => strings::getex_read(ks, key, action.as_ref()),
-        MGet { keys } => strings::mget(ks, keys),
-        StrLen { key } => strings::strlen(ks, key),
-        GetRange { key, start, end } => strings::getrange(ks, key, *start, *end),
-        Exists { keys } => keys::exists(ks, keys),
-        Type { key } => keys::type_of(ks, key),
-        DbSize => keys::dbsize(ks),
-        Keys { pattern } => keys::keys(ks, pattern),
-        Scan {
-            cursor,
-            pattern,
-            count,
-            type_name,
-        } => keys::scan(
-            ks,
-            *cursor,
-            pattern.as_deref(),
-            *count,
-            type_name.as_deref(),
-        ),
-        RandomKey => keys::randomkey(ks),
-        Ttl { key, ms, absolute } => expire::ttl(ks, key, *ms, *absolute),
-        RawGet { raw_key } => debug::rawget(ks, raw_key),
-        Encoding { key } => debug::encoding(ks, key),
-        ScriptExists { shas } => scripting::exists(ks, shas),
+pub fn run_read(cmd: &Command, ks: &ReadView<'_>) -> Reply {
+    match cmd.def.exec {
+        Exec::Read(read) => read(&cmd.op, ks),
+        Exec::ReadOrWrite { kind, read, .. } if kind(&cmd.op) == Kind::Read => read(&cmd.op, ks),
         _ => Reply::err("ERR not a read command"),
     }
 }
 
 /// Apply a write command at its commit timestamp. A read command runs
 /// against the same view (so a script's buffer can run every command here).
-pub fn run_write<W: RawWrite + ?Sized>(cmd: &Command, ks: &mut KeyspaceWrite<'_, W>) -> Reply {
-    use Command::*;
-    if cmd.kind() == Kind::Read {
-        return run_read(cmd, &ks.reader());
-    }
-    match cmd {
-        Set {
-            key,
-            value,
-            cond,
-            get,
-            expiry,
-        } => strings::set(ks, key, value, *cond, *get, *expiry),
-        SetNx { key, value } => strings::setnx(ks, key, value),
-        GetDel { key } => strings::getdel(ks, key),
-        GetEx {
-            key,
-            action: Some(action),
-        } => strings::getex_write(ks, key, action),
-        MSet { pairs } => strings::mset(ks, pairs),
-        MSetNx { pairs } => strings::msetnx(ks, pairs),
-        IncrBy { key, by } => strings::incrby(ks, key, *by),
-        IncrByFloat { key, by_bits } => strings::incrbyfloat(ks, key, f64::from_bits(*by_bits)),
-        Append { key, value } => strings::append(ks, key, value),
-        SetRange { key, offset, value } => strings::setrange(ks, key, *offset, value),
-        Del { keys } => keys::del(ks, keys),
-        Rename { src, dst, nx } => keys::rename(ks, src, dst, *nx),
-        Flush => keys::flush(ks),
-        Expire { key, at_ms, cond } => expire::expire(ks, key, *at_ms, *cond),
-        Persist { key } => expire::persist(ks, key),
-        RawSet { raw_key, value } => debug::rawset(ks, raw_key, value),
-        RawDel { raw_keys } => debug::rawdel(ks, raw_keys),
-        ScriptLoad { body } => scripting::load(ks, body),
-        ScriptFlush => scripting::flush(ks),
-        _ => Reply::err("ERR not a write command"),
+pub fn run_write<W: RawWrite>(cmd: &Command, ks: &mut KeyspaceWrite<'_, W>) -> Reply {
+    let mut view: WriteView<'_> = KeyspaceWrite::new(&mut *ks.raw, ks.now_ms, ks.modes);
+    let read = |view: &WriteView<'_>| {
+        let reader: ReadView<'_> = KeyspaceRead::new(&*view.raw, view.now_ms, view.modes);
+        run_read(cmd, &reader)
+    };
+    match cmd.def.exec {
+        Exec::Write(write) => write(&cmd.op, &mut view),
+        Exec::ReadOrWrite { kind, write, .. } if kind(&cmd.op) == Kind::Write => {
+            write(&cmd.op, &mut view)
+        }
+        Exec::Read(_) | Exec::ReadOrWrite { .. } => read(&view),
+        Exec::Script | Exec::Connection => Reply::err("ERR not a write command"),
     }
 }

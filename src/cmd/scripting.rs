@@ -1,7 +1,7 @@
 //! EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT LOAD/EXISTS/FLUSH: parsing
 //! with Redis 7.0's errors, and the cache commands' semantics over the
 //! keyspace view. The cache is ordinary replicated data under
-//! `!redis|script|<sha>` ([`crate::script::context::SCRIPT_PREFIX`]), so it
+//! `!redis|script|<sha>` ([`crate::strings::encoding::SCRIPT_PREFIX`]), so it
 //! survives failover. Running a script is the node's business
 //! ([`crate::node`]): fence, `start_ts`, engine, commit.
 //!
@@ -11,10 +11,12 @@
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use super::args::{int_arg, is};
-use super::{Command, ParseCtx};
+use super::args::{int_arg, is, parse_i64};
+use super::def::Exec;
+use super::error::ParseError;
+use super::{mismatch, Kind, Op, ParseCtx};
 use crate::resp::Reply;
-use crate::script::context::{script_key, sha1_hex, SCRIPT_PREFIX};
+use crate::strings::encoding::{script_key, sha1_hex, SCRIPT_PREFIX};
 use crate::strings::{KeyspaceRead, KeyspaceWrite, RawGet, RawWrite};
 
 pub const NOSCRIPT: &str = "NOSCRIPT No matching script. Please use EVAL.";
@@ -28,24 +30,22 @@ pub enum ScriptRef {
     Sha(String),
 }
 
-fn parse_call(args: &[Bytes], sha: bool, read_only: bool) -> Result<Command, Reply> {
+fn parse_call(args: &[Bytes], sha: bool, read_only: bool) -> Result<Op, ParseError> {
     let numkeys = int_arg(&args[2])?;
     if numkeys < 0 {
-        return Err(Reply::err("ERR Number of keys can't be negative"));
+        return Err(ParseError::NegativeKeys);
     }
     let rest = &args[3..];
     let numkeys = usize::try_from(numkeys).unwrap_or(usize::MAX);
     if numkeys > rest.len() {
-        return Err(Reply::err(
-            "ERR Number of keys can't be greater than number of args",
-        ));
+        return Err(ParseError::TooManyKeys);
     }
     let script = if sha {
         ScriptRef::Sha(String::from_utf8_lossy(&args[1]).to_ascii_lowercase())
     } else {
         ScriptRef::Body(args[1].clone())
     };
-    Ok(Command::Eval {
+    Ok(Op::Eval {
         script,
         keys: rest[..numkeys].to_vec(),
         argv: rest[numkeys..].to_vec(),
@@ -53,40 +53,37 @@ fn parse_call(args: &[Bytes], sha: bool, read_only: bool) -> Result<Command, Rep
     })
 }
 
-pub(super) fn parse_eval(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
+pub(super) fn parse_eval(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
     parse_call(args, false, false)
 }
-pub(super) fn parse_evalsha(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
+pub(super) fn parse_evalsha(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
     parse_call(args, true, false)
 }
-pub(super) fn parse_eval_ro(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
+pub(super) fn parse_eval_ro(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
     parse_call(args, false, true)
 }
-pub(super) fn parse_evalsha_ro(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
+pub(super) fn parse_evalsha_ro(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
     parse_call(args, true, true)
 }
 
 /// `SCRIPT LOAD|EXISTS|FLUSH` (KILL and HELP are the server's).
-pub(super) fn parse_script(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
+pub(super) fn parse_script(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
     let sub = &args[1];
-    let arity = |ok: bool| {
+    let arity = |ok: bool, name: &'static str| {
         if ok {
             Ok(())
         } else {
-            Err(Reply::err(format!(
-                "ERR wrong number of arguments for 'script|{}' command",
-                String::from_utf8_lossy(sub).to_ascii_lowercase()
-            )))
+            Err(ParseError::WrongArity(name))
         }
     };
     if is(sub, "load") {
-        arity(args.len() == 3)?;
-        Ok(Command::ScriptLoad {
+        arity(args.len() == 3, "script|load")?;
+        Ok(Op::ScriptLoad {
             body: args[2].clone(),
         })
     } else if is(sub, "exists") {
-        arity(args.len() >= 3)?;
-        Ok(Command::ScriptExists {
+        arity(args.len() >= 3, "script|exists")?;
+        Ok(Op::ScriptExists {
             shas: args[2..].to_vec(),
         })
     } else if is(sub, "flush") {
@@ -98,18 +95,45 @@ pub(super) fn parse_script(args: &[Bytes], _: &ParseCtx) -> Result<Command, Repl
             _ => false,
         };
         if !mode_ok {
-            return Err(Reply::err(
-                "ERR SCRIPT FLUSH only support SYNC|ASYNC option",
-            ));
+            return Err(ParseError::ScriptFlushMode);
         }
-        Ok(Command::ScriptFlush)
+        Ok(Op::ScriptFlush)
     } else {
-        Err(Reply::err(format!(
-            "ERR unknown subcommand '{}'. Try SCRIPT HELP.",
-            crate::resp::reply::errors::truncate_for_error(sub)
-        )))
+        Err(ParseError::UnknownSubcommand {
+            container: "SCRIPT",
+            sub: sub.clone(),
+        })
     }
 }
+
+/// EVAL's keys: the `numkeys` arguments after it (none when `numkeys` is
+/// not a count the arguments hold).
+pub(super) fn eval_keys(args: &[Bytes]) -> &[Bytes] {
+    let numkeys = args
+        .get(2)
+        .and_then(|n| parse_i64(n))
+        .and_then(|n| usize::try_from(n).ok());
+    numkeys
+        .and_then(|n| args.get(3..3usize.saturating_add(n)))
+        .unwrap_or(&[])
+}
+
+/// SCRIPT EXISTS reads; LOAD and FLUSH write.
+pub(super) const EXEC_SCRIPT: Exec = Exec::ReadOrWrite {
+    kind: |op| match op {
+        Op::ScriptExists { .. } => Kind::Read,
+        _ => Kind::Write,
+    },
+    read: |op, ks| match op {
+        Op::ScriptExists { shas } => exists(ks, shas),
+        _ => mismatch(),
+    },
+    write: |op, ks| match op {
+        Op::ScriptLoad { body } => load(ks, body),
+        Op::ScriptFlush => flush(ks),
+        _ => mismatch(),
+    },
+};
 
 /// SCRIPT LOAD: cache the body (the server checked that it compiles).
 pub fn load<W: RawWrite + ?Sized>(ks: &mut KeyspaceWrite<'_, W>, body: &Bytes) -> Reply {

@@ -2,15 +2,18 @@
 //! MSETNX INCR DECR INCRBY DECRBY INCRBYFLOAT APPEND STRLEN GETRANGE SUBSTR
 //! SETRANGE.
 //!
-//! Each command has a `parse_*` (arity already checked by [`super::parse`])
-//! and a run function over a keyspace view. Writes that modify a value in
+//! Each command has a `parse_*` (arity already checked by [`super::parse`]),
+//! an `exec_*` (its row's executor) and a run function over a keyspace view. Writes that modify a value in
 //! place (INCR*, APPEND, SETRANGE) keep the key's TTL, as Redis's
 //! `dbOverwrite` does; SET-like writes replace it.
 
 use bytes::{Bytes, BytesMut};
 
 use super::args::{format_f64, int_arg, int_bytes, is, parse_f64, parse_i64, MAX_STRING_LEN};
-use super::{Command, GetExAction, ParseCtx, SetCond, SetExpiry};
+use super::error::ParseError;
+use super::{
+    mismatch, Exec, GetExAction, Kind, Op, ParseCtx, ReadView, SetCond, SetExpiry, WriteView,
+};
 use crate::resp::reply::errors;
 use crate::resp::Reply;
 use crate::strings::{KeyspaceRead, KeyspaceWrite, RawGet, RawWrite};
@@ -39,10 +42,15 @@ enum ExpiryUnit {
 /// absolute unix-ms time. Not an integer → "not an integer"; not positive,
 /// overflowing the seconds conversion or the addition of now → "invalid
 /// expire time in '<cmd>' command".
-fn resolve_expiry(cmd: &str, raw: &[u8], unit: ExpiryUnit, now_ms: u64) -> Result<u64, String> {
-    let v = parse_i64(raw).ok_or_else(|| errors::NOT_INTEGER.to_string())?;
+fn resolve_expiry(
+    cmd: &'static str,
+    raw: &[u8],
+    unit: ExpiryUnit,
+    now_ms: u64,
+) -> Result<u64, ParseError> {
+    let v = parse_i64(raw).ok_or(ParseError::NotInteger)?;
     let seconds = matches!(unit, ExpiryUnit::Ex | ExpiryUnit::ExAt);
-    let invalid = || errors::invalid_expire(cmd);
+    let invalid = || ParseError::InvalidExpire(cmd);
     if v <= 0 || (seconds && v > i64::MAX / 1000) {
         return Err(invalid());
     }
@@ -68,7 +76,7 @@ struct ExtOptions {
     expire: Option<(ExpiryUnit, Bytes)>,
 }
 
-fn parse_ext_options(args: &[Bytes], from: usize, is_set: bool) -> Result<ExtOptions, Reply> {
+fn parse_ext_options(args: &[Bytes], from: usize, is_set: bool) -> Result<ExtOptions, ParseError> {
     let mut o = ExtOptions::default();
     let mut j = from;
     while j < args.len() {
@@ -102,7 +110,7 @@ fn parse_ext_options(args: &[Bytes], from: usize, is_set: bool) -> Result<ExtOpt
             o.expire = next.map(|n| (u, n.clone()));
             j += 1;
         } else {
-            return Err(Reply::err(errors::SYNTAX));
+            return Err(ParseError::Syntax);
         }
         j += 1;
     }
@@ -112,8 +120,15 @@ fn parse_ext_options(args: &[Bytes], from: usize, is_set: bool) -> Result<ExtOpt
 // ----------------------------------------------------------------------- GET
 
 /// `GET key`
-pub(super) fn parse_get(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    Ok(Command::Get { key: arg(args, 1) })
+pub(super) fn parse_get(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    Ok(Op::Get { key: arg(args, 1) })
+}
+
+pub(super) fn exec_get(op: &Op, ks: &ReadView<'_>) -> Reply {
+    let Op::Get { key } = op else {
+        return mismatch();
+    };
+    get(ks, key)
 }
 
 /// GET: the value, or nil.
@@ -124,12 +139,10 @@ pub fn get<G: RawGet + ?Sized>(ks: &KeyspaceRead<'_, G>, key: &[u8]) -> Reply {
 // ----------------------------------------------------------------------- SET
 
 /// `SET key value [NX|XX] [GET] [EX seconds|PX milliseconds|EXAT unix-time-seconds|PXAT unix-time-milliseconds|KEEPTTL]`
-pub(super) fn parse_set(args: &[Bytes], ctx: &ParseCtx) -> Result<Command, Reply> {
+pub(super) fn parse_set(args: &[Bytes], ctx: &ParseCtx) -> Result<Op, ParseError> {
     let o = parse_ext_options(args, 3, true)?;
     let expiry = match &o.expire {
-        Some((unit, raw)) => {
-            SetExpiry::At(resolve_expiry("set", raw, *unit, ctx.now_ms).map_err(Reply::err)?)
-        }
+        Some((unit, raw)) => SetExpiry::At(resolve_expiry("set", raw, *unit, ctx.now_ms)?),
         None if o.keepttl => SetExpiry::Keep,
         None => SetExpiry::Clear,
     };
@@ -138,7 +151,7 @@ pub(super) fn parse_set(args: &[Bytes], ctx: &ParseCtx) -> Result<Command, Reply
         (_, true) => SetCond::Xx,
         _ => SetCond::Always,
     };
-    Ok(Command::Set {
+    Ok(Op::Set {
         key: arg(args, 1),
         value: arg(args, 2),
         cond,
@@ -148,23 +161,23 @@ pub(super) fn parse_set(args: &[Bytes], ctx: &ParseCtx) -> Result<Command, Reply
 }
 
 /// `SETEX key seconds value`
-pub(super) fn parse_setex(args: &[Bytes], ctx: &ParseCtx) -> Result<Command, Reply> {
+pub(super) fn parse_setex(args: &[Bytes], ctx: &ParseCtx) -> Result<Op, ParseError> {
     setex_like(args, ctx, "setex", ExpiryUnit::Ex)
 }
 
 /// `PSETEX key milliseconds value`
-pub(super) fn parse_psetex(args: &[Bytes], ctx: &ParseCtx) -> Result<Command, Reply> {
+pub(super) fn parse_psetex(args: &[Bytes], ctx: &ParseCtx) -> Result<Op, ParseError> {
     setex_like(args, ctx, "psetex", ExpiryUnit::Px)
 }
 
 fn setex_like(
     args: &[Bytes],
     ctx: &ParseCtx,
-    name: &str,
+    name: &'static str,
     unit: ExpiryUnit,
-) -> Result<Command, Reply> {
-    let at = resolve_expiry(name, &arg(args, 2), unit, ctx.now_ms).map_err(Reply::err)?;
-    Ok(Command::Set {
+) -> Result<Op, ParseError> {
+    let at = resolve_expiry(name, &arg(args, 2), unit, ctx.now_ms)?;
+    Ok(Op::Set {
         key: arg(args, 1),
         value: arg(args, 3),
         cond: SetCond::Always,
@@ -174,14 +187,29 @@ fn setex_like(
 }
 
 /// `GETSET key value`: SET key value GET.
-pub(super) fn parse_getset(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    Ok(Command::Set {
+pub(super) fn parse_getset(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    Ok(Op::Set {
         key: arg(args, 1),
         value: arg(args, 2),
         cond: SetCond::Always,
         get: true,
         expiry: SetExpiry::Clear,
     })
+}
+
+/// SET, SETEX, PSETEX and GETSET: [`set`].
+pub(super) fn exec_set(op: &Op, ks: &mut WriteView<'_>) -> Reply {
+    let Op::Set {
+        key,
+        value,
+        cond,
+        get,
+        expiry,
+    } = op
+    else {
+        return mismatch();
+    };
+    set(ks, key, value, *cond, *get, *expiry)
 }
 
 /// SET (and SETEX, PSETEX, GETSET) at apply time: with GET the reply is the
@@ -237,11 +265,18 @@ fn put<W: RawWrite + ?Sized>(
 }
 
 /// `SETNX key value`
-pub(super) fn parse_setnx(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    Ok(Command::SetNx {
+pub(super) fn parse_setnx(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    Ok(Op::SetNx {
         key: arg(args, 1),
         value: arg(args, 2),
     })
+}
+
+pub(super) fn exec_setnx(op: &Op, ks: &mut WriteView<'_>) -> Reply {
+    let Op::SetNx { key, value } = op else {
+        return mismatch();
+    };
+    setnx(ks, key, value)
 }
 
 /// SETNX: 1 if the key was set, 0 if it existed.
@@ -260,8 +295,15 @@ pub fn setnx<W: RawWrite + ?Sized>(
 // ------------------------------------------------------------ GETDEL, GETEX
 
 /// `GETDEL key`
-pub(super) fn parse_getdel(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    Ok(Command::GetDel { key: arg(args, 1) })
+pub(super) fn parse_getdel(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    Ok(Op::GetDel { key: arg(args, 1) })
+}
+
+pub(super) fn exec_getdel(op: &Op, ks: &mut WriteView<'_>) -> Reply {
+    let Op::GetDel { key } = op else {
+        return mismatch();
+    };
+    getdel(ks, key)
 }
 
 /// GETDEL: the value (or nil), and the key is gone.
@@ -279,21 +321,48 @@ pub fn getdel<W: RawWrite + ?Sized>(ks: &mut KeyspaceWrite<'_, W>, key: &[u8]) -
 ///
 /// Without an option it is a read. A bad time is only reported when the key
 /// exists (Redis looks the key up first), so it is kept in the command.
-pub(super) fn parse_getex(args: &[Bytes], ctx: &ParseCtx) -> Result<Command, Reply> {
+pub(super) fn parse_getex(args: &[Bytes], ctx: &ParseCtx) -> Result<Op, ParseError> {
     let o = parse_ext_options(args, 2, false)?;
     let action = match &o.expire {
         Some((unit, raw)) => Some(match resolve_expiry("getex", raw, *unit, ctx.now_ms) {
             Ok(at) => GetExAction::At(at),
-            Err(e) => GetExAction::Invalid(e),
+            Err(e) => GetExAction::Invalid(e.text(args)),
         }),
         None if o.persist => Some(GetExAction::Persist),
         None => None,
     };
-    Ok(Command::GetEx {
+    Ok(Op::GetEx {
         key: arg(args, 1),
         action,
     })
 }
+
+/// GETEX reads without an option (or with a bad time), else writes.
+pub(super) const EXEC_GETEX: Exec = Exec::ReadOrWrite {
+    kind: |op| match op {
+        Op::GetEx {
+            action: Some(GetExAction::Persist | GetExAction::At(_)),
+            ..
+        } => Kind::Write,
+        _ => Kind::Read,
+    },
+    read: |op, ks| {
+        let Op::GetEx { key, action } = op else {
+            return mismatch();
+        };
+        getex_read(ks, key, action.as_ref())
+    },
+    write: |op, ks| {
+        let Op::GetEx {
+            key,
+            action: Some(action),
+        } = op
+        else {
+            return mismatch();
+        };
+        getex_write(ks, key, action)
+    },
+};
 
 /// GETEX as a read: no option (the value), or a bad time (nil for a missing
 /// key, the error for an existing one).
@@ -334,10 +403,17 @@ pub fn getex_write<W: RawWrite + ?Sized>(
 // ---------------------------------------------------------- MGET MSET MSETNX
 
 /// `MGET key [key ...]`
-pub(super) fn parse_mget(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    Ok(Command::MGet {
+pub(super) fn parse_mget(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    Ok(Op::MGet {
         keys: args.get(1..).unwrap_or(&[]).to_vec(),
     })
+}
+
+pub(super) fn exec_mget(op: &Op, ks: &ReadView<'_>) -> Reply {
+    let Op::MGet { keys } = op else {
+        return mismatch();
+    };
+    mget(ks, keys)
 }
 
 /// MGET: one value or nil per key.
@@ -345,9 +421,9 @@ pub fn mget<G: RawGet + ?Sized>(ks: &KeyspaceRead<'_, G>, keys: &[Bytes]) -> Rep
     Reply::Array(keys.iter().map(|k| get(ks, k)).collect())
 }
 
-fn parse_pairs(args: &[Bytes], name: &str) -> Result<Vec<(Bytes, Bytes)>, Reply> {
+fn parse_pairs(args: &[Bytes], name: &'static str) -> Result<Vec<(Bytes, Bytes)>, ParseError> {
     if args.len().is_multiple_of(2) {
-        return Err(Reply::err(errors::wrong_arity(name)));
+        return Err(ParseError::WrongArity(name));
     }
     Ok(args
         .get(1..)
@@ -358,17 +434,31 @@ fn parse_pairs(args: &[Bytes], name: &str) -> Result<Vec<(Bytes, Bytes)>, Reply>
 }
 
 /// `MSET key value [key value ...]`
-pub(super) fn parse_mset(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    Ok(Command::MSet {
+pub(super) fn parse_mset(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    Ok(Op::MSet {
         pairs: parse_pairs(args, "mset")?,
     })
 }
 
+pub(super) fn exec_mset(op: &Op, ks: &mut WriteView<'_>) -> Reply {
+    let Op::MSet { pairs } = op else {
+        return mismatch();
+    };
+    mset(ks, pairs)
+}
+
 /// `MSETNX key value [key value ...]`
-pub(super) fn parse_msetnx(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    Ok(Command::MSetNx {
+pub(super) fn parse_msetnx(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    Ok(Op::MSetNx {
         pairs: parse_pairs(args, "msetnx")?,
     })
+}
+
+pub(super) fn exec_msetnx(op: &Op, ks: &mut WriteView<'_>) -> Reply {
+    let Op::MSetNx { pairs } = op else {
+        return mismatch();
+    };
+    msetnx(ks, pairs)
 }
 
 /// MSET: every pair set (TTLs cleared), in order, so a repeated key's last
@@ -398,24 +488,24 @@ pub fn msetnx<W: RawWrite + ?Sized>(
 // --------------------------------------------------------- INCR and friends
 
 /// `INCR key`
-pub(super) fn parse_incr(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    Ok(Command::IncrBy {
+pub(super) fn parse_incr(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    Ok(Op::IncrBy {
         key: arg(args, 1),
         by: 1,
     })
 }
 
 /// `DECR key`
-pub(super) fn parse_decr(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    Ok(Command::IncrBy {
+pub(super) fn parse_decr(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    Ok(Op::IncrBy {
         key: arg(args, 1),
         by: -1,
     })
 }
 
 /// `INCRBY key increment`
-pub(super) fn parse_incrby(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    Ok(Command::IncrBy {
+pub(super) fn parse_incrby(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    Ok(Op::IncrBy {
         key: arg(args, 1),
         by: int_arg(&arg(args, 2))?,
     })
@@ -423,19 +513,24 @@ pub(super) fn parse_incrby(args: &[Bytes], _: &ParseCtx) -> Result<Command, Repl
 
 /// `DECRBY key decrement` (decrementing by i64::MIN cannot be negated:
 /// "ERR decrement would overflow", as Redis 7.0).
-pub(super) fn parse_decrby(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
+pub(super) fn parse_decrby(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
     let by = int_arg(&arg(args, 2))?;
     if by == i64::MIN {
-        return Err(Reply::err(DECREMENT_OVERFLOW));
+        return Err(ParseError::DecrementOverflow);
     }
-    Ok(Command::IncrBy {
+    Ok(Op::IncrBy {
         key: arg(args, 1),
         by: -by,
     })
 }
 
-/// DECRBY's own overflow text.
-pub const DECREMENT_OVERFLOW: &str = "ERR decrement would overflow";
+/// INCR, DECR, INCRBY and DECRBY: [`incrby`].
+pub(super) fn exec_incrby(op: &Op, ks: &mut WriteView<'_>) -> Reply {
+    let Op::IncrBy { key, by } = op else {
+        return mismatch();
+    };
+    incrby(ks, key, *by)
+}
 
 /// INCR/DECR/INCRBY/DECRBY: the stored value must be a canonical 64-bit
 /// integer (a missing key counts as 0); the result keeps the TTL.
@@ -457,12 +552,19 @@ pub fn incrby<W: RawWrite + ?Sized>(ks: &mut KeyspaceWrite<'_, W>, key: &[u8], b
 
 /// `INCRBYFLOAT key increment` (the increment is checked here; Redis gives
 /// the same "not a valid float" error whichever operand is bad).
-pub(super) fn parse_incrbyfloat(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    let by = parse_f64(&arg(args, 2)).ok_or_else(|| Reply::err(errors::NOT_FLOAT))?;
-    Ok(Command::IncrByFloat {
+pub(super) fn parse_incrbyfloat(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    let by = parse_f64(&arg(args, 2)).ok_or(ParseError::NotFloat)?;
+    Ok(Op::IncrByFloat {
         key: arg(args, 1),
         by_bits: by.to_bits(),
     })
+}
+
+pub(super) fn exec_incrbyfloat(op: &Op, ks: &mut WriteView<'_>) -> Reply {
+    let Op::IncrByFloat { key, by_bits } = op else {
+        return mismatch();
+    };
+    incrbyfloat(ks, key, f64::from_bits(*by_bits))
 }
 
 /// INCRBYFLOAT: stored as the formatted result string (see
@@ -492,11 +594,18 @@ pub fn incrbyfloat<W: RawWrite + ?Sized>(
 // ------------------------------------------------------- APPEND and ranges
 
 /// `APPEND key value`
-pub(super) fn parse_append(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    Ok(Command::Append {
+pub(super) fn parse_append(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    Ok(Op::Append {
         key: arg(args, 1),
         value: arg(args, 2),
     })
+}
+
+pub(super) fn exec_append(op: &Op, ks: &mut WriteView<'_>) -> Reply {
+    let Op::Append { key, value } = op else {
+        return mismatch();
+    };
+    append(ks, key, value)
 }
 
 /// APPEND: the new length; the TTL is kept; past 512 MB it is refused.
@@ -525,8 +634,15 @@ pub fn append<W: RawWrite + ?Sized>(
 }
 
 /// `STRLEN key`
-pub(super) fn parse_strlen(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    Ok(Command::StrLen { key: arg(args, 1) })
+pub(super) fn parse_strlen(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    Ok(Op::StrLen { key: arg(args, 1) })
+}
+
+pub(super) fn exec_strlen(op: &Op, ks: &ReadView<'_>) -> Reply {
+    let Op::StrLen { key } = op else {
+        return mismatch();
+    };
+    strlen(ks, key)
 }
 
 /// STRLEN: the length, 0 for a missing key.
@@ -535,12 +651,19 @@ pub fn strlen<G: RawGet + ?Sized>(ks: &KeyspaceRead<'_, G>, key: &[u8]) -> Reply
 }
 
 /// `GETRANGE key start end` (and `SUBSTR key start end`)
-pub(super) fn parse_getrange(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
-    Ok(Command::GetRange {
+pub(super) fn parse_getrange(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    Ok(Op::GetRange {
         key: arg(args, 1),
         start: int_arg(&arg(args, 2))?,
         end: int_arg(&arg(args, 3))?,
     })
+}
+
+pub(super) fn exec_getrange(op: &Op, ks: &ReadView<'_>) -> Reply {
+    let Op::GetRange { key, start, end } = op else {
+        return mismatch();
+    };
+    getrange(ks, key, *start, *end)
 }
 
 /// GETRANGE: Redis's index arithmetic (negative from the end, clamped;
@@ -580,20 +703,27 @@ pub fn getrange<G: RawGet + ?Sized>(
 /// `SETRANGE key offset value`: a negative offset or a result past 512 MB
 /// is refused here (Redis checks both whether or not the key exists; an
 /// empty value never errs on length).
-pub(super) fn parse_setrange(args: &[Bytes], _: &ParseCtx) -> Result<Command, Reply> {
+pub(super) fn parse_setrange(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
     let offset = int_arg(&arg(args, 2))?;
     let Ok(offset) = u64::try_from(offset) else {
-        return Err(Reply::err(errors::OFFSET_OUT_OF_RANGE));
+        return Err(ParseError::OffsetOutOfRange);
     };
     let value = arg(args, 3);
     if !value.is_empty() && offset.saturating_add(value.len() as u64) > MAX_STRING_LEN {
-        return Err(Reply::err(errors::STRING_TOO_LONG));
+        return Err(ParseError::StringTooLong);
     }
-    Ok(Command::SetRange {
+    Ok(Op::SetRange {
         key: arg(args, 1),
         offset,
         value,
     })
+}
+
+pub(super) fn exec_setrange(op: &Op, ks: &mut WriteView<'_>) -> Reply {
+    let Op::SetRange { key, offset, value } = op else {
+        return mismatch();
+    };
+    setrange(ks, key, *offset, value)
 }
 
 /// SETRANGE: overwrite from `offset`, zero-padding as needed; the new length

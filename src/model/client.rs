@@ -4,7 +4,6 @@ use bytes::Bytes;
 use stateright::actor::Id;
 
 use super::spec::Op;
-use crate::cmd::scripting::ScriptRef;
 use crate::cmd::Command;
 use crate::node::{ClientMsg, Msg, ReqId, Request};
 
@@ -34,19 +33,10 @@ pub struct ClientState {
 impl Client {
     pub(super) fn request(&self, i: usize) -> Msg {
         let cmd = match &self.ops[i].0 {
-            Op::Get(k) => Command::Get {
-                key: Bytes::from(k.clone()),
-            },
+            Op::Get(k) => Command::get(Bytes::from(k.clone())),
             Op::Set(k, v) => Command::set(Bytes::from(k.clone()), Bytes::from(v.clone())),
-            Op::Del(k) => Command::Del {
-                keys: vec![Bytes::from(k.clone())],
-            },
-            Op::Script(body) => Command::Eval {
-                script: ScriptRef::Body(Bytes::from(body.clone())),
-                keys: vec![],
-                argv: vec![],
-                read_only: false,
-            },
+            Op::Del(k) => Command::del(vec![Bytes::from(k.clone())]),
+            Op::Script(body) => Command::eval(Bytes::from(body.clone())),
         };
         Msg::Client(ClientMsg::Request(Request {
             req: i as ReqId,

@@ -30,9 +30,11 @@
 
 use std::path::Path;
 
+use bytes::Bytes;
 use serde::Deserialize;
 
 use super::spec::Op;
+use crate::cmd::{self, Command, ParseCtx};
 use crate::modes::Modes;
 use crate::node::ElectionTimer;
 
@@ -194,17 +196,38 @@ fn parse_op(s: &str) -> Result<(Op, Option<usize>), String> {
     if let Some(["eval", ..]) = w.get(..1) {
         return Ok((Op::Script(w[1..].join(" ")), node));
     }
-    let op = match w.as_slice() {
-        ["get", k] => Op::Get(k.to_string()),
-        ["set", k, v] => Op::Set(k.to_string(), v.to_string()),
-        ["del", k] => Op::Del(k.to_string()),
-        _ => {
-            return Err(format!(
-            "bad operation {s:?}: expected `get K`, `set K V`, `del K` or `eval STEPS`, then optionally `@node`"
-        ))
-        }
-    };
+    let expected = "expected `get K`, `set K V`, `del K` or `eval STEPS`, then optionally `@node`";
+    let op = spec_op(&w).map_err(|why| format!("bad operation {s:?}: {why}{expected}"))?;
     Ok((op, node))
+}
+
+/// The words of an operation as a command of the command table, parsed by
+/// its row, and the operation of the sequential spec it is: the spec models
+/// GET, SET without options and DEL of one key, exactly the commands the
+/// model's clients send.
+fn spec_op(words: &[&str]) -> Result<Op, String> {
+    let args: Vec<Bytes> = words
+        .iter()
+        .map(|w| Bytes::copy_from_slice(w.as_bytes()))
+        .collect();
+    let parsed = cmd::parse_request(&args, &ParseCtx::default())
+        .map_err(|e| format!("{}; ", e.text(&args)))?;
+    let s = |b: &Bytes| String::from_utf8_lossy(b).into_owned();
+    let (op, sent) = match &parsed.op {
+        cmd::Op::Get { key } => (Op::Get(s(key)), Command::get(key.clone())),
+        cmd::Op::Set { key, value, .. } => (
+            Op::Set(s(key), s(value)),
+            Command::set(key.clone(), value.clone()),
+        ),
+        cmd::Op::Del { keys } if keys.len() == 1 => {
+            (Op::Del(s(&keys[0])), Command::del(keys.clone()))
+        }
+        _ => return Err(String::new()),
+    };
+    if parsed != sent {
+        return Err(String::new());
+    }
+    Ok(op)
 }
 
 impl ModelCfg {
@@ -276,5 +299,31 @@ impl ModelCfg {
             witness: f.witness,
             plant: f.plant,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operations_are_commands_of_the_table() {
+        let op = parse_op;
+        assert_eq!(
+            op("set x 1 @2"),
+            Ok((Op::Set("x".into(), "1".into()), Some(2)))
+        );
+        assert_eq!(op("GET x"), Ok((Op::Get("x".into()), None)));
+        assert_eq!(op("del x"), Ok((Op::Del("x".into()), None)));
+        // The table's own errors, and commands the model's clients never send.
+        let err = |s: &str| op(s).err().unwrap_or_default();
+        assert!(err("get").contains("ERR wrong number of arguments for 'get' command"));
+        assert!(err("nosuch x").contains("ERR unknown command 'nosuch'"));
+        for unsupported in ["set x 1 NX", "getset x 1", "unlink x", "del x y", "incr x"] {
+            assert!(
+                err(unsupported).starts_with("bad operation"),
+                "{unsupported}"
+            );
+        }
     }
 }

@@ -10,7 +10,7 @@ use stateright::semantics::{ConsistencyTester, LinearizabilityTester};
 use super::spec::{KvSpec, Op, Ret};
 use super::ModelCfg;
 use crate::cmd::scripting::ScriptRef;
-use crate::cmd::Command;
+use crate::cmd::{Command, Op as CmdOp};
 use crate::node::{ClientMsg, Msg, ReqId, Request};
 use crate::resp::Reply;
 
@@ -39,11 +39,11 @@ impl History {
 
 fn op_of(cmd: &Command) -> Option<Op> {
     let s = |b: &Bytes| String::from_utf8_lossy(b).into_owned();
-    Some(match cmd {
-        Command::Get { key } => Op::Get(s(key)),
-        Command::Set { key, value, .. } => Op::Set(s(key), s(value)),
-        Command::Del { keys } if keys.len() == 1 => Op::Del(s(&keys[0])),
-        Command::Eval {
+    Some(match &cmd.op {
+        CmdOp::Get { key } => Op::Get(s(key)),
+        CmdOp::Set { key, value, .. } => Op::Set(s(key), s(value)),
+        CmdOp::Del { keys } if keys.len() == 1 => Op::Del(s(&keys[0])),
+        CmdOp::Eval {
             script: ScriptRef::Body(body),
             ..
         } => Op::Script(s(body)),

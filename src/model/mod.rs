@@ -25,7 +25,6 @@ mod history;
 pub mod props;
 pub mod spec;
 
-
 use stateright::actor::{ActorModel, ActorModelState};
 
 use crate::node::NodeState;

@@ -11,7 +11,7 @@ use super::state::{NodeState, PendingRead};
 use super::step::Step;
 use crate::cmd;
 use crate::modes::{ApplyWait, ReadFence, TermCommit};
-use crate::strings::KeyspaceRead;
+use crate::strings::{KeyspaceRead, RawGet};
 
 impl Step<'_, '_> {
     /// Move every pending read as far through the fence as it can go, and
@@ -101,7 +101,7 @@ impl Step<'_, '_> {
             s.stats.read_fences += 1;
             s.stats.last_read_term = s.term();
             let snap = s.store.snapshot(start_ts);
-            let view = KeyspaceRead::new(&snap, r.now_ms, modes.chain());
+            let view = KeyspaceRead::new(&snap as &dyn RawGet, r.now_ms, modes.chain());
             let reply = cmd::run_read(&r.cmd, &view);
             expired.extend(view.take_expired());
             lazy_now = lazy_now.max(r.now_ms);

@@ -7,7 +7,7 @@ use super::msg::ClientMsg;
 use super::state::{PendingRead, PendingTxn, ScriptRun};
 use super::step::Step;
 use crate::cmd::scripting::{ScriptRef, NOSCRIPT};
-use crate::cmd::Command;
+use crate::cmd::Op;
 use crate::modes::ReadFence;
 use crate::raft::{ClientSeq, Entry, Payload};
 use crate::resp::Reply;
@@ -64,12 +64,12 @@ impl Step<'_, '_> {
         s.stats.read_fences += 1;
         s.stats.script_fences += 1;
         s.stats.last_read_term = s.term();
-        let Command::Eval {
+        let Op::Eval {
             script,
             keys,
             argv,
             read_only,
-        } = &r.cmd
+        } = &r.cmd.op
         else {
             s.store.unpin(pin);
             return ScriptStep::Done;

@@ -20,28 +20,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use bytes::Bytes;
 
 use super::engine::{Host, Interrupted};
-use crate::cmd::{self, Command, Kind, ParseCtx};
+use crate::cmd::{self, table, Kind, ParseCtx, ParseError};
 use crate::modes::ChainModes;
 use crate::resp::Reply;
 use crate::strings::encoding::{classify, KeyKind};
 use crate::strings::{KeyspaceWrite, RawGet, RawWrite};
 
-/// Where the script cache lives: `!redis|script|<sha>` holds the body, so
-/// SCRIPT LOAD is an ordinary replicated write and EVALSHA reads it from the
-/// same snapshot as everything else.
-pub const SCRIPT_PREFIX: &[u8] = b"!redis|script|";
-
-/// The internal key of a cached script.
-pub fn script_key(sha: &str) -> Bytes {
-    let mut k = SCRIPT_PREFIX.to_vec();
-    k.extend_from_slice(sha.as_bytes());
-    Bytes::from(k)
-}
-
-/// The SHA-1 of a script body in lowercase hex, as Redis names scripts.
-pub fn sha1_hex(body: &[u8]) -> String {
-    sha1_smol::Sha1::from(body).digest().to_string()
-}
+/// The script cache's key format lives with the other internal key formats.
+pub use crate::strings::encoding::{script_key, sha1_hex, SCRIPT_PREFIX};
 
 pub mod errors {
     pub const UNKNOWN: &str = "ERR Unknown Redis command called from script";
@@ -50,40 +36,6 @@ pub mod errors {
     pub const WRITE_IN_READ_ONLY: &str =
         "ERR Write commands are not allowed from read-only scripts.";
 }
-
-/// Commands Redis 7.0 marks `noscript`, among those a client could name.
-const NOT_ALLOWED: &[&str] = &[
-    "eval",
-    "evalsha",
-    "eval_ro",
-    "evalsha_ro",
-    "script",
-    "fcall",
-    "fcall_ro",
-    "function",
-    "multi",
-    "exec",
-    "discard",
-    "watch",
-    "unwatch",
-    "subscribe",
-    "psubscribe",
-    "ssubscribe",
-    "unsubscribe",
-    "punsubscribe",
-    "sunsubscribe",
-    "hello",
-    "auth",
-    "client",
-    "reset",
-    "quit",
-    "monitor",
-    "sync",
-    "psync",
-    "shutdown",
-    "save",
-    "bgsave",
-];
 
 /// What a finished script leaves behind for the commit.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -239,37 +191,43 @@ impl<G: RawGet + ?Sized> Host for ScriptCtx<'_, G> {
                 _ => Reply::err(errors::ARITY),
             });
         }
-        // The hot path parses once; the `noscript` list is consulted only on
-        // the way to an error. Like Redis, an arity error comes before the
-        // "not allowed" one.
-        let not_allowed = || {
-            let name = String::from_utf8_lossy(name).to_ascii_lowercase();
-            NOT_ALLOWED.contains(&name.as_str())
+        // Like Redis 7.0: an unknown command, then the arity, then
+        // `noscript`; commands the server answers itself are unknown here.
+        let Some(def) = table::lookup(name) else {
+            let refused = table::NOSCRIPT_NOT_IMPLEMENTED
+                .iter()
+                .any(|n| name.eq_ignore_ascii_case(n.as_bytes()));
+            return Ok(Reply::err(if refused {
+                errors::NOT_ALLOWED
+            } else {
+                errors::UNKNOWN
+            }));
         };
+        if def.is_connection() {
+            let refused = def.refused_in_script();
+            return Ok(Reply::err(if refused {
+                errors::NOT_ALLOWED
+            } else {
+                errors::UNKNOWN
+            }));
+        }
         let parse_ctx = ParseCtx {
             now_ms: self.now_ms,
             debug_commands: false,
         };
-        let cmd = match cmd::parse(args, &parse_ctx) {
-            Ok(cmd) => cmd,
-            Err(Reply::Error(e)) if e.starts_with("ERR wrong number of arguments") => {
-                return Ok(Reply::err(errors::ARITY))
-            }
-            Err(_) if not_allowed() => return Ok(Reply::err(errors::NOT_ALLOWED)),
-            Err(Reply::Error(e)) if e.starts_with("ERR unknown command") => {
-                return Ok(Reply::err(errors::UNKNOWN))
-            }
-            Err(reply) => return Ok(reply),
-        };
-        if matches!(
-            cmd,
-            Command::Eval { .. }
-                | Command::ScriptLoad { .. }
-                | Command::ScriptExists { .. }
-                | Command::ScriptFlush
-        ) {
+        // The arity of a subcommand (SCRIPT LOAD's) or of MSET's pairs
+        // counts as the arity too.
+        let parsed = def.parse_args(args, &parse_ctx);
+        if let Err(ParseError::WrongArity(_)) = parsed {
+            return Ok(Reply::err(errors::ARITY));
+        }
+        if def.refused_in_script() {
             return Ok(Reply::err(errors::NOT_ALLOWED));
         }
+        let cmd = match parsed {
+            Ok(cmd) => cmd,
+            Err(e) => return Ok(e.reply(args)),
+        };
         match cmd.kind() {
             Kind::Write if read_only => return Ok(Reply::err(errors::WRITE_IN_READ_ONLY)),
             Kind::Read => {
@@ -354,6 +312,35 @@ mod tests {
             "writes need no fence"
         );
         assert_eq!(ctx.call(&args("GET b"), false), Err(Interrupted));
+    }
+
+    /// Every row marked `noscript` (on itself or its subcommands), and every
+    /// `noscript` command fencekv does not implement, is refused by name.
+    #[test]
+    fn every_noscript_command_is_refused() {
+        let m = store();
+        let snap = m.snapshot(1);
+        let mut ctx = ScriptCtx::new(&snap, 0, ChainModes::default(), None);
+        let refused = table::all(false)
+            .filter(|d| d.refused_in_script())
+            .map(|d| (d.name, usize::try_from(d.arity.unsigned_abs()).unwrap_or(1)));
+        let unimplemented = table::NOSCRIPT_NOT_IMPLEMENTED.iter().map(|n| (*n, 1));
+        let mut seen = 0;
+        for (name, argc) in refused.chain(unimplemented) {
+            let mut req = vec![Bytes::from(name.to_ascii_uppercase())];
+            req.resize(argc.max(1), Bytes::from_static(b"0"));
+            assert_eq!(
+                ctx.call(&req, false),
+                Ok(Reply::err(errors::NOT_ALLOWED)),
+                "{name}"
+            );
+            seen += 1;
+        }
+        assert_eq!(seen, 8 + table::NOSCRIPT_NOT_IMPLEMENTED.len());
+        assert_eq!(
+            ctx.call(&args("MSET a 1 b"), false),
+            Ok(Reply::err(errors::ARITY))
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! !redis|str|<key>  = payload                                             (legacy payload)
 //! <key>             = payload                                             (bare legacy key)
 //! !redis|ttl|<key>  = expireAt: u64 BE ms       (TTL of the legacy forms; kept in step by SET)
+//! !redis|script|<sha> = script body              (the script cache; not a string)
 //! ```
 //!
 //! Known ambiguity (spec §Encodings/ambiguity): a legacy payload whose first two
@@ -16,6 +17,10 @@ use bytes::{BufMut, Bytes, BytesMut};
 
 pub const STR_PREFIX: &[u8] = b"!redis|str|";
 pub const TTL_PREFIX: &[u8] = b"!redis|ttl|";
+/// Where the script cache lives: `!redis|script|<sha>` holds the body, so
+/// SCRIPT LOAD is an ordinary replicated write and EVALSHA reads it from the
+/// same snapshot as everything else.
+pub const SCRIPT_PREFIX: &[u8] = b"!redis|script|";
 /// Every internal key starts with this; any other key is a bare legacy key.
 pub const INTERNAL_PREFIX: &[u8] = b"!redis|";
 
@@ -37,6 +42,16 @@ pub fn str_key(key: &[u8]) -> Bytes {
 /// `!redis|ttl|<key>`
 pub fn ttl_key(key: &[u8]) -> Bytes {
     prefixed(TTL_PREFIX, key)
+}
+
+/// `!redis|script|<sha>`: the internal key of a cached script.
+pub fn script_key(sha: &str) -> Bytes {
+    prefixed(SCRIPT_PREFIX, sha.as_bytes())
+}
+
+/// The SHA-1 of a script body in lowercase hex, as Redis names scripts.
+pub fn sha1_hex(body: &[u8]) -> String {
+    sha1_smol::Sha1::from(body).digest().to_string()
 }
 
 /// What an internal key is, for iteration over the whole keyspace.
@@ -167,6 +182,8 @@ mod tests {
         assert_eq!(classify(b"!redis|str|a"), KeyKind::Str(b"a"));
         assert_eq!(classify(b"!redis|ttl|a"), KeyKind::Ttl(b"a"));
         assert_eq!(classify(b"!redis|hash|a"), KeyKind::OtherInternal);
+        assert_eq!(classify(&script_key("abc")), KeyKind::OtherInternal);
+        assert_eq!(&script_key("abc")[..], b"!redis|script|abc");
         assert_eq!(classify(b"a"), KeyKind::Bare(b"a"));
     }
 }

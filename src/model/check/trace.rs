@@ -80,10 +80,10 @@ pub fn show_msg(model: &FenceModel, msg: &Msg) -> String {
 }
 
 fn show_cmd(cmd: &crate::cmd::Command) -> String {
-    if let crate::cmd::Command::Eval {
+    if let crate::cmd::Op::Eval {
         script: crate::cmd::scripting::ScriptRef::Body(body),
         ..
-    } = cmd
+    } = &cmd.op
     {
         return format!("EVAL {:?}", String::from_utf8_lossy(body));
     }

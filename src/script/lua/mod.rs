@@ -48,10 +48,7 @@ pub const CHECK_EVERY: u32 = 10_000;
 /// error's position is reported, so errors point at the script.
 const INTERNAL_CHUNK: &str = "=redis";
 
-/// SHA-1 of a script body in lowercase hex, as Redis names scripts.
-pub fn sha1_hex(body: &[u8]) -> String {
-    sha1_smol::Sha1::from(body).digest().to_string()
-}
+pub use crate::strings::encoding::sha1_hex;
 
 /// Why a script was stopped from outside.
 #[derive(Debug)]

@@ -1,0 +1,102 @@
+//! Why a request did not parse, as a typed value, and the one place where
+//! each reason becomes Redis 7.0's exact error text.
+//!
+//! Parsers return a [`ParseError`]; the server replies [`ParseError::reply`];
+//! the script host matches on the variant (an arity error or an unknown
+//! command has its own text inside a script).
+
+use bytes::Bytes;
+
+use crate::resp::reply::errors;
+use crate::resp::Reply;
+
+/// NX with any of XX, GT, LT.
+pub const NX_CONFLICT: &str = "ERR NX and XX, GT or LT options at the same time are not compatible";
+/// GT with LT.
+pub const GT_LT_CONFLICT: &str = "ERR GT and LT options at the same time are not compatible";
+/// DECRBY's own overflow text.
+pub const DECREMENT_OVERFLOW: &str = "ERR decrement would overflow";
+/// SCAN's cursor is not an unsigned integer.
+pub const INVALID_CURSOR: &str = "ERR invalid cursor";
+
+/// A request that does not parse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ParseError {
+    /// No such command (or a command the server answers itself, or a debug
+    /// command with debug commands off).
+    Unknown,
+    /// The arity of the named command (or `container|subcommand`) is not met.
+    WrongArity(&'static str),
+    /// An option that is not one, or options that conflict.
+    Syntax,
+    /// An argument that must be a 64-bit integer is not.
+    NotInteger,
+    /// An argument that must be a float is not.
+    NotFloat,
+    /// An expiry time out of range, for the named command.
+    InvalidExpire(&'static str),
+    /// DECRBY of `i64::MIN`.
+    DecrementOverflow,
+    /// SETRANGE's negative offset.
+    OffsetOutOfRange,
+    /// A result past `proto-max-bulk-len`.
+    StringTooLong,
+    /// SCAN's cursor.
+    InvalidCursor,
+    /// EXPIRE's option that is none of NX, XX, GT, LT (the option as given).
+    UnsupportedOption(Bytes),
+    /// EXPIRE's NX with XX, GT or LT.
+    NxConflict,
+    /// EXPIRE's GT with LT.
+    GtLtConflict,
+    /// EVAL's negative numkeys.
+    NegativeKeys,
+    /// EVAL's numkeys past the arguments.
+    TooManyKeys,
+    /// SCRIPT FLUSH with an option other than SYNC or ASYNC.
+    ScriptFlushMode,
+    /// `CONTAINER sub` with an unknown `sub` (`container` in upper case, as
+    /// the text names it: "Try SCRIPT HELP.").
+    UnknownSubcommand { container: &'static str, sub: Bytes },
+}
+
+impl ParseError {
+    /// Redis's text for this error. `args` is the request (name first): the
+    /// unknown-command text quotes it.
+    pub fn text(&self, args: &[Bytes]) -> String {
+        match self {
+            ParseError::Unknown => errors::unknown_command(
+                args.first().map(|a| &a[..]).unwrap_or(b""),
+                args.get(1..).unwrap_or(&[]),
+            ),
+            ParseError::WrongArity(name) => errors::wrong_arity(name),
+            ParseError::Syntax => errors::SYNTAX.into(),
+            ParseError::NotInteger => errors::NOT_INTEGER.into(),
+            ParseError::NotFloat => errors::NOT_FLOAT.into(),
+            ParseError::InvalidExpire(name) => errors::invalid_expire(name),
+            ParseError::DecrementOverflow => DECREMENT_OVERFLOW.into(),
+            ParseError::OffsetOutOfRange => errors::OFFSET_OUT_OF_RANGE.into(),
+            ParseError::StringTooLong => errors::STRING_TOO_LONG.into(),
+            ParseError::InvalidCursor => INVALID_CURSOR.into(),
+            ParseError::UnsupportedOption(opt) => {
+                format!("ERR Unsupported option {}", errors::truncate_for_error(opt))
+            }
+            ParseError::NxConflict => NX_CONFLICT.into(),
+            ParseError::GtLtConflict => GT_LT_CONFLICT.into(),
+            ParseError::NegativeKeys => "ERR Number of keys can't be negative".into(),
+            ParseError::TooManyKeys => {
+                "ERR Number of keys can't be greater than number of args".into()
+            }
+            ParseError::ScriptFlushMode => "ERR SCRIPT FLUSH only support SYNC|ASYNC option".into(),
+            ParseError::UnknownSubcommand { container, sub } => format!(
+                "ERR unknown subcommand '{}'. Try {container} HELP.",
+                errors::truncate_for_error(sub)
+            ),
+        }
+    }
+
+    /// The error reply to the request `args`.
+    pub fn reply(&self, args: &[Bytes]) -> Reply {
+        Reply::err(self.text(args))
+    }
+}
