@@ -13,11 +13,9 @@ use stateright::actor::Id;
 
 use super::state::RaftSnapshot;
 use crate::cmd::Command;
+pub use crate::raft::ReqId;
 use crate::raft::{Entry, Index, Term};
 use crate::resp::Reply;
-
-/// A client's request number, echoed in the answer.
-pub type ReqId = u64;
 
 /// Everything a node sends or receives. `Debug` shows the innermost message
 /// (`Vote { term: 1, granted: true }`), as the explorer and logs print it.

@@ -13,11 +13,10 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Id, Out};
 
-use super::msg::ReqId;
 use super::Node;
 use crate::cmd::Command;
 use crate::mvcc::{Mvcc, ReadPin};
-use crate::raft::{Index, Log, Term};
+use crate::raft::{Index, Log, ReqId, Term};
 use crate::resp::Reply;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

@@ -11,6 +11,8 @@ use crate::cmd::Command;
 /// A log index; also the MVCC commit timestamp of the entry's writes.
 pub type Index = u64;
 pub type Term = u64;
+/// A client's request number, echoed in the answer.
+pub type ReqId = u64;
 
 /// What an entry does when applied.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -54,7 +56,7 @@ pub enum Payload {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 pub struct ClientSeq {
     pub client: stateright::actor::Id,
-    pub req: u64,
+    pub req: ReqId,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]

@@ -4,4 +4,4 @@
 
 pub mod log;
 
-pub use log::{ClientSeq, Entry, Index, Log, Payload, Term};
+pub use log::{ClientSeq, Entry, Index, Log, Payload, ReqId, Term};
