@@ -1,7 +1,7 @@
 //! The safety mechanisms of a node, each a named mode.
 //!
 //! Every mechanism of the read protocol can be switched off, so the model
-//! checker can show what breaks without it (spec §Gaps). The server takes the
+//! checker can show what breaks without it (spec §6, *Gaps*). The server takes the
 //! same options behind clearly unsafe flags. The default of every enum is the
 //! safe setting.
 

@@ -3,7 +3,7 @@
 //! Built on `im::OrdMap`, so [`Mvcc::snapshot`] is an O(1) clone that later
 //! writes never disturb — the property scripts rely on to read at `start_ts`
 //! with no further leader checks. A commit timestamp is the log index of the
-//! entry that wrote it (spec §MVCC), so timestamps only grow.
+//! entry that wrote it (MV-1), so timestamps only grow.
 //!
 //! Garbage collection is incremental: each write prunes that key's versions
 //! below the *GC floor*, the oldest pinned read timestamp (or, with no pins,
@@ -58,7 +58,7 @@ impl Versions {
 /// commit whose `start_ts` is older than this many entries is refused as a
 /// conflict, so tombstones older than that may be dropped — by each replica
 /// at its own pace, since no validation can see the difference. That is
-/// what keeps validation a function of the log alone (spec §Scripts, SC-3).
+/// what keeps validation a function of the log alone (SC-3).
 pub const VALIDATION_WINDOW: Ts = 100_000;
 
 /// The versioned store. `Clone` is O(1).

@@ -136,7 +136,7 @@ impl ModelCfg {
     }
 
     /// What a client should see of the planted keys, decided from the
-    /// design's table (spec §ReadChain), not by the read chain: a prefixed
+    /// design's table (spec §3, RC-1 to RC-4), not by the read chain: a prefixed
     /// form wins, even expired; a bare key counts only without one; an
     /// expired form is absent.
     pub fn logical_plants(&self) -> Vec<(String, String)> {

@@ -110,7 +110,7 @@ pub struct ModelFile {
     pub plant: Vec<Plant>,
 }
 
-/// Which encoding a planted key uses (spec §ReadChain).
+/// Which encoding a planted key uses (spec §3, RC-1 to RC-4).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum PlantForm {

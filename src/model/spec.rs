@@ -42,7 +42,7 @@ pub enum Ret {
     Error(String),
 }
 
-/// The logical keyspace: GET, SET and DEL on a map (spec §Keyspace).
+/// The logical keyspace: GET, SET and DEL on a map (spec §1).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct KvSpec {
     pub map: BTreeMap<String, String>,

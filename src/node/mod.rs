@@ -136,7 +136,7 @@ pub enum ElectionTimer {
     /// A documented model reduction: only while the node knows no leader of
     /// its term. Elections still happen (at start, after a node learns a
     /// higher term), so leadership can change; a leader's silence alone does
-    /// not start one. About 14× fewer states (../shared/reference/model-sizing.md).
+    /// not start one. About 14× fewer states on `base.toml`.
     WithoutLeader,
 }
 

@@ -34,7 +34,7 @@ pub enum Payload {
         now_ms: u64,
         keys: Vec<bytes::Bytes>,
     },
-    /// A script's writes (spec §Scripts): applied only if no key of the read
+    /// A script's writes (spec §8): applied only if no key of the read
     /// set or the write set has a version newer than `start_ts` (else it is
     /// a conflict and changes nothing). `reply` is what the script answered,
     /// kept in the dedup table so a duplicate gets it on any replica.

@@ -8,7 +8,7 @@
 //!   reaches the store until the script's `Txn` entry applies.
 //! - Every internal key read from the snapshot joins the read set, every
 //!   buffered key the write set: the commit validates both against
-//!   `start_ts` (spec §Scripts, SC-2). A scan reads "everything".
+//!   `start_ts` (SC-2). A scan reads "everything".
 //! - In per-call mode, each read command needs a fence of its own: the
 //!   context allows as many read commands as fences have passed and
 //!   interrupts the script at the next one, so the node can fence and run it

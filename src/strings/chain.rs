@@ -1,5 +1,5 @@
 //! The read chain: how a string read finds its value among the encodings
-//! (spec §ReadChain). Written once, over any [`RawGet`], so the same code runs
+//! (spec §3, RC-1 to RC-4). Written once, over any [`RawGet`], so the same code runs
 //! over a fenced read, an MVCC snapshot at `start_ts`, or a script's buffer.
 
 use bytes::Bytes;

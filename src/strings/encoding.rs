@@ -1,4 +1,4 @@
-//! Internal key and value encodings of Redis strings (spec §Encodings).
+//! Internal key and value encodings of Redis strings (spec §2).
 //!
 //! ```text
 //! !redis|str|<key>  = FF 01 flags [expireAt: u64 BE ms if flags&1] payload   (current)
@@ -8,7 +8,7 @@
 //! !redis|script|<sha> = script body              (the script cache; not a string)
 //! ```
 //!
-//! Known ambiguity (spec §Encodings/ambiguity): a legacy payload whose first two
+//! Known ambiguity (ENC-A): a legacy payload whose first two
 //! bytes are `FF 01` and that is long enough to hold a header reads as the
 //! current format. The production system has the same rule; fencekv documents
 //! it rather than guessing.

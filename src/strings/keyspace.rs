@@ -80,7 +80,7 @@ impl<'a, G: RawGet + ?Sized> KeyspaceRead<'a, G> {
     }
 }
 
-/// The write side: every write keeps the encodings in step (spec §Writes).
+/// The write side: every write keeps the encodings in step (ENC-1 to ENC-3).
 pub struct KeyspaceWrite<'a, W: RawWrite + ?Sized> {
     pub raw: &'a mut W,
     pub now_ms: u64,
