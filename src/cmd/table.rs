@@ -206,8 +206,6 @@ pub static NOSCRIPT_NOT_IMPLEMENTED: &[&str] = &[
     "unsubscribe",
     "punsubscribe",
     "sunsubscribe",
-    "auth",
-    "reset",
     "monitor",
     "sync",
     "psync",
@@ -873,6 +871,26 @@ pub static COMMANDS: &[CommandDef] = &[
         group: "connection",
         since: "1.0.0",
         summary: "Close the connection",
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "auth",
+        arity: -2,
+        flags: Flags(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY),
+        acl_categories: &["@fast", "@connection"],
+        group: "connection",
+        since: "1.0.0",
+        summary: "Authenticate to the server",
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "reset",
+        arity: 1,
+        flags: Flags(NOSCRIPT | LOADING | STALE | FAST | NO_AUTH | ALLOW_BUSY),
+        acl_categories: &["@fast", "@connection"],
+        group: "connection",
+        since: "6.2.0",
+        summary: "Reset the connection",
         ..CommandDef::DEFAULT
     },
     CommandDef {

@@ -336,7 +336,7 @@ mod tests {
             );
             seen += 1;
         }
-        assert_eq!(seen, 8 + table::NOSCRIPT_NOT_IMPLEMENTED.len());
+        assert_eq!(seen, 10 + table::NOSCRIPT_NOT_IMPLEMENTED.len());
         assert_eq!(
             ctx.call(&args("MSET a 1 b"), false),
             Ok(Reply::err(errors::ARITY))

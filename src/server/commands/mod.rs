@@ -5,7 +5,7 @@
 //!
 //! These answer from the connection and the server's configuration, never
 //! from the keyspace, so they are pure functions here and never reach the
-//! node; everything else goes through [`crate::cmd::parse`] to the node.
+//! node; everything else is parsed by its table row and goes to the node.
 //! Replies and error texts follow redis-server 7.0.15 (CLIENT SETINFO, which
 //! 7.0 lacks, follows 7.2).
 //!
@@ -34,7 +34,7 @@ mod test_support;
 
 use bytes::Bytes;
 
-use crate::cmd::{self, Command, ParseCtx};
+use crate::cmd::{table, Command, ParseCtx, ParseError};
 use crate::resp::Reply;
 
 use super::client_conn::ClientConn;
@@ -63,41 +63,25 @@ pub enum Action {
     Quit,
 }
 
-/// Decide what to do with one request (`args` non-empty).
+/// Decide what to do with one request (`args` non-empty): one lookup in the
+/// command table routes it.
 pub fn handle(conn: &mut ClientConn, cfg: &ServerConfig, args: &[Bytes], now_ms: u64) -> Action {
-    let name = &args[0];
-    // The keyspace commands are the hot path: connection commands are few
-    // and their names distinct, so test for them by length first.
-    let local = match name.len() {
-        4 => {
-            if name.eq_ignore_ascii_case(b"ping") {
-                Some(ping(args))
-            } else if name.eq_ignore_ascii_case(b"echo") {
-                Some(echo(args))
-            } else if name.eq_ignore_ascii_case(b"quit") {
-                return Action::Quit;
-            } else if name.eq_ignore_ascii_case(b"auth") {
-                Some(auth(args))
-            } else if name.eq_ignore_ascii_case(b"info") {
-                return Action::Info(info_sections(&args[1..]));
-            } else {
-                None
+    let Some(def) = table::lookup_with(&args[0], cfg.debug_commands) else {
+        // The transport's fault hooks are debug commands outside the table
+        // (COMMAND does not list them).
+        if cfg.debug_commands {
+            if let Some(reply) = fault_command(cfg, args) {
+                return Action::Reply(reply);
             }
         }
-        5 if name.eq_ignore_ascii_case(b"hello") => Some(hello(conn, args)),
-        5 if name.eq_ignore_ascii_case(b"reset") => Some(reset(conn, args)),
-        6 if name.eq_ignore_ascii_case(b"select") => Some(select(args)),
-        6 if name.eq_ignore_ascii_case(b"client") => Some(client(conn, args)),
-        6 if name.eq_ignore_ascii_case(b"config") => Some(config(cfg, args)),
-        7 if name.eq_ignore_ascii_case(b"command") => Some(command(cfg, args)),
-        6 if name.eq_ignore_ascii_case(b"script") => script_local(cfg, args),
-        _ => None,
+        return Action::Reply(ParseError::Unknown.reply(args));
     };
-    if let Some(reply) = local {
-        return Action::Reply(reply);
+    if def.is_connection() {
+        return connection_command(def.name, conn, cfg, args)
+            .unwrap_or_else(|| Action::Reply(ParseError::Unknown.reply(args)));
     }
-    if cfg.debug_commands {
-        if let Some(reply) = fault_command(cfg, args) {
+    if def.name == "script" {
+        if let Some(reply) = script_local(cfg, args) {
             return Action::Reply(reply);
         }
     }
@@ -105,8 +89,52 @@ pub fn handle(conn: &mut ClientConn, cfg: &ServerConfig, args: &[Bytes], now_ms:
         now_ms,
         debug_commands: cfg.debug_commands,
     };
-    match cmd::parse(args, &ctx) {
+    match def.parse_args(args, &ctx) {
         Ok(cmd) => Action::Node(cmd),
-        Err(reply) => Action::Reply(reply),
+        Err(e) => Action::Reply(e.reply(args)),
+    }
+}
+
+/// The connection-level handler of a table row marked `Exec::Connection`,
+/// by its name; `None` for a row without one (a test walks the table).
+fn connection_command(
+    name: &str,
+    conn: &mut ClientConn,
+    cfg: &ServerConfig,
+    args: &[Bytes],
+) -> Option<Action> {
+    let reply = match name {
+        "ping" => ping(args),
+        "echo" => echo(args),
+        "quit" => return Some(Action::Quit),
+        "auth" => auth(args),
+        "info" => return Some(Action::Info(info_sections(&args[1..]))),
+        "hello" => hello(conn, args),
+        "reset" => reset(conn, args),
+        "select" => select(args),
+        "client" => client(conn, args),
+        "config" => config(cfg, args),
+        "command" => command(cfg, args),
+        _ => return None,
+    };
+    Some(Action::Reply(reply))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::{cfg, conn};
+    use super::*;
+
+    #[test]
+    fn every_connection_row_has_a_handler() {
+        let cfg = cfg();
+        for def in table::all(true).filter(|d| d.is_connection()) {
+            let args = [Bytes::from_static(def.name.as_bytes())];
+            assert!(
+                connection_command(def.name, &mut conn(), &cfg, &args).is_some(),
+                "{} has no connection handler",
+                def.name
+            );
+        }
     }
 }
