@@ -1,8 +1,8 @@
 //! The `fencekv` command line.
 //!
 //! One subcommand per way of running the node state machine: `serve` runs the
-//! real server; the model checker's `check`, `simulate` and `explore` (and a
-//! multi-node `cluster`) join the [`Cmd`] enum as they are written.
+//! real server, `cluster` a local cluster of them; `check`, `simulate` and
+//! `explore` run the model checker.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
