@@ -112,9 +112,11 @@ pub enum ReadSetValidation {
     WriteOnly,
 }
 
-/// Every mode of a node. The default is the safe protocol.
+/// Every mode of a node. The default is the safe protocol. An unknown key is
+/// an error naming the accepted ones: a misspelt gap must not silently run
+/// the safe protocol.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(default, rename_all = "kebab-case")]
+#[serde(default, deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Modes {
     pub read_fence: ReadFence,
     pub start_ts: StartTs,

@@ -326,4 +326,17 @@ mod tests {
             );
         }
     }
+
+    #[test]
+    fn an_unknown_mode_is_an_error_that_names_it_and_the_accepted_ones() {
+        let base = "description = \"d\"\nexpect = \"pass\"\nnodes = 3\n\
+                    clients = [[\"get x\"]]\n[modes]\nread-fence = \"off\"\n";
+        assert_eq!(ModelCfg::from_toml("t", base).err(), None);
+        let misspelt = format!("{base}vote-persistence = \"skip\"\n");
+        let err = ModelCfg::from_toml("t", &misspelt)
+            .err()
+            .unwrap_or_default();
+        assert!(err.contains("vote-persistence"), "{err}");
+        assert!(err.contains("read-fence"), "{err}");
+    }
 }
