@@ -269,13 +269,12 @@ fn load_model(file: &std::path::Path) -> Result<fencekv::model::ModelCfg, ExitCo
 }
 
 fn run_check(args: CheckArgs) -> ExitCode {
-    use fencekv::model::check::{report, run, CheckOptions};
+    use fencekv::model::check::{refusal, report, run, CheckOptions};
     use fencekv::model::config::Strategy;
     let cfg = match load_model(&args.file) {
         Ok(c) => c,
         Err(code) => return code,
     };
-    eprintln!("checking {}: {}", cfg.name, cfg.description.trim());
     let strategy = if args.bfs {
         Some(Strategy::Bfs)
     } else if args.dfs {
@@ -288,6 +287,11 @@ fn run_check(args: CheckArgs) -> ExitCode {
         threads: args.threads,
         progress: Some(std::time::Duration::from_secs(1)),
     };
+    if let Some(why) = refusal(&cfg, &opts) {
+        eprintln!("fencekv: {why}");
+        return ExitCode::from(2);
+    }
+    eprintln!("checking {}: {}", cfg.name, cfg.description.trim());
     let model = cfg.clone().into_model();
     let outcome = run(cfg, &opts);
     print!("{}", report(&outcome));

@@ -25,6 +25,27 @@ fn five_nodes_with_loss_and_crashes_stay_safe_on_fixed_seeds() {
     }
 }
 
+/// `fencekv check` refuses a config meant for random walks instead of
+/// running without end, unless a strategy is forced; the others it runs.
+#[test]
+fn check_refuses_a_config_meant_for_simulate() {
+    use fencekv::model::check::{refusal, CheckOptions};
+    use fencekv::model::config::Strategy;
+    let load = |f: &str| ModelCfg::from_file(std::path::Path::new(f)).expect("config");
+    let sim = load("model/sim-five-nodes.toml");
+    let why = refusal(&sim, &CheckOptions::default()).unwrap_or_default();
+    assert!(why.contains("fencekv simulate"), "{why}");
+    let forced = CheckOptions {
+        strategy: Some(Strategy::Dfs),
+        ..CheckOptions::default()
+    };
+    assert_eq!(refusal(&sim, &forced), None);
+    assert_eq!(
+        refusal(&load("model/base.toml"), &CheckOptions::default()),
+        None
+    );
+}
+
 /// The random walks can fail: on the no-fence gap, seed 1 walks into the
 /// stale read, and the walk replays as a valid counterexample.
 #[test]

@@ -61,6 +61,10 @@ pub enum Strategy {
     /// Breadth-first, single-threaded: the first violation found is a shortest
     /// one, and the same on every run (what counterexample snapshots need).
     Bfs,
+    /// Too large to exhaust: for `fencekv simulate` only. `fencekv check`
+    /// refuses it (an exhaustive run would not end) unless `--bfs` or
+    /// `--dfs` forces one; an exhaustive run asked for it searches depth-first.
+    Simulate,
 }
 
 /// The file as written.

@@ -80,6 +80,19 @@ fn expect_text(e: &Expect) -> String {
     }
 }
 
+/// Why `fencekv check` will not run `cfg` as asked, if it will not: a config
+/// meant for random walks, with no strategy forced.
+pub fn refusal(cfg: &ModelCfg, opts: &CheckOptions) -> Option<String> {
+    (cfg.strategy == Strategy::Simulate && opts.strategy.is_none()).then(|| {
+        format!(
+            "{} is for random walks (strategy = \"simulate\"): its state space is too \
+             large to exhaust. Run `fencekv simulate` on it, or force an exhaustive run \
+             with --bfs or --dfs.",
+            cfg.name
+        )
+    })
+}
+
 /// Run the check a config describes.
 pub fn run(cfg: ModelCfg, opts: &CheckOptions) -> Outcome {
     let name = cfg.name.clone();
