@@ -12,7 +12,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::de::DeserializeOwned;
 
 use fencekv::modes::{
-    ApplyWait, ExpiredShadow, LegacyOrder, Modes, ReadFence, ReadSetValidation, StartTs, TermCommit,
+    ApplyWait, ExpiredShadow, LegacyOrder, Modes, ReadFence, ReadSetValidation, StartTs,
+    TermCommit, VotePersistence,
 };
 use fencekv::server::storage::AppendFsync;
 use fencekv::server::{serve, ClusterOptions, ServeOptions};
@@ -164,6 +165,9 @@ struct ServeArgs {
     /// UNSAFE: expired prefixed keys: shadow | fall-back.
     #[arg(long, value_name = "MODE", value_parser = mode::<ExpiredShadow>)]
     unsafe_expired_shadow: Option<ExpiredShadow>,
+    /// UNSAFE: votes on disk before they are sent: before-reply | skip.
+    #[arg(long, value_name = "MODE", value_parser = mode::<VotePersistence>)]
+    unsafe_vote_persistence: Option<VotePersistence>,
 }
 
 fn parse_peers(s: &str) -> Result<std::collections::BTreeMap<u64, std::net::SocketAddr>, String> {
@@ -240,6 +244,9 @@ impl ServeArgs {
         }
         if let Some(v) = self.unsafe_expired_shadow {
             m.expired_shadow = v;
+        }
+        if let Some(v) = self.unsafe_vote_persistence {
+            m.vote_persistence = v;
         }
         m
     }

@@ -112,6 +112,20 @@ pub enum ReadSetValidation {
     WriteOnly,
 }
 
+/// Whether a vote is on disk before it is sent (Raft Figure 2: persistent
+/// state is updated on stable storage before responding to RPCs).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VotePersistence {
+    /// The vote is saved before the `Vote` leaves the node.
+    #[default]
+    BeforeReply,
+    /// Gap: the vote is sent unsaved. A node votes, crashes, comes back
+    /// without its vote and votes again in the same term: two leaders in one
+    /// term.
+    Skip,
+}
+
 /// Every mode of a node. The default is the safe protocol. An unknown key is
 /// an error naming the accepted ones: a misspelt gap must not silently run
 /// the safe protocol.
@@ -126,6 +140,7 @@ pub struct Modes {
     pub read_set_validation: ReadSetValidation,
     pub legacy_order: LegacyOrder,
     pub expired_shadow: ExpiredShadow,
+    pub vote_persistence: VotePersistence,
 }
 
 impl Modes {
@@ -163,6 +178,9 @@ impl Modes {
         }
         if self.expired_shadow != safe.expired_shadow {
             g.push("expired-shadow=fall-back");
+        }
+        if self.vote_persistence != safe.vote_persistence {
+            g.push("vote-persistence=skip");
         }
         g
     }

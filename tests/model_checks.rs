@@ -93,6 +93,16 @@ fn unordered_passes() {
 }
 
 #[test]
+fn gap_vote_persistence() {
+    check("gap-vote-persistence");
+}
+
+#[test]
+fn crash_votes_passes() {
+    check("crash-votes");
+}
+
+#[test]
 fn base_passes() {
     check("base");
 }

@@ -5,11 +5,12 @@
 //! property can fail (a check that cannot fail is a defect); exhaustive search
 //! for these counterexamples is still too slow (spec §6, Checking status).
 //!
-//! Every gap config has one client, `set x 1 @2` then `get x @0`, and lets only
-//! n0 and n2 campaign.
+//! Every read-path gap config has one client, `set x 1 @2` then `get x @0`,
+//! and lets only n0 and n2 campaign. The Raft gaps (vote persistence) violate
+//! their own property (`election safety`) the same way.
 
 use fencekv::model::check::{is_one_minimal, minimize, render_trace, replay_schedule, violated};
-use fencekv::model::props::LINEARIZABLE;
+use fencekv::model::props::{ELECTION_SAFETY, LINEARIZABLE};
 use fencekv::model::{Model, ModelCfg, State};
 use fencekv::node::{ClientMsg, Msg, Timer};
 use fencekv::resp::Reply;
@@ -387,4 +388,43 @@ fn with_sessions_the_duplicate_gets_the_first_answer_and_changes_nothing() {
         Some(Reply::Bulk(bytes::Bytes::from_static(b"2")))
     );
     assert!(violated(&model, &path).is_empty());
+}
+
+// ------------------------------------------------------ vote-persistence = skip
+
+/// n0 and n2 campaign in term 1; n1 votes for n0, crashes and recovers, then
+/// is asked by n2.
+const VOTE_CRASH_VOTE: &[&str] = &[
+    "n0 timeout Election",
+    "n1 <- n0 RequestVote",
+    "n0 <- n1 Vote",
+    "n2 timeout Election",
+    "n1 crash",
+    "n1 recover",
+    "n1 <- n2 RequestVote",
+    "n2 <- n1 Vote",
+];
+
+/// Reference: Raft Figure 2, "persistent state … updated on stable storage
+/// before responding to RPCs".
+#[test]
+fn without_vote_persistence_a_recovered_node_votes_twice_in_a_term() {
+    let model = cfg("gap-vote-persistence").into_model();
+    let path = replay_schedule(&model, VOTE_CRASH_VOTE).expect("the schedule replays");
+    assert_eq!(violated(&model, &path), vec![ELECTION_SAFETY]);
+    let short = minimize(&model, path);
+    assert!(is_one_minimal(&model, &short));
+    assert_eq!(violated(&model, &short), vec![ELECTION_SAFETY]);
+}
+
+#[test]
+fn with_vote_persistence_the_recovered_node_refuses_the_second_candidate() {
+    let (_, model) = gap_and_safe("gap-vote-persistence");
+    // n1 comes back with its vote for n0: its answer to n2 is a refusal, so
+    // n2 never leads term 1.
+    let path = replay_schedule(&model, VOTE_CRASH_VOTE).expect("the safe schedule replays");
+    assert!(violated(&model, &path).is_empty());
+    assert!(path.last_state().actor_states[2]
+        .node()
+        .is_some_and(|n| !n.is_leader()));
 }

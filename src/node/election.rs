@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use super::msg::{PeerMsg, RequestVote, Timer, Vote};
 use super::state::Role;
 use super::step::Step;
+use crate::modes::VotePersistence;
 use crate::raft::{Entry, Index, Payload, Term};
 
 impl Step<'_, '_> {
@@ -84,7 +85,13 @@ impl Step<'_, '_> {
         let voted_for = s.durable().voted_for;
         let grant = m.term == s.term() && log_ok && voted_for.is_none_or(|v| v == src);
         if grant && voted_for.is_none() {
-            self.save(|d| d.voted_for = Some(src));
+            match self.cfg().modes.vote_persistence {
+                VotePersistence::BeforeReply => self.save(|d| d.voted_for = Some(src)),
+                VotePersistence::Skip => self
+                    .state
+                    .to_mut()
+                    .change_unsaved(|d| d.voted_for = Some(src)),
+            }
             self.arm_election();
         }
         let term = self.state.term();

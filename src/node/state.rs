@@ -243,6 +243,12 @@ impl NodeState {
         r
     }
 
+    /// Change the durable state without saving it: only the vote-persistence
+    /// gap does this, to show what the `Save` is for.
+    pub(super) fn change_unsaved(&mut self, change: impl FnOnce(&mut Durable)) {
+        change(&mut self.durable);
+    }
+
     pub fn term(&self) -> Term {
         self.durable.term
     }

@@ -26,7 +26,8 @@ fn msg_kind(msg: &Msg) -> &'static str {
 }
 
 /// Follow a hand-written schedule from the initial state, one step per line:
-/// `n0 timeout Election`, `n0 timeout Apply`, or `n1 <- n0 RequestVote`
+/// `n0 timeout Election`, `n0 timeout Apply`, `n1 crash`, `n1 recover`, or
+/// `n1 <- n0 RequestVote`
 /// (deliver the first enabled message of that kind from n0 to n1, in message
 /// order; add `newest` for the last: clients are `c0`, `c1`, …). Each step must be enabled where it is taken: a
 /// schedule is a claim that the model can do this, checked step by step.
@@ -60,6 +61,18 @@ pub fn replay_schedule(
                 enabled.into_iter().find(|a| {
                     matches!(a, ActorModelAction::Timeout(t, tm) if *t == id && format!("{tm:?}") == *timer)
                 })
+            }
+            [who, "crash"] => {
+                let id = parse_id(who)?;
+                enabled
+                    .into_iter()
+                    .find(|a| matches!(a, ActorModelAction::Crash(c) if *c == id))
+            }
+            [who, "recover"] => {
+                let id = parse_id(who)?;
+                enabled
+                    .into_iter()
+                    .find(|a| matches!(a, ActorModelAction::Recover(r) if *r == id))
             }
             [dst, "<-", src, kind, rest @ ..] => {
                 let (src, dst) = (parse_id(src)?, parse_id(dst)?);
