@@ -12,8 +12,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::de::DeserializeOwned;
 
 use fencekv::modes::{
-    ApplyWait, ExpiredShadow, LegacyOrder, Modes, ReadFence, ReadSetValidation, StartTs,
-    TermCommit, VotePersistence,
+    ApplyWait, ExpiredShadow, LegacyOrder, LogPersistence, Modes, ReadFence, ReadSetValidation,
+    StartTs, TermCommit, VotePersistence,
 };
 use fencekv::server::storage::AppendFsync;
 use fencekv::server::{serve, ClusterOptions, ServeOptions};
@@ -168,6 +168,9 @@ struct ServeArgs {
     /// UNSAFE: votes on disk before they are sent: before-reply | skip.
     #[arg(long, value_name = "MODE", value_parser = mode::<VotePersistence>)]
     unsafe_vote_persistence: Option<VotePersistence>,
+    /// UNSAFE: entries on disk before they are acknowledged: before-ack | skip.
+    #[arg(long, value_name = "MODE", value_parser = mode::<LogPersistence>)]
+    unsafe_log_persistence: Option<LogPersistence>,
 }
 
 fn parse_peers(s: &str) -> Result<std::collections::BTreeMap<u64, std::net::SocketAddr>, String> {
@@ -247,6 +250,9 @@ impl ServeArgs {
         }
         if let Some(v) = self.unsafe_vote_persistence {
             m.vote_persistence = v;
+        }
+        if let Some(v) = self.unsafe_log_persistence {
+            m.log_persistence = v;
         }
         m
     }

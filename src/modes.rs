@@ -126,6 +126,19 @@ pub enum VotePersistence {
     Skip,
 }
 
+/// Whether a follower's new entries are on disk before it acknowledges them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogPersistence {
+    /// Appended entries are saved before the `AppendResult` leaves the node.
+    #[default]
+    BeforeAck,
+    /// Gap: entries are acknowledged unsaved. The leader counts them toward
+    /// a commit; the follower crashes, comes back without them and helps
+    /// elect a leader that lacks a committed entry.
+    Skip,
+}
+
 /// Every mode of a node. The default is the safe protocol. An unknown key is
 /// an error naming the accepted ones: a misspelt gap must not silently run
 /// the safe protocol.
@@ -141,6 +154,7 @@ pub struct Modes {
     pub legacy_order: LegacyOrder,
     pub expired_shadow: ExpiredShadow,
     pub vote_persistence: VotePersistence,
+    pub log_persistence: LogPersistence,
 }
 
 impl Modes {
@@ -181,6 +195,9 @@ impl Modes {
         }
         if self.vote_persistence != safe.vote_persistence {
             g.push("vote-persistence=skip");
+        }
+        if self.log_persistence != safe.log_persistence {
+            g.push("log-persistence=skip");
         }
         g
     }

@@ -98,6 +98,11 @@ fn gap_vote_persistence() {
 }
 
 #[test]
+fn gap_log_persistence() {
+    check("gap-log-persistence");
+}
+
+#[test]
 fn crash_votes_passes() {
     check("crash-votes");
 }

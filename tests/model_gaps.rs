@@ -6,11 +6,12 @@
 //! for these counterexamples is still too slow (spec §6, Checking status).
 //!
 //! Every read-path gap config has one client, `set x 1 @2` then `get x @0`,
-//! and lets only n0 and n2 campaign. The Raft gaps (vote persistence) violate
-//! their own property (`election safety`) the same way.
+//! and lets only n0 and n2 campaign. The Raft gaps (vote and log
+//! persistence) violate their own properties (`election safety`, `leader
+//! completeness`) the same way.
 
 use fencekv::model::check::{is_one_minimal, minimize, render_trace, replay_schedule, violated};
-use fencekv::model::props::{ELECTION_SAFETY, LINEARIZABLE};
+use fencekv::model::props::{ELECTION_SAFETY, LEADER_COMPLETENESS, LINEARIZABLE};
 use fencekv::model::{Model, ModelCfg, State};
 use fencekv::node::{ClientMsg, Msg, Timer};
 use fencekv::resp::Reply;
@@ -427,4 +428,42 @@ fn with_vote_persistence_the_recovered_node_refuses_the_second_candidate() {
     assert!(path.last_state().actor_states[2]
         .node()
         .is_some_and(|n| !n.is_leader()));
+}
+
+// ------------------------------------------------------ log-persistence = skip
+
+/// n0 leads term 1 with n2's vote; n2 acknowledges n0's no-op (which then
+/// commits), crashes and recovers, campaigns and wins term 2 with n1's vote.
+const ACK_CRASH_ELECT: &[&str] = &[
+    "n0 timeout Election",
+    "n2 <- n0 RequestVote",
+    "n0 <- n2 Vote",
+    "n2 <- n0 AppendEntries",
+    "n0 <- n2 AppendResult",
+    "n2 crash",
+    "n2 recover",
+    "n2 timeout Election",
+    "n1 <- n2 RequestVote",
+    "n2 <- n1 Vote",
+];
+
+/// Reference: Raft §5.4 (a committed entry is in every later leader's log)
+/// rests on the entries a follower acknowledged surviving its crash.
+#[test]
+fn without_log_persistence_a_new_leader_lacks_a_committed_entry() {
+    let model = cfg("gap-log-persistence").into_model();
+    let path = replay_schedule(&model, ACK_CRASH_ELECT).expect("the schedule replays");
+    assert_eq!(violated(&model, &path), vec![LEADER_COMPLETENESS]);
+    let short = minimize(&model, path);
+    assert!(is_one_minimal(&model, &short));
+    assert_eq!(violated(&model, &short), vec![LEADER_COMPLETENESS]);
+}
+
+#[test]
+fn with_log_persistence_the_recovered_node_leads_with_the_committed_entry() {
+    let (_, model) = gap_and_safe("gap-log-persistence");
+    let path = replay_schedule(&model, ACK_CRASH_ELECT).expect("the safe schedule replays");
+    assert!(violated(&model, &path).is_empty());
+    let n2 = path.last_state().actor_states[2].node().cloned();
+    assert!(n2.is_some_and(|n| n.is_leader() && n.log().last_index() >= 1));
 }

@@ -8,9 +8,10 @@ use stateright::actor::Id;
 
 use super::msg::{AppendEntries, AppendResult, InstallSnapshot, PeerMsg, Timer};
 use super::quorum;
-use super::state::Role;
+use super::state::{Durable, Role};
 use super::step::Step;
 use super::ElectionTimer;
+use crate::modes::LogPersistence;
 use crate::raft::{Index, Term};
 
 impl Step<'_, '_> {
@@ -115,14 +116,18 @@ impl Step<'_, '_> {
             .position(|(e, index)| log.term_at(index) != Some(e.term));
         if let Some(i) = first_new {
             let index = prev_index + 1 + i as Index;
-            self.save(|d| {
+            let append = |d: &mut Durable| {
                 if d.log.term_at(index).is_some() {
                     d.log.truncate_from(index);
                 }
                 for e in entries.drain(i..) {
                     d.log.append(e);
                 }
-            });
+            };
+            match self.cfg().modes.log_persistence {
+                LogPersistence::BeforeAck => self.save(append),
+                LogPersistence::Skip => self.state.to_mut().change_unsaved(append),
+            }
         }
         let commit = leader_commit.min(last_new);
         if commit > self.state.commit_index {

@@ -243,8 +243,8 @@ impl NodeState {
         r
     }
 
-    /// Change the durable state without saving it: only the vote-persistence
-    /// gap does this, to show what the `Save` is for.
+    /// Change the durable state without saving it: only the persistence gaps
+    /// (votes, a follower's entries) do this, to show what the `Save` is for.
     pub(super) fn change_unsaved(&mut self, change: impl FnOnce(&mut Durable)) {
         change(&mut self.durable);
     }
