@@ -12,8 +12,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::de::DeserializeOwned;
 
 use fencekv::modes::{
-    ApplyWait, ExpiredShadow, LegacyOrder, LogPersistence, Modes, ReadFence, ReadSetValidation,
-    StartTs, TermCommit, VotePersistence,
+    ApplyWait, ElectionRestriction, ExpiredShadow, LegacyOrder, LogPersistence, Modes, ReadFence,
+    ReadSetValidation, StartTs, TermCommit, VotePersistence,
 };
 use fencekv::server::storage::AppendFsync;
 use fencekv::server::{serve, ClusterOptions, ServeOptions};
@@ -171,6 +171,9 @@ struct ServeArgs {
     /// UNSAFE: entries on disk before they are acknowledged: before-ack | skip.
     #[arg(long, value_name = "MODE", value_parser = mode::<LogPersistence>)]
     unsafe_log_persistence: Option<LogPersistence>,
+    /// UNSAFE: votes only for an up-to-date log: up-to-date | off.
+    #[arg(long, value_name = "MODE", value_parser = mode::<ElectionRestriction>)]
+    unsafe_election_restriction: Option<ElectionRestriction>,
 }
 
 fn parse_peers(s: &str) -> Result<std::collections::BTreeMap<u64, std::net::SocketAddr>, String> {
@@ -253,6 +256,9 @@ impl ServeArgs {
         }
         if let Some(v) = self.unsafe_log_persistence {
             m.log_persistence = v;
+        }
+        if let Some(v) = self.unsafe_election_restriction {
+            m.election_restriction = v;
         }
         m
     }

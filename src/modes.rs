@@ -139,6 +139,18 @@ pub enum LogPersistence {
     Skip,
 }
 
+/// Whether a vote goes only to a candidate whose log is at least as up to
+/// date as the voter's (Raft §5.4.1).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ElectionRestriction {
+    #[default]
+    UpToDate,
+    /// Gap: any candidate of the term gets the vote. A candidate whose log
+    /// lacks a committed entry wins and overwrites it.
+    Off,
+}
+
 /// Every mode of a node. The default is the safe protocol. An unknown key is
 /// an error naming the accepted ones: a misspelt gap must not silently run
 /// the safe protocol.
@@ -155,6 +167,7 @@ pub struct Modes {
     pub expired_shadow: ExpiredShadow,
     pub vote_persistence: VotePersistence,
     pub log_persistence: LogPersistence,
+    pub election_restriction: ElectionRestriction,
 }
 
 impl Modes {
@@ -198,6 +211,9 @@ impl Modes {
         }
         if self.log_persistence != safe.log_persistence {
             g.push("log-persistence=skip");
+        }
+        if self.election_restriction != safe.election_restriction {
+            g.push("election-restriction=off");
         }
         g
     }

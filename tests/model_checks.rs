@@ -103,6 +103,11 @@ fn gap_log_persistence() {
 }
 
 #[test]
+fn gap_election_restriction() {
+    check("gap-election-restriction");
+}
+
+#[test]
 fn crash_votes_passes() {
     check("crash-votes");
 }

@@ -467,3 +467,40 @@ fn with_log_persistence_the_recovered_node_leads_with_the_committed_entry() {
     let n2 = path.last_state().actor_states[2].node().cloned();
     assert!(n2.is_some_and(|n| n.is_leader() && n.log().last_index() >= 1));
 }
+
+// ------------------------------------------------- election-restriction = off
+
+/// n0 leads term 1 with n1's vote and commits its no-op with n1; n2, with an
+/// empty log, campaigns in term 2 and asks n1.
+const SHORT_LOG_CANDIDATE: &[&str] = &[
+    "n0 timeout Election",
+    "n1 <- n0 RequestVote",
+    "n2 <- n0 RequestVote",
+    "n0 <- n1 Vote",
+    "n1 <- n0 AppendEntries",
+    "n0 <- n1 AppendResult",
+    "n2 timeout Election",
+    "n1 <- n2 RequestVote",
+    "n2 <- n1 Vote",
+];
+
+/// Reference: Raft §5.4.1, the election restriction.
+#[test]
+fn without_the_election_restriction_a_short_log_wins() {
+    let model = cfg("gap-election-restriction").into_model();
+    let path = replay_schedule(&model, SHORT_LOG_CANDIDATE).expect("the schedule replays");
+    assert_eq!(violated(&model, &path), vec![LEADER_COMPLETENESS]);
+    let short = minimize(&model, path);
+    assert!(is_one_minimal(&model, &short));
+    assert_eq!(violated(&model, &short), vec![LEADER_COMPLETENESS]);
+}
+
+#[test]
+fn with_the_election_restriction_the_short_log_is_refused() {
+    let (_, model) = gap_and_safe("gap-election-restriction");
+    let path = replay_schedule(&model, SHORT_LOG_CANDIDATE).expect("the safe schedule replays");
+    assert!(violated(&model, &path).is_empty());
+    assert!(path.last_state().actor_states[2]
+        .node()
+        .is_some_and(|n| !n.is_leader()));
+}

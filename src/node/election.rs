@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use super::msg::{PeerMsg, RequestVote, Timer, Vote};
 use super::state::Role;
 use super::step::Step;
-use crate::modes::VotePersistence;
+use crate::modes::{ElectionRestriction, VotePersistence};
 use crate::raft::{Entry, Index, Payload, Term};
 
 impl Step<'_, '_> {
@@ -80,8 +80,12 @@ impl Step<'_, '_> {
             self.step_down(m.term);
         }
         let s = &**self.state;
-        let log_ok =
-            (m.last_log_term, m.last_log_index) >= (s.log().last_term(), s.log().last_index());
+        let log_ok = match self.cfg().modes.election_restriction {
+            ElectionRestriction::UpToDate => {
+                (m.last_log_term, m.last_log_index) >= (s.log().last_term(), s.log().last_index())
+            }
+            ElectionRestriction::Off => true,
+        };
         let voted_for = s.durable().voted_for;
         let grant = m.term == s.term() && log_ok && voted_for.is_none_or(|v| v == src);
         if grant && voted_for.is_none() {
