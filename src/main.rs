@@ -13,7 +13,7 @@ use serde::de::DeserializeOwned;
 
 use fencekv::modes::{
     ApplyWait, ElectionRestriction, ExpiredShadow, LegacyOrder, LogPersistence, Modes, ReadFence,
-    ReadSetValidation, StartTs, TermCommit, VotePersistence,
+    ReadSetValidation, StartTs, TermCommit, Truncation, VotePersistence,
 };
 use fencekv::server::storage::AppendFsync;
 use fencekv::server::{serve, ClusterOptions, ServeOptions};
@@ -174,6 +174,9 @@ struct ServeArgs {
     /// UNSAFE: votes only for an up-to-date log: up-to-date | off.
     #[arg(long, value_name = "MODE", value_parser = mode::<ElectionRestriction>)]
     unsafe_election_restriction: Option<ElectionRestriction>,
+    /// UNSAFE: when a follower truncates its log: on-conflict | always.
+    #[arg(long, value_name = "MODE", value_parser = mode::<Truncation>)]
+    unsafe_truncation: Option<Truncation>,
 }
 
 fn parse_peers(s: &str) -> Result<std::collections::BTreeMap<u64, std::net::SocketAddr>, String> {
@@ -259,6 +262,9 @@ impl ServeArgs {
         }
         if let Some(v) = self.unsafe_election_restriction {
             m.election_restriction = v;
+        }
+        if let Some(v) = self.unsafe_truncation {
+            m.truncation = v;
         }
         m
     }

@@ -151,6 +151,20 @@ pub enum ElectionRestriction {
     Off,
 }
 
+/// When a follower removes entries from its log (Raft §5.3).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Truncation {
+    /// Only from the first entry that conflicts with the leader's (same
+    /// index, other term): a delayed or duplicated AppendEntries removes
+    /// nothing.
+    #[default]
+    OnConflict,
+    /// Gap: the log is cut after `prev_index` on every AppendEntries. A
+    /// delayed one removes entries the follower already acknowledged.
+    Always,
+}
+
 /// Every mode of a node. The default is the safe protocol. An unknown key is
 /// an error naming the accepted ones: a misspelt gap must not silently run
 /// the safe protocol.
@@ -168,6 +182,7 @@ pub struct Modes {
     pub vote_persistence: VotePersistence,
     pub log_persistence: LogPersistence,
     pub election_restriction: ElectionRestriction,
+    pub truncation: Truncation,
 }
 
 impl Modes {
@@ -214,6 +229,9 @@ impl Modes {
         }
         if self.election_restriction != safe.election_restriction {
             g.push("election-restriction=off");
+        }
+        if self.truncation != safe.truncation {
+            g.push("truncation=always");
         }
         g
     }

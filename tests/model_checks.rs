@@ -108,6 +108,11 @@ fn gap_election_restriction() {
 }
 
 #[test]
+fn gap_truncation() {
+    check("gap-truncation");
+}
+
+#[test]
 fn crash_votes_passes() {
     check("crash-votes");
 }

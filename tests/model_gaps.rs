@@ -6,12 +6,15 @@
 //! for these counterexamples is still too slow (spec §6, Checking status).
 //!
 //! Every read-path gap config has one client, `set x 1 @2` then `get x @0`,
-//! and lets only n0 and n2 campaign. The Raft gaps (vote and log
-//! persistence) violate their own properties (`election safety`, `leader
-//! completeness`) the same way.
+//! and lets only n0 and n2 campaign. The Raft gaps (vote and log persistence,
+//! the election restriction, truncation) violate their own properties
+//! (`election safety`, `leader completeness`, `applied prefixes agree`) the
+//! same way.
 
 use fencekv::model::check::{is_one_minimal, minimize, render_trace, replay_schedule, violated};
-use fencekv::model::props::{ELECTION_SAFETY, LEADER_COMPLETENESS, LINEARIZABLE};
+use fencekv::model::props::{
+    APPLIED_PREFIXES_AGREE, ELECTION_SAFETY, LEADER_COMPLETENESS, LINEARIZABLE,
+};
 use fencekv::model::{Model, ModelCfg, State};
 use fencekv::node::{ClientMsg, Msg, Timer};
 use fencekv::resp::Reply;
@@ -503,4 +506,47 @@ fn with_the_election_restriction_the_short_log_is_refused() {
     assert!(path.last_state().actor_states[2]
         .node()
         .is_some_and(|n| !n.is_leader()));
+}
+
+// ------------------------------------------------------------ truncation = always
+
+/// n0 leads term 1; its first AppendEntries to n2 (the no-op alone) is
+/// overtaken on the unordered network by the SET's, which fails, and by the
+/// resend of both entries, which n2 acknowledges and applies; then the first
+/// one arrives.
+const DELAYED_APPEND: &[&str] = &[
+    "n0 timeout Election",
+    "n1 <- n0 RequestVote",
+    "n0 <- n1 Vote",
+    "n1 <- n0 AppendEntries",
+    "n0 <- c0 Request",
+    "n1 <- n0 AppendEntries",
+    "n2 <- n0 AppendEntries newest",
+    "n0 <- n1 AppendResult newest",
+    "n0 <- n2 AppendResult",
+    "n2 <- n0 AppendEntries newest",
+    "n0 timeout Apply",
+    "n2 timeout Apply",
+    "n2 <- n0 AppendEntries",
+];
+
+/// Reference: Raft §5.3, "if an existing entry conflicts with a new one …
+/// delete the existing entry and all that follow it" — only then.
+#[test]
+fn truncating_always_a_delayed_append_removes_an_applied_entry() {
+    let model = cfg("gap-truncation").into_model();
+    let path = replay_schedule(&model, DELAYED_APPEND).expect("the schedule replays");
+    assert_eq!(violated(&model, &path), vec![APPLIED_PREFIXES_AGREE]);
+    let short = minimize(&model, path);
+    assert!(is_one_minimal(&model, &short));
+    assert_eq!(violated(&model, &short), vec![APPLIED_PREFIXES_AGREE]);
+}
+
+#[test]
+fn truncating_only_at_a_conflict_the_delayed_append_removes_nothing() {
+    let (_, model) = gap_and_safe("gap-truncation");
+    let path = replay_schedule(&model, DELAYED_APPEND).expect("the safe schedule replays");
+    assert!(violated(&model, &path).is_empty());
+    let n2 = path.last_state().actor_states[2].node().cloned();
+    assert!(n2.is_some_and(|n| n.log().last_index() == 2));
 }

@@ -11,7 +11,7 @@ use super::quorum;
 use super::state::{Durable, Role};
 use super::step::Step;
 use super::ElectionTimer;
-use crate::modes::LogPersistence;
+use crate::modes::{LogPersistence, Truncation};
 use crate::raft::{Index, Term};
 
 impl Step<'_, '_> {
@@ -110,10 +110,15 @@ impl Step<'_, '_> {
         // Append what is new; truncate only at a real conflict, so a delayed
         // or duplicated AppendEntries never removes entries (§5.3).
         let log = self.state.log();
-        let first_new = entries
-            .iter()
-            .zip(prev_index + 1..)
-            .position(|(e, index)| log.term_at(index) != Some(e.term));
+        let first_new = match self.cfg().modes.truncation {
+            Truncation::OnConflict => entries
+                .iter()
+                .zip(prev_index + 1..)
+                .position(|(e, index)| log.term_at(index) != Some(e.term)),
+            Truncation::Always => {
+                (!entries.is_empty() || log.last_index() > prev_index).then_some(0)
+            }
+        };
         if let Some(i) = first_new {
             let index = prev_index + 1 + i as Index;
             let append = |d: &mut Durable| {
