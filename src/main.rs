@@ -378,8 +378,8 @@ fn run_serve(args: ServeArgs) -> ExitCode {
     if !gaps.is_empty() {
         eprintln!(
             "WARNING: UNSAFE MODES ENABLED: {}. This node deliberately breaks its safety \
-             guarantees (stale reads, lost isolation) for demonstrations. Never use it for data \
-             you care about.",
+             guarantees (stale reads, lost writes, two leaders, lost isolation) for \
+             demonstrations. Never use it for data you care about.",
             gaps.join(", ")
         );
     }
