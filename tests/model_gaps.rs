@@ -64,6 +64,16 @@ fn demonstrate(model: &Model, schedule: &[&str], snap: &str) {
     snapshot(snap, &render_trace(model, &short));
 }
 
+/// A Raft gap's schedule: it replays, its last state violates `property`
+/// and nothing else, and it minimizes to a 1-minimal trace that still does.
+fn violates_only(model: &Model, schedule: &[&str], property: &str) {
+    let path = replay_schedule(model, schedule).expect("the schedule replays");
+    assert_eq!(violated(model, &path), vec![property]);
+    let short = minimize(model, path);
+    assert!(is_one_minimal(model, &short));
+    assert_eq!(violated(model, &short), vec![property]);
+}
+
 /// Replaying `schedule` stops at step `step` (1-based): it is not enabled.
 fn assert_not_enabled(model: &Model, schedule: &[&str], step: usize) {
     let err = replay_schedule(model, schedule).expect_err("the schedule must not replay");
@@ -414,11 +424,7 @@ const VOTE_CRASH_VOTE: &[&str] = &[
 #[test]
 fn without_vote_persistence_a_recovered_node_votes_twice_in_a_term() {
     let model = cfg("gap-vote-persistence").into_model();
-    let path = replay_schedule(&model, VOTE_CRASH_VOTE).expect("the schedule replays");
-    assert_eq!(violated(&model, &path), vec![ELECTION_SAFETY]);
-    let short = minimize(&model, path);
-    assert!(is_one_minimal(&model, &short));
-    assert_eq!(violated(&model, &short), vec![ELECTION_SAFETY]);
+    violates_only(&model, VOTE_CRASH_VOTE, ELECTION_SAFETY);
 }
 
 #[test]
@@ -455,11 +461,7 @@ const ACK_CRASH_ELECT: &[&str] = &[
 #[test]
 fn without_log_persistence_a_new_leader_lacks_a_committed_entry() {
     let model = cfg("gap-log-persistence").into_model();
-    let path = replay_schedule(&model, ACK_CRASH_ELECT).expect("the schedule replays");
-    assert_eq!(violated(&model, &path), vec![LEADER_COMPLETENESS]);
-    let short = minimize(&model, path);
-    assert!(is_one_minimal(&model, &short));
-    assert_eq!(violated(&model, &short), vec![LEADER_COMPLETENESS]);
+    violates_only(&model, ACK_CRASH_ELECT, LEADER_COMPLETENESS);
 }
 
 #[test]
@@ -491,11 +493,7 @@ const SHORT_LOG_CANDIDATE: &[&str] = &[
 #[test]
 fn without_the_election_restriction_a_short_log_wins() {
     let model = cfg("gap-election-restriction").into_model();
-    let path = replay_schedule(&model, SHORT_LOG_CANDIDATE).expect("the schedule replays");
-    assert_eq!(violated(&model, &path), vec![LEADER_COMPLETENESS]);
-    let short = minimize(&model, path);
-    assert!(is_one_minimal(&model, &short));
-    assert_eq!(violated(&model, &short), vec![LEADER_COMPLETENESS]);
+    violates_only(&model, SHORT_LOG_CANDIDATE, LEADER_COMPLETENESS);
 }
 
 #[test]
@@ -535,11 +533,7 @@ const DELAYED_APPEND: &[&str] = &[
 #[test]
 fn truncating_always_a_delayed_append_removes_an_applied_entry() {
     let model = cfg("gap-truncation").into_model();
-    let path = replay_schedule(&model, DELAYED_APPEND).expect("the schedule replays");
-    assert_eq!(violated(&model, &path), vec![APPLIED_PREFIXES_AGREE]);
-    let short = minimize(&model, path);
-    assert!(is_one_minimal(&model, &short));
-    assert_eq!(violated(&model, &short), vec![APPLIED_PREFIXES_AGREE]);
+    violates_only(&model, DELAYED_APPEND, APPLIED_PREFIXES_AGREE);
 }
 
 #[test]

@@ -336,11 +336,11 @@ mod tests {
         let base = "description = \"d\"\nexpect = \"pass\"\nnodes = 3\n\
                     clients = [[\"get x\"]]\n[modes]\nread-fence = \"off\"\n";
         assert_eq!(ModelCfg::from_toml("t", base).err(), None);
-        let misspelt = format!("{base}vote-persistence = \"skip\"\n");
+        let misspelt = format!("{base}apply-wiat = \"skip\"\n");
         let err = ModelCfg::from_toml("t", &misspelt)
             .err()
             .unwrap_or_default();
-        assert!(err.contains("vote-persistence"), "{err}");
-        assert!(err.contains("read-fence"), "{err}");
+        assert!(err.contains("apply-wiat"), "{err}");
+        assert!(err.contains("apply-wait"), "{err}");
     }
 }
