@@ -122,42 +122,57 @@ fn base_passes() {
     check("base");
 }
 
-/// The BFS counterexample is a shortest one, checked independently of our
+/// The BFS counterexamples of a read-path gap and of every Raft gap are
+/// shortest ones, checked independently of our
 /// search: stateright's own breadth-first checker, bounded to paths one
 /// action shorter than the trace, finds no violation; bounded to the trace's
 /// length it finds one (so the bound is right and the check can fail).
 #[test]
 fn gap_counterexamples_are_shortest() {
-    use stateright::{Checker, Model};
-    let cfg =
-        ModelCfg::from_file(std::path::Path::new("model/gap-no-apply-wait.toml")).expect("config");
-    let outcome = run(
-        cfg.clone(),
-        &CheckOptions {
-            strategy: None,
-            threads: 2,
-            progress: None,
-        },
-    );
-    let n = outcome.trace_len;
-    assert!(n > 0, "a counterexample");
-    // `target_max_depth(d)` checks paths of at most d - 2 actions.
-    let up_to = |actions: usize| {
-        cfg.clone()
-            .into_model()
-            .checker()
-            .threads(2)
-            .target_max_depth(actions + 2)
-            .spawn_bfs()
-            .join()
-            .discoveries()
-            .contains_key(fencekv::model::props::LINEARIZABLE)
+    use fencekv::model::props::{
+        APPLIED_PREFIXES_AGREE, ELECTION_SAFETY, LEADER_COMPLETENESS, LINEARIZABLE,
     };
-    assert!(
-        !up_to(n - 1),
-        "a counterexample shorter than {n} steps exists"
-    );
-    assert!(up_to(n), "no counterexample of {n} steps: the bound is off");
+    use stateright::{Checker, Model};
+    for (name, property) in [
+        ("gap-no-apply-wait", LINEARIZABLE),
+        ("gap-vote-persistence", ELECTION_SAFETY),
+        ("gap-log-persistence", LEADER_COMPLETENESS),
+        ("gap-election-restriction", LEADER_COMPLETENESS),
+        ("gap-truncation", APPLIED_PREFIXES_AGREE),
+    ] {
+        let cfg = ModelCfg::from_file(std::path::Path::new(&format!("model/{name}.toml")))
+            .expect("config");
+        let outcome = run(
+            cfg.clone(),
+            &CheckOptions {
+                strategy: None,
+                threads: 2,
+                progress: None,
+            },
+        );
+        let n = outcome.trace_len;
+        assert!(n > 0, "{name}: a counterexample");
+        // `target_max_depth(d)` checks paths of at most d - 2 actions.
+        let up_to = |actions: usize| {
+            cfg.clone()
+                .into_model()
+                .checker()
+                .threads(2)
+                .target_max_depth(actions + 2)
+                .spawn_bfs()
+                .join()
+                .discoveries()
+                .contains_key(property)
+        };
+        assert!(
+            !up_to(n - 1),
+            "{name}: a counterexample shorter than {n} steps exists"
+        );
+        assert!(
+            up_to(n),
+            "{name}: no counterexample of {n} steps: the bound is off"
+        );
+    }
 }
 
 #[test]
