@@ -12,7 +12,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::de::DeserializeOwned;
 
 use fencekv::modes::{
-    ApplyWait, ElectionRestriction, ExpiredShadow, LegacyOrder, LogPersistence, Modes, ReadFence,
+    ApplyWait, CheckQuorum, CommitRule, ElectionRestriction, ExpiredShadow, LeaderNoop, LegacyOrder, LogPersistence, PreVote, Modes, ReadFence,
     ReadSetValidation, StartTs, TermCommit, Truncation, VotePersistence,
 };
 use fencekv::server::storage::AppendFsync;
@@ -177,6 +177,18 @@ struct ServeArgs {
     /// UNSAFE: when a follower truncates its log: on-conflict | always.
     #[arg(long, value_name = "MODE", value_parser = mode::<Truncation>)]
     unsafe_truncation: Option<Truncation>,
+    /// UNSAFE: which entries a leader commits by counting: current-term | any-term.
+    #[arg(long, value_name = "MODE", value_parser = mode::<CommitRule>)]
+    unsafe_commit_rule: Option<CommitRule>,
+    /// Whether a new leader appends a no-op at once: on | off (safe either way).
+    #[arg(long, value_name = "MODE", value_parser = mode::<LeaderNoop>)]
+    leader_noop: Option<LeaderNoop>,
+    /// PreVote before elections (thesis §9.6): on | off (safe either way).
+    #[arg(long, value_name = "MODE", value_parser = mode::<PreVote>)]
+    pre_vote: Option<PreVote>,
+    /// A leader that hears from no majority steps down: on | off (safe either way).
+    #[arg(long, value_name = "MODE", value_parser = mode::<CheckQuorum>)]
+    check_quorum: Option<CheckQuorum>,
 }
 
 fn parse_peers(s: &str) -> Result<std::collections::BTreeMap<u64, std::net::SocketAddr>, String> {
@@ -232,41 +244,25 @@ fn mode<T: DeserializeOwned + Clone + Send + Sync + 'static>(s: &str) -> Result<
 
 impl ServeArgs {
     fn modes(&self) -> Modes {
-        let mut m = Modes::default();
-        if let Some(v) = self.unsafe_read_fence {
-            m.read_fence = v;
+        let d = Modes::default();
+        Modes {
+            read_fence: self.unsafe_read_fence.unwrap_or(d.read_fence),
+            start_ts: self.unsafe_start_ts.unwrap_or(d.start_ts),
+            apply_wait: self.unsafe_apply_wait.unwrap_or(d.apply_wait),
+            term_commit: self.unsafe_term_commit.unwrap_or(d.term_commit),
+            dedup: d.dedup,
+            read_set_validation: self.unsafe_read_set_validation.unwrap_or(d.read_set_validation),
+            legacy_order: self.unsafe_legacy_order.unwrap_or(d.legacy_order),
+            expired_shadow: self.unsafe_expired_shadow.unwrap_or(d.expired_shadow),
+            vote_persistence: self.unsafe_vote_persistence.unwrap_or(d.vote_persistence),
+            log_persistence: self.unsafe_log_persistence.unwrap_or(d.log_persistence),
+            election_restriction: self.unsafe_election_restriction.unwrap_or(d.election_restriction),
+            truncation: self.unsafe_truncation.unwrap_or(d.truncation),
+            commit_rule: self.unsafe_commit_rule.unwrap_or(d.commit_rule),
+            leader_noop: self.leader_noop.unwrap_or(d.leader_noop),
+            pre_vote: self.pre_vote.unwrap_or(d.pre_vote),
+            check_quorum: self.check_quorum.unwrap_or(d.check_quorum),
         }
-        if let Some(v) = self.unsafe_start_ts {
-            m.start_ts = v;
-        }
-        if let Some(v) = self.unsafe_apply_wait {
-            m.apply_wait = v;
-        }
-        if let Some(v) = self.unsafe_term_commit {
-            m.term_commit = v;
-        }
-        if let Some(v) = self.unsafe_read_set_validation {
-            m.read_set_validation = v;
-        }
-        if let Some(v) = self.unsafe_legacy_order {
-            m.legacy_order = v;
-        }
-        if let Some(v) = self.unsafe_expired_shadow {
-            m.expired_shadow = v;
-        }
-        if let Some(v) = self.unsafe_vote_persistence {
-            m.vote_persistence = v;
-        }
-        if let Some(v) = self.unsafe_log_persistence {
-            m.log_persistence = v;
-        }
-        if let Some(v) = self.unsafe_election_restriction {
-            m.election_restriction = v;
-        }
-        if let Some(v) = self.unsafe_truncation {
-            m.truncation = v;
-        }
-        m
     }
 }
 

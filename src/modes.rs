@@ -165,6 +165,62 @@ pub enum Truncation {
     Always,
 }
 
+/// Which entries a leader may commit by counting replicas (Raft §5.4.2).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CommitRule {
+    /// Only an entry of the leader's own term; earlier entries commit with
+    /// it, by log matching.
+    #[default]
+    CurrentTerm,
+    /// Gap (Raft Figure 8): any entry a majority holds. An entry of an
+    /// earlier term can be on a majority and still be overwritten by a
+    /// candidate whose last entry has a newer term.
+    AnyTerm,
+}
+
+/// Whether a new leader appends a no-op entry of its term at once (Raft
+/// §5.4.2, §8). The read fence waits for an entry of the current term to
+/// commit either way; without the no-op that is the term's first write.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LeaderNoop {
+    #[default]
+    On,
+    /// Safe, but reads wait for the term's first write, and the commit rule
+    /// alone keeps Figure 8 away. The no-op masks the `any-term` gap: every
+    /// acknowledgement of the new term covers it, so a majority that holds
+    /// an old entry also holds a newer one of the leader's term.
+    Off,
+}
+
+/// Whether a node asks for pre-votes before it starts an election (Raft
+/// thesis §9.6): a pre-vote is granted only by a node that knows no leader
+/// and whose log the candidate's is at least as up to date as.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PreVote {
+    #[default]
+    On,
+    /// Availability, not safety: a node cut off from the cluster raises its
+    /// term with every timeout, and when it comes back its RequestVote
+    /// deposes a healthy leader.
+    Off,
+}
+
+/// Whether a leader steps down when it has not heard from a majority since
+/// its last check, one election timeout ago (Raft thesis §6.2).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CheckQuorum {
+    #[default]
+    On,
+    /// A leader cut off from the majority believes it leads until it hears
+    /// a higher term. Reads stay safe (each is fenced), but nothing bounds
+    /// how long a deposed leader thinks it leads, which a lease would need.
+    Off,
+}
+
 /// Every mode of a node. The default is the safe protocol. An unknown key is
 /// an error naming the accepted ones: a misspelt gap must not silently run
 /// the safe protocol.
@@ -183,6 +239,10 @@ pub struct Modes {
     pub log_persistence: LogPersistence,
     pub election_restriction: ElectionRestriction,
     pub truncation: Truncation,
+    pub commit_rule: CommitRule,
+    pub leader_noop: LeaderNoop,
+    pub pre_vote: PreVote,
+    pub check_quorum: CheckQuorum,
 }
 
 impl Modes {
@@ -233,6 +293,29 @@ impl Modes {
         if self.truncation != safe.truncation {
             g.push("truncation=always");
         }
+        if self.commit_rule != safe.commit_rule {
+            g.push("commit-rule=any-term");
+        }
         g
+    }
+
+    /// The settings that differ from the default but are safe (they cost
+    /// availability or speed, not correctness), for banners and INFO.
+    pub fn departures(&self) -> Vec<&'static str> {
+        let dflt = Modes::default();
+        let mut d = vec![];
+        if self.read_fence == ReadFence::PerCall {
+            d.push("read-fence=per-call");
+        }
+        if self.leader_noop != dflt.leader_noop {
+            d.push("leader-noop=off");
+        }
+        if self.pre_vote != dflt.pre_vote {
+            d.push("pre-vote=off");
+        }
+        if self.check_quorum != dflt.check_quorum {
+            d.push("check-quorum=off");
+        }
+        d
     }
 }

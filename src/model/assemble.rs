@@ -23,6 +23,7 @@ impl ModelCfg {
             modes: self.modes,
             propose_expiry: false,
             heartbeats: false,
+            quorum_check_windows: false,
             election_timer: self.election_timer,
             forward: self.forward,
             compact_after: self.compact_after,
@@ -167,10 +168,11 @@ impl ModelCfg {
     }
 }
 
-/// The bounds: terms up to `max_term`, and only nodes crash. stateright
+/// The bounds: terms up to `max_term`, pre-vote rounds per node and term up
+/// to `max_pre_votes`, and only nodes crash. stateright
 /// crashes any actor; a crashed client would restart its workload from the
 /// first operation, which is a new client, not a failure of this protocol.
 fn within_boundary(cfg: &ModelCfg, state: &State) -> bool {
-    nodes(state).all(|(_, n)| n.term() <= cfg.max_term)
+    nodes(state).all(|(_, n)| n.term() <= cfg.max_term && n.pre_vote_rounds <= cfg.max_pre_votes)
         && state.crashed.iter().skip(cfg.nodes).all(|c| !c)
 }

@@ -86,6 +86,11 @@ pub struct ModelFile {
     pub max_crashes: usize,
     #[serde(default = "default_max_term")]
     pub max_term: u64,
+    /// Pre-vote rounds each node may start per term (default 1). A bound,
+    /// like `max_term`: a pre-vote raises no term, so without it a node that
+    /// is refused could retry forever.
+    #[serde(default = "default_max_pre_votes")]
+    pub max_pre_votes: u32,
     #[serde(default)]
     pub election_timer: ElectionTimer,
     /// The nodes that may start elections (default: all). A reduction: the
@@ -153,6 +158,10 @@ fn default_max_term() -> u64 {
     2
 }
 
+fn default_max_pre_votes() -> u32 {
+    1
+}
+
 /// The expected verdict of a run.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Expect {
@@ -175,6 +184,7 @@ pub struct ModelCfg {
     pub lossy: bool,
     pub max_crashes: usize,
     pub max_term: u64,
+    pub max_pre_votes: u32,
     pub election_timer: ElectionTimer,
     pub candidates: Option<Vec<usize>>,
     pub strategy: Strategy,
@@ -293,6 +303,7 @@ impl ModelCfg {
             lossy: f.lossy,
             max_crashes: f.max_crashes,
             max_term: f.max_term,
+            max_pre_votes: f.max_pre_votes,
             election_timer: f.election_timer,
             candidates: f.candidates,
             strategy: f.strategy,

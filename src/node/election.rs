@@ -1,12 +1,13 @@
-//! Elections (Raft §5.2): the election timer, RequestVote and Vote, adopting
-//! a higher term (§5.1), and taking office with a no-op entry (§5.4.2, §8).
+//! Elections (Raft §5.2): the election timer, PreVote (thesis §9.6),
+//! RequestVote and Vote, adopting a higher term (§5.1), taking office with a
+//! no-op entry (§5.4.2, §8), and stepping down without a quorum (thesis §6.2).
 
 use std::collections::BTreeSet;
 
 use super::msg::{PeerMsg, RequestVote, Timer, Vote};
 use super::state::Role;
 use super::step::Step;
-use crate::modes::{ElectionRestriction, VotePersistence};
+use crate::modes::{CheckQuorum, ElectionRestriction, LeaderNoop, PreVote, VotePersistence};
 use crate::raft::{Entry, Index, Payload, Term};
 
 impl Step<'_, '_> {
@@ -21,7 +22,79 @@ impl Step<'_, '_> {
 
     pub fn on_election_timeout(&mut self) {
         if self.state.role != Role::Leader && self.cfg().campaigns {
+            match self.cfg().modes.pre_vote {
+                PreVote::On => self.start_pre_vote(),
+                PreVote::Off => self.start_election(),
+            }
+        }
+    }
+
+    /// Ask every peer whether it would vote for us in the next term, without
+    /// raising ours: a node that cannot win (its log is behind, or the
+    /// others still hear from a leader) disturbs no one.
+    pub fn start_pre_vote(&mut self) {
+        let id = self.id;
+        let s = self.state.to_mut();
+        s.role = Role::PreCandidate;
+        s.leader = None;
+        s.pre_vote_rounds += 1;
+        s.votes = BTreeSet::from([id]);
+        let msg = PeerMsg::PreVote(RequestVote {
+            term: s.term() + 1,
+            last_log_index: s.log().last_index(),
+            last_log_term: s.log().last_term(),
+        });
+        for p in self.node.others(id) {
+            self.send(p, msg.clone());
+        }
+        self.arm_election();
+        if self.state.votes.len() >= self.node.quorum() {
             self.start_election();
+        }
+    }
+
+    /// Grant a pre-vote only to a log at least as up to date as ours, for a
+    /// term above ours, and only while we know no leader: a follower that
+    /// hears from its leader refuses, so a node that rejoins after a
+    /// partition cannot depose it. Changes nothing here, not even the term.
+    pub fn on_pre_vote(&mut self, src: stateright::actor::Id, m: RequestVote) {
+        let s = &**self.state;
+        let knows_leader = s.leader.is_some();
+        let grant = m.term > s.term() && !knows_leader && self.log_ok(&m);
+        let refused_for_leader = m.term > s.term() && knows_leader && self.log_ok(&m);
+        if refused_for_leader && self.state.stats.pre_vote_refused_term < self.state.term() {
+            let s = self.state.to_mut();
+            s.stats.pre_vote_refused_term = s.term();
+        }
+        let term = if grant { m.term } else { self.state.term() };
+        self.send(src, PeerMsg::PreVoteResult(Vote { term, granted: grant }));
+    }
+
+    pub fn on_pre_vote_result(&mut self, src: stateright::actor::Id, m: Vote) {
+        let term = self.state.term();
+        if !m.granted && m.term > term {
+            self.step_down(m.term);
+            return;
+        }
+        if !m.granted || m.term != term + 1 || self.state.role != Role::PreCandidate {
+            return;
+        }
+        let s = self.state.to_mut();
+        s.votes.insert(src);
+        if s.votes.len() >= self.node.quorum() {
+            self.start_election();
+        }
+    }
+
+    /// Whether a (pre-)vote request's log is at least as up to date as ours
+    /// (§5.4.1), unless the election restriction is off.
+    fn log_ok(&self, m: &RequestVote) -> bool {
+        let log = self.state.log();
+        match self.cfg().modes.election_restriction {
+            ElectionRestriction::UpToDate => {
+                (m.last_log_term, m.last_log_index) >= (log.last_term(), log.last_index())
+            }
+            ElectionRestriction::Off => true,
         }
     }
 
@@ -32,6 +105,7 @@ impl Step<'_, '_> {
             d.voted_for = Some(id);
         });
         let s = self.state.to_mut();
+        s.pre_vote_rounds = 0;
         s.role = Role::Candidate;
         s.leader = None;
         s.votes = BTreeSet::from([id]);
@@ -62,12 +136,15 @@ impl Step<'_, '_> {
         let s = self.state.to_mut();
         if newer {
             s.leader = None;
+            s.pre_vote_rounds = 0;
         }
         s.role = Role::Follower;
         s.votes.clear();
         if was_leader {
             s.read_seqs.clear();
+            s.heard_since_check.clear();
             self.out.cancel_timer(Timer::Heartbeat);
+            self.out.cancel_timer(Timer::CheckQuorum);
         }
         if was_leader || newer {
             self.arm_election();
@@ -79,13 +156,8 @@ impl Step<'_, '_> {
         if m.term > self.state.term() {
             self.step_down(m.term);
         }
+        let log_ok = self.log_ok(&m);
         let s = &**self.state;
-        let log_ok = match self.cfg().modes.election_restriction {
-            ElectionRestriction::UpToDate => {
-                (m.last_log_term, m.last_log_index) >= (s.log().last_term(), s.log().last_index())
-            }
-            ElectionRestriction::Off => true,
-        };
         let voted_for = s.durable().voted_for;
         let grant = m.term == s.term() && log_ok && voted_for.is_none_or(|v| v == src);
         if grant && voted_for.is_none() {
@@ -125,29 +197,63 @@ impl Step<'_, '_> {
 
     pub fn become_leader(&mut self) {
         let id = self.id;
-        let noop = self.save(|d| {
-            d.log.append(Entry {
-                term: d.term,
-                payload: Payload::Noop,
-            })
-        });
+        // The first index of this term: the no-op's, or the term's first write.
+        let term_start = match self.cfg().modes.leader_noop {
+            LeaderNoop::On => self.save(|d| {
+                d.log.append(Entry {
+                    term: d.term,
+                    payload: Payload::Noop,
+                })
+            }),
+            LeaderNoop::Off => self.state.log().last_index() + 1,
+        };
         let node = self.node;
         let s = self.state.to_mut();
         s.role = Role::Leader;
         s.leader = Some(id);
         s.votes.clear();
-        s.term_start = noop;
-        s.next_index = node.others(id).map(|p| (p, noop)).collect();
+        s.term_start = term_start;
+        s.next_index = node.others(id).map(|p| (p, term_start)).collect();
         s.match_index = node.others(id).map(|p| (p, 0 as Index)).collect();
         s.round_acks = im::OrdMap::new();
         s.read_seqs = im::OrdMap::new();
         s.round = 0;
         s.confirmed_round = 0;
+        s.heard_since_check.clear();
         self.out.cancel_timer(Timer::Election);
         if node.peers.len() > 1 && self.cfg().heartbeats {
             self.out.set_timer(Timer::Heartbeat, node.heartbeat_range());
         }
+        self.arm_quorum_check();
         self.replicate();
+    }
+
+    fn arm_quorum_check(&mut self) {
+        if self.node.peers.len() > 1 && self.cfg().modes.check_quorum == CheckQuorum::On {
+            self.out
+                .set_timer(Timer::CheckQuorum, self.cfg().election_timeout.clone());
+        }
+    }
+
+    /// CheckQuorum: a leader that no majority answered since the last check
+    /// (an election timeout ago) steps down, so it stops believing it leads
+    /// about when the others may elect someone else.
+    pub fn on_check_quorum(&mut self) {
+        if self.state.role != Role::Leader {
+            return;
+        }
+        if self.state.heard_since_check.len() + 1 >= self.node.quorum() {
+            if self.cfg().quorum_check_windows {
+                self.state.to_mut().heard_since_check.clear();
+                self.arm_quorum_check();
+            }
+            return;
+        }
+        let term = self.state.term();
+        self.step_down(term);
+        let s = self.state.to_mut();
+        s.leader = None;
+        s.stats.quorum_losses += 1;
     }
 
     pub fn on_heartbeat(&mut self) {

@@ -84,6 +84,13 @@ pub struct NodeConfig {
     /// safety never depends on them, and every timer firing is a branch.
     pub heartbeats: bool,
     pub election_timer: ElectionTimer,
+    /// Whether a passed quorum check opens a new window (check-quorum): the
+    /// server's leader must hear from a majority again within the next
+    /// election timeout. A model reduction turns it off: a leader then steps
+    /// down only if no majority answered it since it took office. Every
+    /// step-down is safe, so this drops behaviours, never adds one; it keeps
+    /// a model without heartbeats from deposing every idle leader.
+    pub quorum_check_windows: bool,
     /// Whether this node ever starts an election. Always true in the server;
     /// a model reduction lets configs name the nodes that may campaign.
     pub campaigns: bool,
@@ -115,6 +122,7 @@ impl Default for NodeConfig {
             expiry_batch: 20,
             heartbeats: true,
             election_timer: ElectionTimer::Always,
+            quorum_check_windows: true,
             campaigns: true,
             forward: true,
             compact_after: 10_000,
@@ -228,6 +236,8 @@ impl Actor for Node {
                 PeerMsg::AppendEntries(m) => step.on_append_entries(src, m),
                 PeerMsg::InstallSnapshot(m) => step.on_install_snapshot(src, m),
                 PeerMsg::AppendResult(m) => step.on_append_result(src, m),
+                PeerMsg::PreVote(m) => step.on_pre_vote(src, m),
+                PeerMsg::PreVoteResult(m) => step.on_pre_vote_result(src, m),
             },
             // Answers are for clients; a node ignores them (and anything
             // peer-only from a non-peer).
@@ -244,6 +254,7 @@ impl Actor for Node {
                 step.apply_committed();
                 step.advance_reads();
             }
+            Timer::CheckQuorum => step.on_check_quorum(),
         }
     }
 }

@@ -84,6 +84,11 @@ pub enum PeerMsg {
     AppendEntries(AppendEntries),
     InstallSnapshot(InstallSnapshot),
     AppendResult(AppendResult),
+    /// "Would you vote for me in `term`?" (thesis §9.6). Changes no term.
+    PreVote(RequestVote),
+    /// The answer to a `PreVote`: `term` is the proposed term if granted,
+    /// else the voter's own.
+    PreVoteResult(Vote),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -182,6 +187,17 @@ impl fmt::Debug for PeerMsg {
             PeerMsg::AppendEntries(m) => m.fmt(f),
             PeerMsg::InstallSnapshot(m) => m.fmt(f),
             PeerMsg::AppendResult(m) => m.fmt(f),
+            PeerMsg::PreVote(m) => f
+                .debug_struct("PreVote")
+                .field("term", &m.term)
+                .field("last_log_index", &m.last_log_index)
+                .field("last_log_term", &m.last_log_term)
+                .finish(),
+            PeerMsg::PreVoteResult(m) => f
+                .debug_struct("PreVoteResult")
+                .field("term", &m.term)
+                .field("granted", &m.granted)
+                .finish(),
         }
     }
 }
@@ -196,4 +212,7 @@ pub enum Timer {
     /// where it runs behind commit: the model must see `applied < commit_index`
     /// to show why reads wait for apply.
     Apply,
+    /// A leader checks that a majority answered since the last check
+    /// (`check-quorum`).
+    CheckQuorum,
 }

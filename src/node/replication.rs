@@ -11,7 +11,7 @@ use super::quorum;
 use super::state::{Durable, Role};
 use super::step::Step;
 use super::ElectionTimer;
-use crate::modes::{LogPersistence, Truncation};
+use crate::modes::{CommitRule, LogPersistence, Truncation};
 use crate::raft::{Index, Term};
 
 impl Step<'_, '_> {
@@ -227,6 +227,7 @@ impl Step<'_, '_> {
             return;
         }
         let s = self.state.to_mut();
+        s.heard_since_check.insert(src);
         if m.round > s.round_acks.get(&src).copied().unwrap_or(0) {
             s.round_acks.insert(src, m.round);
             self.update_confirmed_round();
@@ -266,7 +267,11 @@ impl Step<'_, '_> {
             s.log().last_index(),
             &s.match_index,
         );
-        if n > s.commit_index && s.log().term_at(n) == Some(s.term()) {
+        let countable = match self.cfg().modes.commit_rule {
+            CommitRule::CurrentTerm => s.log().term_at(n) == Some(s.term()),
+            CommitRule::AnyTerm => true,
+        };
+        if n > s.commit_index && countable {
             self.state.to_mut().commit_index = n;
             self.out
                 .set_timer(Timer::Apply, Duration::ZERO..Duration::ZERO);

@@ -22,6 +22,8 @@ use crate::resp::Reply;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Role {
     Follower,
+    /// Asking for pre-votes (thesis §9.6) before it raises its term.
+    PreCandidate,
     Candidate,
     Leader,
 }
@@ -30,6 +32,7 @@ impl Role {
     pub fn name(self) -> &'static str {
         match self {
             Role::Follower => "follower",
+            Role::PreCandidate => "pre-candidate",
             Role::Candidate => "candidate",
             Role::Leader => "leader",
         }
@@ -153,6 +156,14 @@ pub struct Stats {
     pub script_retries: u64,
     /// Snapshots received from a leader and installed.
     pub snapshots_installed: u64,
+    /// The newest term in which this node refused a pre-vote because it
+    /// knew a leader (PreVote at work). A term, not a count: a duplicating
+    /// network redelivers a `PreVote` without end, and a count would make
+    /// the model's state space infinite.
+    pub pre_vote_refused_term: Term,
+    /// Times this node stepped down as leader for want of a quorum
+    /// (CheckQuorum at work).
+    pub quorum_losses: u64,
     /// The term in which this node last served a read (for the model's
     /// "a GET is served after a leadership change").
     pub last_read_term: Term,
@@ -168,7 +179,7 @@ pub struct NodeState {
     pub commit_index: Index,
     pub applied: Index,
     pub store: Mvcc,
-    // Candidate
+    // Pre-candidate and candidate: the (pre-)votes granted so far.
     pub votes: BTreeSet<Id>,
     // Leader
     pub next_index: im::OrdMap<Id, Index>,
@@ -180,6 +191,11 @@ pub struct NodeState {
     pub round_acks: im::OrdMap<Id, u64>,
     /// The newest round a majority acknowledged.
     pub confirmed_round: u64,
+    /// Pre-vote rounds this node started in its current term. The model
+    /// bounds it (a pre-vote changes no term, so `max_term` does not).
+    pub pre_vote_rounds: u32,
+    /// The peers that answered this leader since its last quorum check.
+    pub heard_since_check: BTreeSet<Id>,
     /// Reads and scripts waiting for their fence. A plain `Vec`: it holds a
     /// few entries at a time, and `im::Vector` copied whole chunks of these
     /// large elements on every push (10% of the server's time under EVALSHA).
@@ -216,6 +232,8 @@ impl NodeState {
             round: 0,
             round_acks: im::OrdMap::new(),
             confirmed_round: 0,
+            pre_vote_rounds: 0,
+            heard_since_check: BTreeSet::new(),
             reads: Vec::new(),
             writes: im::OrdMap::new(),
             txns: im::OrdMap::new(),

@@ -160,6 +160,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
     }
 
     let gaps = opts.modes.gaps();
+    let departures = opts.modes.departures();
     let role = match &opts.cluster {
         None => "single node".to_string(),
         Some(c) => format!(
@@ -179,10 +180,10 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
         opts.dir.display(),
         opts.appendfsync.name(),
         entries,
-        if gaps.is_empty() {
-            "safe".to_string()
-        } else {
-            format!("UNSAFE {}", gaps.join(","))
+        match (gaps.is_empty(), departures.is_empty()) {
+            (true, true) => "safe".to_string(),
+            (true, false) => format!("safe ({})", departures.join(",")),
+            (false, _) => format!("UNSAFE {}", [gaps, departures].concat().join(",")),
         }
     );
 

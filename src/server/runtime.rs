@@ -494,6 +494,7 @@ impl Runner {
         NodeInfo {
             role: match state.role {
                 Role::Leader => "leader",
+                Role::PreCandidate => "pre-candidate",
                 Role::Candidate => "candidate",
                 Role::Follower => "follower",
             },
@@ -508,7 +509,10 @@ impl Runner {
             storage_syncs: self.storage.syncs,
             sync_pending: self.storage.sync_pending(),
             stats: state.stats.clone(),
-            gaps: self.node.config().modes.gaps(),
+            gaps: {
+                let modes = &self.node.config().modes;
+                [modes.gaps(), modes.departures()].concat()
+            },
             keys,
         }
     }

@@ -22,6 +22,8 @@ fn msg_kind(msg: &Msg) -> &'static str {
         Msg::Peer(PeerMsg::Vote(_)) => "Vote",
         Msg::Peer(PeerMsg::AppendEntries(_)) => "AppendEntries",
         Msg::Peer(PeerMsg::AppendResult(_)) => "AppendResult",
+        Msg::Peer(PeerMsg::PreVote(_)) => "PreVote",
+        Msg::Peer(PeerMsg::PreVoteResult(_)) => "PreVoteResult",
     }
 }
 

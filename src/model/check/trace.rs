@@ -76,6 +76,12 @@ pub fn show_msg(model: &FenceModel, msg: &Msg) -> String {
         Msg::Peer(PeerMsg::AppendResult(AppendResult { term, success, match_index, round })) => {
             format!("AppendResult term={term} ok={success} match={match_index} round={round}")
         }
+        Msg::Peer(PeerMsg::PreVote(RequestVote { term, last_log_index, last_log_term })) => {
+            format!("PreVote term={term} last={last_log_index}@t{last_log_term}")
+        }
+        Msg::Peer(PeerMsg::PreVoteResult(Vote { term, granted })) => {
+            format!("PreVoteResult term={term} granted={granted}")
+        }
     }
 }
 
@@ -132,6 +138,7 @@ fn roles(model: &FenceModel, s: &State) -> String {
                 },
                 match n.role {
                     Role::Leader => "L",
+                    Role::PreCandidate => "P",
                     Role::Candidate => "C",
                     Role::Follower => "F",
                 },
