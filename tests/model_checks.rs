@@ -19,6 +19,7 @@ fn check(name: &str) {
             strategy: None,
             threads: 2,
             progress: None,
+            ..CheckOptions::default()
         },
     );
     assert!(
@@ -148,6 +149,7 @@ fn gap_counterexamples_are_shortest() {
                 strategy: None,
                 threads: 2,
                 progress: None,
+                ..CheckOptions::default()
             },
         );
         let n = outcome.trace_len;

@@ -7,6 +7,7 @@
 
 pub mod explore;
 pub mod minimize;
+pub mod progress;
 pub mod schedule;
 pub mod search;
 pub mod simulate;
@@ -22,6 +23,7 @@ use super::config::{Expect, Strategy};
 use super::{Model as FenceModel, ModelCfg, State};
 pub use explore::{explore, explorer_path};
 pub use minimize::{is_one_minimal, minimize};
+pub use progress::Stop;
 pub use schedule::{replay_schedule, violated};
 pub use search::{shortest_violation, SearchStats, Violation};
 pub use simulate::simulate;
@@ -36,6 +38,10 @@ pub struct CheckOptions {
     pub threads: usize,
     /// Print progress lines every this often (None: quiet).
     pub progress: Option<Duration>,
+    /// Stop, with an incomplete verdict, at this many unique states.
+    pub max_states: Option<usize>,
+    /// Stop, with an incomplete verdict, after running this long.
+    pub timeout: Option<Duration>,
 }
 
 impl Default for CheckOptions {
@@ -44,6 +50,8 @@ impl Default for CheckOptions {
             strategy: None,
             threads: 1,
             progress: None,
+            max_states: None,
+            timeout: None,
         }
     }
 }
@@ -52,7 +60,8 @@ impl Default for CheckOptions {
 #[derive(Clone, Debug)]
 pub struct Outcome {
     pub name: String,
-    /// "pass", or "violation: <property>", or "missing: <sometimes property>".
+    /// "pass", or "violation: <property>", or "missing: <sometimes property>",
+    /// or "incomplete: …" when a limit stopped the run (see `stopped`).
     pub verdict: String,
     pub expected: String,
     pub unique_states: usize,
@@ -65,11 +74,19 @@ pub struct Outcome {
     pub trace_len: usize,
     /// The counterexample itself.
     pub counterexample: Option<Path<State, Action>>,
+    /// Set when a limit stopped the run before a verdict: no pass is claimed.
+    /// (A violation found before the limit is a verdict, and leaves this None.)
+    pub stopped: Option<Stop>,
 }
 
 impl Outcome {
     pub fn as_expected(&self) -> bool {
         self.verdict == self.expected
+    }
+
+    /// Whether the verdict is one: the run finished or found a violation.
+    pub fn is_complete(&self) -> bool {
+        self.stopped.is_none()
     }
 }
 
@@ -100,10 +117,19 @@ pub fn run(cfg: ModelCfg, opts: &CheckOptions) -> Outcome {
     let strategy = opts.strategy.unwrap_or(cfg.strategy);
     let stop_at_first = matches!(cfg.expect, Expect::Violation(_));
     let model = cfg.into_model();
+    let started = Instant::now();
+    let limits = progress::Limits {
+        max_states: opts.max_states,
+        timeout: opts.timeout,
+        started: Some(started),
+    };
     if strategy == Strategy::Bfs {
-        let started = Instant::now();
-        let (violation, stats) = shortest_violation(&model, opts.progress);
-        let (verdict, trace, trace_len, counterexample) = describe(&model, violation);
+        let (violation, stats) = search::search(&model, opts.progress, limits);
+        let elapsed = started.elapsed();
+        let (mut verdict, trace, trace_len, counterexample) = describe(&model, violation);
+        if let Some(stop) = &stats.stopped {
+            verdict = progress::incomplete_verdict(stop, stats.unique_states, elapsed);
+        }
         return Outcome {
             counterexample,
             name,
@@ -112,16 +138,19 @@ pub fn run(cfg: ModelCfg, opts: &CheckOptions) -> Outcome {
             unique_states: stats.unique_states,
             states: stats.states,
             max_depth: stats.max_depth,
-            elapsed: started.elapsed(),
+            elapsed,
             trace,
             trace_len,
+            stopped: stats.stopped,
         };
     }
+    // Kept to read the result once the checker is gone: a stopped checker
+    // is dropped before the counterexample is minimized (see below).
+    let model_after = model.clone();
     let mut builder: CheckerBuilder<FenceModel> = model.checker();
     if stop_at_first {
         builder = builder.finish_when(HasDiscoveries::AnyFailures);
     }
-    let started = Instant::now();
     // A run that expects a violation uses one thread, so the counterexample
     // it finds (and then minimizes) is the same on every run.
     let threads = if stop_at_first {
@@ -129,30 +158,55 @@ pub fn run(cfg: ModelCfg, opts: &CheckOptions) -> Outcome {
     } else {
         opts.threads.max(1)
     };
+    // The limits are ours, not the builder's: its `target_state_count`
+    // counts every state generated, not unique ones, and its `timeout` only
+    // closes the job market, which a lone worker never looks at again.
     let checker = builder.threads(threads).spawn_dfs();
-    let mut last = (Instant::now(), 0usize);
+    let mut rate = progress::Rate::new();
+    let mut stopped = None;
     while !checker.is_done() {
-        std::thread::sleep(Duration::from_millis(50));
+        // Often, so a --max-states stop lands close to the limit.
+        std::thread::sleep(Duration::from_millis(10));
+        if let Some(stop) = limits.reached(checker.unique_state_count()) {
+            if !checker.is_done() {
+                stopped = Some(stop);
+                break;
+            }
+        }
         if let Some(every) = opts.progress {
-            if last.0.elapsed() >= every {
+            if rate.due(every) {
                 let unique = checker.unique_state_count();
-                let rate = (unique - last.1) as f64 / last.0.elapsed().as_secs_f64();
-                eprintln!(
-                    "  {:>7.1}s  states {:>11}  unique {:>11}  {:>9.0} unique/s  depth {}",
-                    started.elapsed().as_secs_f64(),
-                    checker.state_count(),
+                // stateright 0.31's checker exposes no size of its DFS
+                // stacks (they are private to the workers), so no queue.
+                progress::Line {
+                    elapsed: started.elapsed(),
+                    states: checker.state_count(),
                     unique,
-                    rate,
-                    checker.max_depth()
-                );
-                last = (Instant::now(), unique);
+                    rate: rate.tick(unique),
+                    depth: checker.max_depth(),
+                    queue: None,
+                    tail: String::new(),
+                }
+                .print();
             }
         }
     }
-    // `is_done` turns true once every worker has stopped; `join` collects them.
+    // `is_done` turns true once every worker has stopped.
     let elapsed = started.elapsed();
-    let model = checker.model();
+    let (unique_states, states, max_depth) = (
+        checker.unique_state_count(),
+        checker.state_count(),
+        checker.max_depth(),
+    );
     let discoveries = checker.discoveries();
+    if stopped.is_some() {
+        // Dropping the checker closes its job market: with several workers
+        // each stops at its next share of work. A lone worker (runs that
+        // expect a violation) only notices when its stack is empty, so it
+        // runs on in the background; `fencekv check` exits right after.
+        drop(checker);
+    }
+    let model = &model_after;
     let mut violation = None;
     {
         for p in model.properties() {
@@ -164,9 +218,19 @@ pub fn run(cfg: ModelCfg, opts: &CheckOptions) -> Outcome {
             }
         }
     }
-    let (verdict, trace, trace_len, counterexample) = match violation {
-        Some((prop, path)) => describe(model, Some((prop, minimize(model, path)))),
-        None => {
+    if violation.is_some() {
+        // A violation found before the limit is the verdict.
+        stopped = None;
+    }
+    let (verdict, trace, trace_len, counterexample) = match (violation, &stopped) {
+        (Some((prop, path)), _) => describe(model, Some((prop, minimize(model, path)))),
+        (None, Some(stop)) => (
+            progress::incomplete_verdict(stop, unique_states, elapsed),
+            String::new(),
+            0,
+            None,
+        ),
+        (None, None) => {
             let missing: Vec<_> = model
                 .properties()
                 .iter()
@@ -192,12 +256,13 @@ pub fn run(cfg: ModelCfg, opts: &CheckOptions) -> Outcome {
         name,
         verdict,
         expected,
-        unique_states: checker.unique_state_count(),
-        states: checker.state_count(),
-        max_depth: checker.max_depth(),
+        unique_states,
+        states,
+        max_depth,
         elapsed,
         trace,
         trace_len,
+        stopped,
     }
 }
 

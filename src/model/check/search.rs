@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use stateright::{Expectation, Model, Path};
 
+use super::progress::{Layers, Limits, Line, Rate, Stop};
 use super::Action;
 use crate::model::{Model as FenceModel, State};
 
@@ -25,6 +26,9 @@ pub struct SearchStats {
     pub unique_states: usize,
     pub states: usize,
     pub max_depth: usize,
+    /// Set when a limit stopped the search before it finished (and before
+    /// it found a violation).
+    pub stopped: Option<Stop>,
 }
 
 pub(super) fn fingerprint(state: &State) -> u64 {
@@ -42,9 +46,19 @@ pub fn shortest_violation(
     model: &FenceModel,
     progress: Option<Duration>,
 ) -> (Option<Violation>, SearchStats) {
+    search(model, progress, Limits::default())
+}
+
+/// [`shortest_violation`], stopping early at `limits`.
+pub(super) fn search(
+    model: &FenceModel,
+    progress: Option<Duration>,
+    limits: Limits,
+) -> (Option<Violation>, SearchStats) {
     use std::collections::{HashMap, VecDeque};
     let started = Instant::now();
-    let mut last_print = Instant::now();
+    let mut rate = Rate::new();
+    let mut layers = Layers::default();
     let mut stats = SearchStats::default();
     // fingerprint → (parent fingerprint, action from the parent); roots have none.
     let mut parents: HashMap<u64, Option<(u64, Action)>> = HashMap::new();
@@ -52,6 +66,7 @@ pub fn shortest_violation(
     for s in model.init_states() {
         let fp = fingerprint(&s);
         if parents.insert(fp, None).is_none() {
+            layers.reached(0);
             queue.push_back((s, fp, 0));
         }
     }
@@ -91,16 +106,26 @@ pub fn shortest_violation(
     while let Some((state, fp, depth)) = queue.pop_front() {
         stats.unique_states += 1;
         stats.max_depth = stats.max_depth.max(depth);
+        layers.expanding(depth);
+        if let Some(stop) = limits.reached(parents.len()) {
+            stats.unique_states = parents.len();
+            stats.stopped = Some(stop);
+            return (None, stats);
+        }
         if let Some(every) = progress {
-            if last_print.elapsed() >= every {
-                eprintln!(
-                    "  {:>7.1}s  bfs  unique {:>11}  queued {:>10}  depth {}",
-                    started.elapsed().as_secs_f64(),
-                    stats.unique_states,
-                    queue.len(),
-                    depth
-                );
-                last_print = Instant::now();
+            if rate.due(every) {
+                // "Unique" counts every state reached (expanded or queued),
+                // the number a finished search reports.
+                Line {
+                    elapsed: started.elapsed(),
+                    states: stats.states,
+                    unique: parents.len(),
+                    rate: rate.tick(parents.len()),
+                    depth,
+                    queue: Some(queue.len()),
+                    tail: layers.describe(),
+                }
+                .print();
             }
         }
         actions.clear();
@@ -125,6 +150,7 @@ pub fn shortest_violation(
                     stats.max_depth = depth + 1;
                     return (path_to(&parents, nfp).map(|p| (name, p)), stats);
                 }
+                layers.reached(depth + 1);
                 queue.push_back((next, nfp, depth + 1));
             }
         }

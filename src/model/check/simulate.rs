@@ -78,5 +78,6 @@ pub fn simulate(cfg: ModelCfg, seed: u64, runs: usize, max_depth: usize) -> Outc
         elapsed: started.elapsed(),
         trace,
         trace_len,
+        stopped: None,
     }
 }
