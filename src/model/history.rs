@@ -2,11 +2,14 @@
 //! linearizability tester sees them.
 
 use std::collections::BTreeMap;
+use std::ops::Deref;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use stateright::actor::{Envelope, Id};
 use stateright::semantics::{ConsistencyTester, LinearizabilityTester};
 
+use super::hashed::Hashed;
 use super::spec::{KvSpec, Op, Ret};
 use super::ModelCfg;
 use crate::cmd::scripting::ScriptRef;
@@ -14,10 +17,17 @@ use crate::cmd::{Command, Op as CmdOp};
 use crate::node::{ClientMsg, Msg, ReqId, Request};
 use crate::resp::Reply;
 
-/// The recorded history: the tester, plus which request each client has
+/// The recorded history, shared and with its hash computed once (see
+/// [`Hashed`]): stateright clones, hashes and drops the history with every
+/// state it generates, and only a client's invocation or answer changes it
+/// (cloning, hashing and dropping it had been a tenth of a check's time).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct History(Hashed<Arc<Recorded>>);
+
+/// What [`History`] holds: the tester, plus which request each client has
 /// already invoked (a redirected request is re-sent, not re-invoked).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct History {
+pub struct Recorded {
     pub tester: LinearizabilityTester<Id, KvSpec>,
     invoked: BTreeMap<Id, ReqId>,
     /// The tester's verdict, computed when an answer is recorded rather than
@@ -29,11 +39,25 @@ pub struct History {
 
 impl History {
     pub fn new(spec: KvSpec) -> Self {
-        History {
+        Recorded {
             tester: LinearizabilityTester::new(spec),
             invoked: BTreeMap::new(),
             linearizable: true,
         }
+        .into()
+    }
+}
+
+impl From<Recorded> for History {
+    fn from(r: Recorded) -> Self {
+        History(Hashed::new(Arc::new(r)))
+    }
+}
+
+impl Deref for History {
+    type Target = Recorded;
+    fn deref(&self) -> &Recorded {
+        &self.0
     }
 }
 
@@ -84,10 +108,10 @@ pub(super) fn record_out(cfg: &ModelCfg, h: &History, env: Envelope<&Msg>) -> Op
     if h.invoked.get(&env.src) == Some(req) {
         return None; // a retry after a redirect
     }
-    let mut h = h.clone();
+    let mut h = Recorded::clone(h);
     h.invoked.insert(env.src, *req);
     let _ = h.tester.on_invoke(env.src, op_of(cmd)?);
-    Some(h)
+    Some(h.into())
 }
 
 pub(super) fn record_in(cfg: &ModelCfg, h: &History, env: Envelope<&Msg>) -> Option<History> {
@@ -100,9 +124,9 @@ pub(super) fn record_in(cfg: &ModelCfg, h: &History, env: Envelope<&Msg>) -> Opt
     if h.invoked.get(&env.dst) != Some(req) || crate::node::is_script_gave_up(reply) {
         return None;
     }
-    let mut h = h.clone();
+    let mut h = Recorded::clone(h);
     h.invoked.remove(&env.dst);
     let _ = h.tester.on_return(env.dst, ret_of(reply)?);
     h.linearizable = h.linearizable && h.tester.serialized_history().is_some();
-    Some(h)
+    Some(h.into())
 }
