@@ -33,8 +33,8 @@ use stateright::actor::{ActorModel, ActorModelState};
 use crate::node::NodeState;
 pub use actor::{ModelActor, ModelState};
 pub use client::{Client, ClientState, MODEL_NOW_MS};
-pub use hashed::Hashed;
 pub use config::{ModelCfg, ModelFile, NetworkKind, PlantForm, PlantTtl};
+pub use hashed::Hashed;
 pub use history::History;
 
 pub type Model = ActorModel<ModelActor, ModelCfg, History>;

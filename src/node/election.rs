@@ -1,9 +1,8 @@
 //! Elections (Raft §5.2): the election timer, RequestVote and Vote, adopting
 //! a higher term (§5.1), and taking office with a no-op entry (§5.4.2, §8).
 
-use std::collections::BTreeSet;
-
 use super::msg::{PeerMsg, RequestVote, Timer, Vote};
+use super::peer_map::{PeerMap, PeerSet};
 use super::state::Role;
 use super::step::Step;
 use crate::modes::{ElectionRestriction, VotePersistence};
@@ -34,7 +33,7 @@ impl Step<'_, '_> {
         let s = self.state.to_mut();
         s.role = Role::Candidate;
         s.leader = None;
-        s.votes = BTreeSet::from([id]);
+        s.votes = PeerSet::from([id]);
         let msg = PeerMsg::RequestVote(RequestVote {
             term: s.term(),
             last_log_index: s.log().last_index(),
@@ -139,7 +138,7 @@ impl Step<'_, '_> {
         s.term_start = noop;
         s.next_index = node.others(id).map(|p| (p, noop)).collect();
         s.match_index = node.others(id).map(|p| (p, 0 as Index)).collect();
-        s.round_acks = im::OrdMap::new();
+        s.round_acks = PeerMap::new();
         s.read_seqs = im::OrdMap::new();
         s.round = 0;
         s.confirmed_round = 0;

@@ -7,12 +7,11 @@
 //! which emits the `Save` with the change — so no change of term, vote or
 //! log can leave the node unsaved.
 
-use std::collections::BTreeSet;
-
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Id, Out};
 
+use super::peer_map::{PeerMap, PeerSet};
 use super::Node;
 use crate::cmd::Command;
 use crate::mvcc::{Mvcc, ReadPin};
@@ -169,15 +168,15 @@ pub struct NodeState {
     pub applied: Index,
     pub store: Mvcc,
     // Candidate
-    pub votes: BTreeSet<Id>,
+    pub votes: PeerSet,
     // Leader
-    pub next_index: im::OrdMap<Id, Index>,
-    pub match_index: im::OrdMap<Id, Index>,
+    pub next_index: PeerMap<Index>,
+    pub match_index: PeerMap<Index>,
     /// The index of this leader's no-op: reads wait until it commits.
     pub term_start: Index,
     /// The newest fence round started, and the newest each peer acknowledged.
     pub round: u64,
-    pub round_acks: im::OrdMap<Id, u64>,
+    pub round_acks: PeerMap<u64>,
     /// The newest round a majority acknowledged.
     pub confirmed_round: u64,
     /// Reads and scripts waiting for their fence. A plain `Vec`: it holds a
@@ -209,12 +208,12 @@ impl NodeState {
             commit_index: applied,
             applied,
             store,
-            votes: BTreeSet::new(),
-            next_index: im::OrdMap::new(),
-            match_index: im::OrdMap::new(),
+            votes: PeerSet::new(),
+            next_index: PeerMap::new(),
+            match_index: PeerMap::new(),
             term_start: 0,
             round: 0,
-            round_acks: im::OrdMap::new(),
+            round_acks: PeerMap::new(),
             confirmed_round: 0,
             reads: Vec::new(),
             writes: im::OrdMap::new(),
