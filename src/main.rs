@@ -12,8 +12,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::de::DeserializeOwned;
 
 use fencekv::modes::{
-    ApplyWait, CheckQuorum, CommitRule, ElectionRestriction, ExpiredShadow, LeaderNoop, LegacyOrder, LogPersistence, PreVote, Modes, ReadFence,
-    ReadSetValidation, StartTs, TermCommit, Truncation, VotePersistence,
+    ApplyWait, CheckQuorum, CommitRule, ElectionRestriction, ExpiredShadow, LeaderNoop,
+    LegacyOrder, LogPersistence, Modes, PreVote, ReadFence, ReadSetValidation, StartTs, TermCommit,
+    Truncation, VotePersistence,
 };
 use fencekv::server::storage::AppendFsync;
 use fencekv::server::{serve, ClusterOptions, ServeOptions};
@@ -267,12 +268,16 @@ impl ServeArgs {
             apply_wait: self.unsafe_apply_wait.unwrap_or(d.apply_wait),
             term_commit: self.unsafe_term_commit.unwrap_or(d.term_commit),
             dedup: d.dedup,
-            read_set_validation: self.unsafe_read_set_validation.unwrap_or(d.read_set_validation),
+            read_set_validation: self
+                .unsafe_read_set_validation
+                .unwrap_or(d.read_set_validation),
             legacy_order: self.unsafe_legacy_order.unwrap_or(d.legacy_order),
             expired_shadow: self.unsafe_expired_shadow.unwrap_or(d.expired_shadow),
             vote_persistence: self.unsafe_vote_persistence.unwrap_or(d.vote_persistence),
             log_persistence: self.unsafe_log_persistence.unwrap_or(d.log_persistence),
-            election_restriction: self.unsafe_election_restriction.unwrap_or(d.election_restriction),
+            election_restriction: self
+                .unsafe_election_restriction
+                .unwrap_or(d.election_restriction),
             truncation: self.unsafe_truncation.unwrap_or(d.truncation),
             commit_rule: self.unsafe_commit_rule.unwrap_or(d.commit_rule),
             leader_noop: self.leader_noop.unwrap_or(d.leader_noop),

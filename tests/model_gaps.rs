@@ -615,6 +615,8 @@ fn with_the_current_term_rule_the_old_entry_is_not_committed() {
     // n0 holds its term-1 entry on a majority but has committed nothing; n1
     // leads term 4 and will overwrite it, which is allowed.
     let last = path.last_state();
-    assert!(last.actor_states[0].node().is_some_and(|n| n.commit_index == 0));
+    assert!(last.actor_states[0]
+        .node()
+        .is_some_and(|n| n.commit_index == 0));
     assert!(last.actor_states[1].node().is_some_and(|n| n.is_leader()));
 }

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use stateright::actor::{Actor, Id, Out};
 
 use super::client::{Client, ClientState};
+use super::hashed::Hashed;
 use crate::node::{ClientMsg, Durable, Msg, Node, NodeState, ReqId, Timer};
 
 /// Nodes and clients share one actor type in the model.
@@ -15,19 +16,22 @@ pub enum ModelActor {
     Client(Client),
 }
 
+/// A node's state carries its hash (see [`Hashed`]): a step rehashes the
+/// one node it changed, not all of them. A client's state is three words,
+/// cheaper to hash than to cache.
 // Node states dominate the model; boxing them would add an allocation per
 // state for nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ModelState {
-    Node(NodeState),
+    Node(Hashed<NodeState>),
     Client(ClientState),
 }
 
 impl ModelState {
     pub fn node(&self) -> Option<&NodeState> {
         match self {
-            ModelState::Node(s) => Some(s),
+            ModelState::Node(s) => Some(&**s),
             ModelState::Client(_) => None,
         }
     }
@@ -46,7 +50,7 @@ impl Actor for ModelActor {
                 let mut inner = Out::new();
                 let s = node.on_start(id, storage, &mut inner);
                 o.append(&mut inner);
-                ModelState::Node(s)
+                ModelState::Node(Hashed::new(s))
             }
             ModelActor::Client(c) => {
                 let target = c.ops.first().and_then(|(_, n)| *n).unwrap_or(c.first_node);
@@ -65,12 +69,12 @@ impl Actor for ModelActor {
     fn on_msg(&self, id: Id, state: &mut Cow<ModelState>, src: Id, msg: Msg, o: &mut Out<Self>) {
         match (self, &**state) {
             (ModelActor::Node(node), ModelState::Node(s)) => {
-                let mut inner_state = Cow::Borrowed(s);
+                let mut inner_state = Cow::Borrowed(&**s);
                 let mut inner = Out::new();
                 node.on_msg(id, &mut inner_state, src, msg, &mut inner);
                 o.append(&mut inner);
                 if let Cow::Owned(s) = inner_state {
-                    *state = Cow::Owned(ModelState::Node(s));
+                    *state = Cow::Owned(ModelState::Node(Hashed::new(s)));
                 }
             }
             (ModelActor::Client(c), ModelState::Client(s)) => {
@@ -121,12 +125,12 @@ impl Actor for ModelActor {
 
     fn on_timeout(&self, id: Id, state: &mut Cow<ModelState>, timer: &Timer, o: &mut Out<Self>) {
         if let (ModelActor::Node(node), ModelState::Node(s)) = (self, &**state) {
-            let mut inner_state = Cow::Borrowed(s);
+            let mut inner_state = Cow::Borrowed(&**s);
             let mut inner = Out::new();
             node.on_timeout(id, &mut inner_state, timer, &mut inner);
             o.append(&mut inner);
             if let Cow::Owned(s) = inner_state {
-                *state = Cow::Owned(ModelState::Node(s));
+                *state = Cow::Owned(ModelState::Node(Hashed::new(s)));
             }
         }
     }

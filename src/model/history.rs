@@ -1,12 +1,16 @@
 //! The recorded history: every client invocation and answer, as the
 //! linearizability tester sees them.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Deref;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use stateright::actor::{Envelope, Id};
 use stateright::semantics::{ConsistencyTester, LinearizabilityTester};
 
+use super::hashed::Hashed;
 use super::spec::{KvSpec, Op, Ret};
 use super::ModelCfg;
 use crate::cmd::scripting::ScriptRef;
@@ -14,10 +18,17 @@ use crate::cmd::{Command, Op as CmdOp};
 use crate::node::{ClientMsg, Msg, ReqId, Request};
 use crate::resp::Reply;
 
-/// The recorded history: the tester, plus which request each client has
+/// The recorded history, shared and with its hash computed once (see
+/// [`Hashed`]): stateright clones, hashes and drops the history with every
+/// state it generates, and only a client's invocation or answer changes it
+/// (cloning, hashing and dropping it had been a tenth of a check's time).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct History(Hashed<Arc<Recorded>>);
+
+/// What [`History`] holds: the tester, plus which request each client has
 /// already invoked (a redirected request is re-sent, not re-invoked).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct History {
+pub struct Recorded {
     pub tester: LinearizabilityTester<Id, KvSpec>,
     invoked: BTreeMap<Id, ReqId>,
     /// The tester's verdict, computed when an answer is recorded rather than
@@ -29,11 +40,25 @@ pub struct History {
 
 impl History {
     pub fn new(spec: KvSpec) -> Self {
-        History {
+        Recorded {
             tester: LinearizabilityTester::new(spec),
             invoked: BTreeMap::new(),
             linearizable: true,
         }
+        .into()
+    }
+}
+
+impl From<Recorded> for History {
+    fn from(r: Recorded) -> Self {
+        History(Hashed::new(Arc::new(r)))
+    }
+}
+
+impl Deref for History {
+    type Target = Recorded;
+    fn deref(&self) -> &Recorded {
+        &self.0
     }
 }
 
@@ -84,10 +109,10 @@ pub(super) fn record_out(cfg: &ModelCfg, h: &History, env: Envelope<&Msg>) -> Op
     if h.invoked.get(&env.src) == Some(req) {
         return None; // a retry after a redirect
     }
-    let mut h = h.clone();
+    let mut h = Recorded::clone(h);
     h.invoked.insert(env.src, *req);
     let _ = h.tester.on_invoke(env.src, op_of(cmd)?);
-    Some(h)
+    Some(h.into())
 }
 
 pub(super) fn record_in(cfg: &ModelCfg, h: &History, env: Envelope<&Msg>) -> Option<History> {
@@ -100,9 +125,34 @@ pub(super) fn record_in(cfg: &ModelCfg, h: &History, env: Envelope<&Msg>) -> Opt
     if h.invoked.get(&env.dst) != Some(req) || crate::node::is_script_gave_up(reply) {
         return None;
     }
-    let mut h = h.clone();
+    let mut h = Recorded::clone(h);
     h.invoked.remove(&env.dst);
     let _ = h.tester.on_return(env.dst, ret_of(reply)?);
-    h.linearizable = h.linearizable && h.tester.serialized_history().is_some();
-    Some(h)
+    h.linearizable = h.linearizable && is_linearizable(&h.tester);
+    Some(h.into())
+}
+
+type Tester = LinearizabilityTester<Id, KvSpec>;
+
+/// Whether `tester`'s history is linearizable, remembered per thread: the
+/// checker meets the same few histories in a great many states (searching
+/// them again was 7% of a check of `base.toml`). Keyed by the whole tester,
+/// so the cache is exact; cleared when it grows large.
+fn is_linearizable(tester: &Tester) -> bool {
+    const MAX_CACHED: usize = 1 << 16;
+    thread_local! {
+        static VERDICTS: RefCell<HashMap<Tester, bool, ahash::RandomState>> =
+            RefCell::new(HashMap::default());
+    }
+    VERDICTS.with_borrow_mut(|cache| {
+        if let Some(&v) = cache.get(tester) {
+            return v;
+        }
+        let v = tester.serialized_history().is_some();
+        if cache.len() >= MAX_CACHED {
+            cache.clear();
+        }
+        cache.insert(tester.clone(), v);
+        v
+    })
 }

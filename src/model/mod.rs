@@ -6,6 +6,8 @@
 //! - `client`, `actor`, `history`: the model's client, the one actor type for
 //!   nodes and clients, and the recorded history.
 //! - `assemble`: [`ModelCfg::into_model`], the initial data and the bounds.
+//! - `hashed`: a value with its hash computed once, so a step rehashes only
+//!   what it changed.
 //! - [`props`]: the checked properties.
 //! - [`check`]: running a check, shortest stable counterexamples, traces,
 //!   simulation and the explorer.
@@ -21,6 +23,7 @@ mod assemble;
 pub mod check;
 mod client;
 pub mod config;
+mod hashed;
 mod history;
 pub mod props;
 pub mod spec;
@@ -31,6 +34,7 @@ use crate::node::NodeState;
 pub use actor::{ModelActor, ModelState};
 pub use client::{Client, ClientState, MODEL_NOW_MS};
 pub use config::{ModelCfg, ModelFile, NetworkKind, PlantForm, PlantTtl};
+pub use hashed::Hashed;
 pub use history::History;
 
 pub type Model = ActorModel<ModelActor, ModelCfg, History>;

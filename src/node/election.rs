@@ -2,9 +2,8 @@
 //! RequestVote and Vote, adopting a higher term (§5.1), taking office with a
 //! no-op entry (§5.4.2, §8), and stepping down without a quorum (thesis §6.2).
 
-use std::collections::BTreeSet;
-
 use super::msg::{PeerMsg, RequestVote, Timer, Vote};
+use super::peer_map::{PeerMap, PeerSet};
 use super::state::Role;
 use super::step::Step;
 use crate::modes::{CheckQuorum, ElectionRestriction, LeaderNoop, PreVote, VotePersistence};
@@ -38,7 +37,7 @@ impl Step<'_, '_> {
         s.role = Role::PreCandidate;
         s.leader = None;
         s.pre_vote_rounds += 1;
-        s.votes = BTreeSet::from([id]);
+        s.votes = PeerSet::from([id]);
         let msg = PeerMsg::PreVote(RequestVote {
             term: s.term() + 1,
             last_log_index: s.log().last_index(),
@@ -67,7 +66,13 @@ impl Step<'_, '_> {
             s.stats.pre_vote_refused_term = s.term();
         }
         let term = if grant { m.term } else { self.state.term() };
-        self.send(src, PeerMsg::PreVoteResult(Vote { term, granted: grant }));
+        self.send(
+            src,
+            PeerMsg::PreVoteResult(Vote {
+                term,
+                granted: grant,
+            }),
+        );
     }
 
     pub fn on_pre_vote_result(&mut self, src: stateright::actor::Id, m: Vote) {
@@ -108,7 +113,7 @@ impl Step<'_, '_> {
         s.pre_vote_rounds = 0;
         s.role = Role::Candidate;
         s.leader = None;
-        s.votes = BTreeSet::from([id]);
+        s.votes = PeerSet::from([id]);
         let msg = PeerMsg::RequestVote(RequestVote {
             term: s.term(),
             last_log_index: s.log().last_index(),
@@ -215,7 +220,7 @@ impl Step<'_, '_> {
         s.term_start = term_start;
         s.next_index = node.others(id).map(|p| (p, term_start)).collect();
         s.match_index = node.others(id).map(|p| (p, 0 as Index)).collect();
-        s.round_acks = im::OrdMap::new();
+        s.round_acks = PeerMap::new();
         s.read_seqs = im::OrdMap::new();
         s.round = 0;
         s.confirmed_round = 0;

@@ -24,6 +24,7 @@
 //! | `election.rs` | votes, terms, stepping down, taking office |
 //! | `replication.rs` | AppendEntries, InstallSnapshot, commit |
 //! | `quorum.rs` | the value a majority reached |
+//! | `peer_map.rs` | per-peer values and sets of peers |
 //! | `fence.rs` | read index, fence rounds, serving ready reads |
 //! | `script.rs` | script runs, the OCC commit's outcome, retries |
 //! | `apply.rs` | applying committed entries |
@@ -37,6 +38,7 @@ mod election;
 mod expiry;
 mod fence;
 mod msg;
+mod peer_map;
 mod quorum;
 mod replication;
 mod script;
@@ -61,6 +63,7 @@ pub use msg::{
     AppendEntries, AppendResult, ClientMsg, Forwarded, InstallSnapshot, Msg, PeerMsg, ReqId,
     Request, RequestVote, Timer, Vote,
 };
+pub use peer_map::{PeerMap, PeerSet};
 pub use script::{is_script_gave_up, script_gave_up};
 pub use state::{
     AppliedSeqs, Durable, NodeState, PendingRead, PendingTxn, RaftSnapshot, Role, ScriptRun, Stats,

@@ -5,9 +5,11 @@
 
 use stateright::actor::{majority, Id};
 
+use super::peer_map::PeerMap;
+
 /// The largest value that at least a majority of `peers` has reached: `own`
 /// for `id`, `acked` (0 when absent) for every other peer.
-pub fn acknowledged(peers: &[Id], id: Id, own: u64, acked: &im::OrdMap<Id, u64>) -> u64 {
+pub fn acknowledged(peers: &[Id], id: Id, own: u64, acked: &PeerMap<u64>) -> u64 {
     let mut values: Vec<u64> = peers
         .iter()
         .map(|p| {
@@ -55,7 +57,7 @@ mod tests {
         for &(own, others, want) in table {
             let id = Id::from(0);
             let peers: Vec<Id> = (0..=others.len()).map(Id::from).collect();
-            let acked: im::OrdMap<Id, u64> = others
+            let acked: PeerMap<u64> = others
                 .iter()
                 .enumerate()
                 .filter_map(|(i, v)| v.map(|v| (Id::from(i + 1), v)))
@@ -71,7 +73,7 @@ mod tests {
     #[test]
     fn a_node_that_is_not_first_counts_itself() {
         let peers: Vec<Id> = (0..3).map(Id::from).collect();
-        let acked: im::OrdMap<Id, u64> = [(Id::from(0), 4u64), (Id::from(1), 1u64)]
+        let acked: PeerMap<u64> = [(Id::from(0), 4u64), (Id::from(1), 1u64)]
             .into_iter()
             .collect();
         assert_eq!(acknowledged(&peers, Id::from(2), 9, &acked), 4);

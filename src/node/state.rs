@@ -7,12 +7,11 @@
 //! which emits the `Save` with the change — so no change of term, vote or
 //! log can leave the node unsaved.
 
-use std::collections::BTreeSet;
-
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use stateright::actor::{Id, Out};
 
+use super::peer_map::{PeerMap, PeerSet};
 use super::Node;
 use crate::cmd::Command;
 use crate::mvcc::{Mvcc, ReadPin};
@@ -180,22 +179,22 @@ pub struct NodeState {
     pub applied: Index,
     pub store: Mvcc,
     // Pre-candidate and candidate: the (pre-)votes granted so far.
-    pub votes: BTreeSet<Id>,
+    pub votes: PeerSet,
     // Leader
-    pub next_index: im::OrdMap<Id, Index>,
-    pub match_index: im::OrdMap<Id, Index>,
+    pub next_index: PeerMap<Index>,
+    pub match_index: PeerMap<Index>,
     /// The index of this leader's no-op: reads wait until it commits.
     pub term_start: Index,
     /// The newest fence round started, and the newest each peer acknowledged.
     pub round: u64,
-    pub round_acks: im::OrdMap<Id, u64>,
+    pub round_acks: PeerMap<u64>,
     /// The newest round a majority acknowledged.
     pub confirmed_round: u64,
     /// Pre-vote rounds this node started in its current term. The model
     /// bounds it (a pre-vote changes no term, so `max_term` does not).
     pub pre_vote_rounds: u32,
     /// The peers that answered this leader since its last quorum check.
-    pub heard_since_check: BTreeSet<Id>,
+    pub heard_since_check: PeerSet,
     /// Reads and scripts waiting for their fence. A plain `Vec`: it holds a
     /// few entries at a time, and `im::Vector` copied whole chunks of these
     /// large elements on every push (10% of the server's time under EVALSHA).
@@ -225,15 +224,15 @@ impl NodeState {
             commit_index: applied,
             applied,
             store,
-            votes: BTreeSet::new(),
-            next_index: im::OrdMap::new(),
-            match_index: im::OrdMap::new(),
+            votes: PeerSet::new(),
+            next_index: PeerMap::new(),
+            match_index: PeerMap::new(),
             term_start: 0,
             round: 0,
-            round_acks: im::OrdMap::new(),
+            round_acks: PeerMap::new(),
             confirmed_round: 0,
             pre_vote_rounds: 0,
-            heard_since_check: BTreeSet::new(),
+            heard_since_check: PeerSet::new(),
             reads: Vec::new(),
             writes: im::OrdMap::new(),
             txns: im::OrdMap::new(),
