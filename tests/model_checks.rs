@@ -283,3 +283,43 @@ fn gap_expired_fall_back() {
 fn script_give_up_passes() {
     check("script-give-up");
 }
+
+#[test]
+fn pre_vote_passes() {
+    check("pre-vote");
+}
+
+/// Turning PreVote and CheckQuorum off in the Raft gap configs (a reduction,
+/// spec §6) hides none of them: with both on, as in the server, the
+/// breadth-first search still finds each violation (each election two steps
+/// longer: the pre-vote round).
+#[test]
+fn raft_gaps_are_found_with_pre_vote_and_check_quorum_on() {
+    use fencekv::model::config::Strategy;
+    use fencekv::modes::{CheckQuorum, PreVote};
+    for name in [
+        "gap-vote-persistence",
+        "gap-log-persistence",
+        "gap-election-restriction",
+    ] {
+        let mut cfg = ModelCfg::from_file(std::path::Path::new(&format!("model/{name}.toml")))
+            .expect("config");
+        cfg.modes.pre_vote = PreVote::On;
+        cfg.modes.check_quorum = CheckQuorum::On;
+        let outcome = run(
+            cfg,
+            &CheckOptions {
+                strategy: Some(Strategy::Bfs),
+                threads: 1,
+                progress: None,
+                ..CheckOptions::default()
+            },
+        );
+        assert!(
+            outcome.as_expected(),
+            "{name} with PreVote and CheckQuorum: {} (expected {})",
+            outcome.verdict,
+            outcome.expected
+        );
+    }
+}

@@ -93,6 +93,8 @@ impl ModelCfg {
             .property(Sometimes, SCRIPT_GAVE_UP, script_gave_up)
             .property(Sometimes, BARE_READ, bare_read)
             .property(Sometimes, WRITE_COMMITS, write_commits)
+            .property(Sometimes, PRE_VOTE_REFUSED, pre_vote_refused)
+            .property(Sometimes, QUORUM_LOST, quorum_lost)
     }
 }
 

@@ -161,8 +161,25 @@ pub fn script_gave_up(m: &Model, s: &State) -> bool {
     witnessed(m, s, SCRIPT_GAVE_UP, |st| st.scripts_gave_up > 0)
 }
 
+pub const PRE_VOTE_REFUSED: &str = "a pre-vote is refused by a node that knows a leader";
+/// Witness (PreVote at work): a node that follows a leader refuses a
+/// pre-vote whose log would otherwise win its vote, so the candidate never
+/// raises the term that would depose that leader.
+pub fn pre_vote_refused(m: &Model, s: &State) -> bool {
+    witnessed(m, s, PRE_VOTE_REFUSED, |st| st.pre_vote_refused_term > 0)
+}
+
+pub const QUORUM_LOST: &str = "a leader steps down without a quorum";
+/// Witness (CheckQuorum at work): a leader that no majority answered gives
+/// up office in its own term, without hearing of a higher one.
+pub fn quorum_lost(m: &Model, s: &State) -> bool {
+    witnessed(m, s, QUORUM_LOST, |st| st.quorum_losses > 0)
+}
+
 /// The sometimes-properties a config opts into with `witness = [...]`.
 pub const WITNESSES: &[&str] = &[
+    PRE_VOTE_REFUSED,
+    QUORUM_LOST,
     SCRIPT_COMMITS,
     SCRIPT_RETRIED,
     BARE_READ,
