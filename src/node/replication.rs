@@ -11,7 +11,7 @@ use super::quorum;
 use super::state::{Durable, Role};
 use super::step::Step;
 use super::ElectionTimer;
-use crate::modes::{CommitRule, LogPersistence, Truncation};
+use crate::modes::{CheckQuorum, CommitRule, LogPersistence, Truncation};
 use crate::raft::{Index, Term};
 
 impl Step<'_, '_> {
@@ -226,8 +226,11 @@ impl Step<'_, '_> {
         if m.term < self.state.term() || self.state.role != Role::Leader {
             return;
         }
+        let check_quorum = self.cfg().modes.check_quorum == CheckQuorum::On;
         let s = self.state.to_mut();
-        s.heard_since_check.insert(src);
+        if check_quorum {
+            s.heard_since_check.insert(src);
+        }
         if m.round > s.round_acks.get(&src).copied().unwrap_or(0) {
             s.round_acks.insert(src, m.round);
             self.update_confirmed_round();
