@@ -32,14 +32,24 @@ impl Step<'_, '_> {
     /// raising ours: a node that cannot win (its log is behind, or the
     /// others still hear from a leader) disturbs no one.
     pub fn start_pre_vote(&mut self) {
+        self.state.to_mut().pre_vote_rounds += 1;
+        let term = self.state.term() + 1;
+        if self.canvass(Role::PreCandidate, term, PeerMsg::PreVote) {
+            self.start_election();
+        }
+    }
+
+    /// Take `role`, vote for ourselves and ask every peer for its vote in
+    /// `term` (`ask` makes the request: a pre-vote or a vote). Returns
+    /// whether our own vote is already a majority (a cluster of one).
+    fn canvass(&mut self, role: Role, term: Term, ask: fn(RequestVote) -> PeerMsg) -> bool {
         let id = self.id;
         let s = self.state.to_mut();
-        s.role = Role::PreCandidate;
+        s.role = role;
         s.leader = None;
-        s.pre_vote_rounds += 1;
         s.votes = PeerSet::from([id]);
-        let msg = PeerMsg::PreVote(RequestVote {
-            term: s.term() + 1,
+        let msg = ask(RequestVote {
+            term,
             last_log_index: s.log().last_index(),
             last_log_term: s.log().last_term(),
         });
@@ -47,9 +57,7 @@ impl Step<'_, '_> {
             self.send(p, msg.clone());
         }
         self.arm_election();
-        if self.state.votes.len() >= self.node.quorum() {
-            self.start_election();
-        }
+        self.state.votes.len() >= self.node.quorum()
     }
 
     /// Grant a pre-vote only to a log at least as up to date as ours, for a
@@ -109,21 +117,9 @@ impl Step<'_, '_> {
             d.term += 1;
             d.voted_for = Some(id);
         });
-        let s = self.state.to_mut();
-        s.pre_vote_rounds = 0;
-        s.role = Role::Candidate;
-        s.leader = None;
-        s.votes = PeerSet::from([id]);
-        let msg = PeerMsg::RequestVote(RequestVote {
-            term: s.term(),
-            last_log_index: s.log().last_index(),
-            last_log_term: s.log().last_term(),
-        });
-        for p in self.node.others(id) {
-            self.send(p, msg.clone());
-        }
-        self.arm_election();
-        if self.state.votes.len() >= self.node.quorum() {
+        self.state.to_mut().pre_vote_rounds = 0;
+        let term = self.state.term();
+        if self.canvass(Role::Candidate, term, PeerMsg::RequestVote) {
             self.become_leader();
         }
     }
