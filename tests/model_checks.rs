@@ -323,3 +323,22 @@ fn raft_gaps_are_found_with_pre_vote_and_check_quorum_on() {
         );
     }
 }
+
+/// The wide exhaustive configs (two candidates under loss, crashes and
+/// reordering; three terms): minutes each, so only with
+/// `FENCEKV_WIDE_CHECKS=1` (`bench/wide-checks.sh` times them).
+#[test]
+fn wide_configs_pass() {
+    if std::env::var_os("FENCEKV_WIDE_CHECKS").is_none() {
+        eprintln!("skipped: set FENCEKV_WIDE_CHECKS=1 to run the wide configs");
+        return;
+    }
+    for name in [
+        "loss-two-candidates",
+        "crash-two-candidates",
+        "unordered-two-candidates",
+        "base-three-terms",
+    ] {
+        check(name);
+    }
+}
