@@ -324,8 +324,13 @@ fn raft_gaps_are_found_with_pre_vote_and_check_quorum_on() {
     }
 }
 
-/// The wide exhaustive configs (two candidates under loss, crashes and
-/// reordering; three terms): minutes each, so only with
+#[test]
+fn loss_two_candidates_passes() {
+    check("loss-two-candidates");
+}
+
+/// The other wide exhaustive configs (two candidates under crashes and
+/// reordering; three terms): more than ten minutes each on 2 cores, so only with
 /// `FENCEKV_WIDE_CHECKS=1` (`bench/wide-checks.sh` times them).
 #[test]
 fn wide_configs_pass() {
@@ -334,7 +339,6 @@ fn wide_configs_pass() {
         return;
     }
     for name in [
-        "loss-two-candidates",
         "crash-two-candidates",
         "unordered-two-candidates",
         "base-three-terms",
