@@ -9,19 +9,28 @@
 use fencekv::model::check::{is_one_minimal, run, CheckOptions};
 use fencekv::model::ModelCfg;
 
-fn check(name: &str) {
-    let cfg =
-        ModelCfg::from_file(std::path::Path::new(&format!("model/{name}.toml"))).expect("config");
-    let model_for_replay = cfg.clone().into_model();
-    let outcome = run(
+/// Run a check without progress lines, on two threads where the strategy
+/// uses them.
+fn run_quietly(
+    cfg: ModelCfg,
+    strategy: Option<fencekv::model::config::Strategy>,
+) -> fencekv::model::check::Outcome {
+    run(
         cfg,
         &CheckOptions {
-            strategy: None,
+            strategy,
             threads: 2,
             progress: None,
             ..CheckOptions::default()
         },
-    );
+    )
+}
+
+fn check(name: &str) {
+    let cfg =
+        ModelCfg::from_file(std::path::Path::new(&format!("model/{name}.toml"))).expect("config");
+    let model_for_replay = cfg.clone().into_model();
+    let outcome = run_quietly(cfg, None);
     assert!(
         outcome.as_expected(),
         "{name}: {} (expected {})\n{}",
@@ -143,15 +152,7 @@ fn gap_counterexamples_are_shortest() {
     ] {
         let cfg = ModelCfg::from_file(std::path::Path::new(&format!("model/{name}.toml")))
             .expect("config");
-        let outcome = run(
-            cfg.clone(),
-            &CheckOptions {
-                strategy: None,
-                threads: 2,
-                progress: None,
-                ..CheckOptions::default()
-            },
-        );
+        let outcome = run_quietly(cfg.clone(), None);
         let n = outcome.trace_len;
         assert!(n > 0, "{name}: a counterexample");
         // `target_max_depth(d)` checks paths of at most d - 2 actions.
@@ -306,15 +307,7 @@ fn raft_gaps_are_found_with_pre_vote_and_check_quorum_on() {
             .expect("config");
         cfg.modes.pre_vote = PreVote::On;
         cfg.modes.check_quorum = CheckQuorum::On;
-        let outcome = run(
-            cfg,
-            &CheckOptions {
-                strategy: Some(Strategy::Bfs),
-                threads: 1,
-                progress: None,
-                ..CheckOptions::default()
-            },
-        );
+        let outcome = run_quietly(cfg, Some(Strategy::Bfs));
         assert!(
             outcome.as_expected(),
             "{name} with PreVote and CheckQuorum: {} (expected {})",
