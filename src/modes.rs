@@ -319,3 +319,47 @@ impl Modes {
         d
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_is_safe_and_departs_from_nothing() {
+        let m = Modes::default();
+        assert!(m.gaps().is_empty());
+        assert!(m.departures().is_empty());
+        assert_eq!(m.pre_vote, PreVote::On);
+        assert_eq!(m.check_quorum, CheckQuorum::On);
+    }
+
+    #[test]
+    fn a_safe_departure_is_not_a_gap() {
+        let m = Modes {
+            pre_vote: PreVote::Off,
+            check_quorum: CheckQuorum::Off,
+            leader_noop: LeaderNoop::Off,
+            ..Modes::default()
+        };
+        assert!(m.gaps().is_empty());
+        assert_eq!(
+            m.departures(),
+            ["leader-noop=off", "pre-vote=off", "check-quorum=off"]
+        );
+        let gap = Modes {
+            commit_rule: CommitRule::AnyTerm,
+            ..Modes::default()
+        };
+        assert_eq!(gap.gaps(), ["commit-rule=any-term"]);
+    }
+
+    #[test]
+    fn modes_read_their_kebab_case_names_and_refuse_unknown_keys() {
+        let m: Modes =
+            toml::from_str("commit-rule = \"any-term\"\npre-vote = \"off\"").expect("known keys");
+        assert_eq!(m.commit_rule, CommitRule::AnyTerm);
+        assert_eq!(m.pre_vote, PreVote::Off);
+        let err = toml::from_str::<Modes>("pre-votes = \"off\"").expect_err("unknown key");
+        assert!(err.to_string().contains("pre-vote"), "{err}");
+    }
+}
