@@ -65,11 +65,11 @@ impl Step<'_, '_> {
     /// hears from its leader refuses, so a node that rejoins after a
     /// partition cannot depose it. Changes nothing here, not even the term.
     pub fn on_pre_vote(&mut self, src: stateright::actor::Id, m: RequestVote) {
-        let s = &**self.state;
-        let knows_leader = s.leader.is_some();
-        let grant = m.term > s.term() && !knows_leader && self.log_ok(&m);
-        let refused_for_leader = m.term > s.term() && knows_leader && self.log_ok(&m);
-        if refused_for_leader && self.state.stats.pre_vote_refused_term < self.state.term() {
+        let would_grant = m.term > self.state.term() && self.log_ok(&m);
+        let knows_leader = self.state.leader.is_some();
+        let grant = would_grant && !knows_leader;
+        if would_grant && knows_leader && self.state.stats.pre_vote_refused_term < self.state.term()
+        {
             let s = self.state.to_mut();
             s.stats.pre_vote_refused_term = s.term();
         }
