@@ -82,6 +82,15 @@ fn violates_only(model: &Model, schedule: &[&str], property: &str) {
     assert_eq!(violated(model, &short), vec![property]);
 }
 
+/// A Raft gap's safe side: the safe protocol takes every step of the gap's
+/// schedule and violates nothing there. Returns the last state.
+fn safe_takes(file: &str, schedule: &[&str]) -> State {
+    let (_, model) = gap_and_safe(file);
+    let path = replay_schedule(&model, schedule).expect("the safe schedule replays");
+    assert!(violated(&model, &path).is_empty());
+    path.last_state().clone()
+}
+
 /// Replaying `schedule` stops at step `step` (1-based): it is not enabled.
 fn assert_not_enabled(model: &Model, schedule: &[&str], step: usize) {
     let err = replay_schedule(model, schedule).expect_err("the schedule must not replay");
@@ -438,14 +447,10 @@ fn without_vote_persistence_a_recovered_node_votes_twice_in_a_term() {
 
 #[test]
 fn with_vote_persistence_the_recovered_node_refuses_the_second_candidate() {
-    let (_, model) = gap_and_safe("gap-vote-persistence");
     // n1 comes back with its vote for n0: its answer to n2 is a refusal, so
     // n2 never leads term 1.
-    let path = replay_schedule(&model, VOTE_CRASH_VOTE).expect("the safe schedule replays");
-    assert!(violated(&model, &path).is_empty());
-    assert!(path.last_state().actor_states[2]
-        .node()
-        .is_some_and(|n| !n.is_leader()));
+    let last = safe_takes("gap-vote-persistence", VOTE_CRASH_VOTE);
+    assert!(last.actor_states[2].node().is_some_and(|n| !n.is_leader()));
 }
 
 // ------------------------------------------------------ log-persistence = skip
@@ -475,10 +480,8 @@ fn without_log_persistence_a_new_leader_lacks_a_committed_entry() {
 
 #[test]
 fn with_log_persistence_the_recovered_node_leads_with_the_committed_entry() {
-    let (_, model) = gap_and_safe("gap-log-persistence");
-    let path = replay_schedule(&model, ACK_CRASH_ELECT).expect("the safe schedule replays");
-    assert!(violated(&model, &path).is_empty());
-    let n2 = path.last_state().actor_states[2].node().cloned();
+    let last = safe_takes("gap-log-persistence", ACK_CRASH_ELECT);
+    let n2 = last.actor_states[2].node().cloned();
     assert!(n2.is_some_and(|n| n.is_leader() && n.log().last_index() >= 1));
 }
 
@@ -507,12 +510,8 @@ fn without_the_election_restriction_a_short_log_wins() {
 
 #[test]
 fn with_the_election_restriction_the_short_log_is_refused() {
-    let (_, model) = gap_and_safe("gap-election-restriction");
-    let path = replay_schedule(&model, SHORT_LOG_CANDIDATE).expect("the safe schedule replays");
-    assert!(violated(&model, &path).is_empty());
-    assert!(path.last_state().actor_states[2]
-        .node()
-        .is_some_and(|n| !n.is_leader()));
+    let last = safe_takes("gap-election-restriction", SHORT_LOG_CANDIDATE);
+    assert!(last.actor_states[2].node().is_some_and(|n| !n.is_leader()));
 }
 
 // ------------------------------------------------------------ truncation = always
@@ -547,10 +546,8 @@ fn truncating_always_a_delayed_append_removes_an_applied_entry() {
 
 #[test]
 fn truncating_only_at_a_conflict_the_delayed_append_removes_nothing() {
-    let (_, model) = gap_and_safe("gap-truncation");
-    let path = replay_schedule(&model, DELAYED_APPEND).expect("the safe schedule replays");
-    assert!(violated(&model, &path).is_empty());
-    let n2 = path.last_state().actor_states[2].node().cloned();
+    let last = safe_takes("gap-truncation", DELAYED_APPEND);
+    let n2 = last.actor_states[2].node().cloned();
     assert!(n2.is_some_and(|n| n.log().last_index() == 2));
 }
 
@@ -609,12 +606,9 @@ fn counting_replicas_of_an_old_term_commits_an_entry_a_later_leader_lacks() {
 
 #[test]
 fn with_the_current_term_rule_the_old_entry_is_not_committed() {
-    let (_, model) = gap_and_safe("gap-commit-rule");
-    let path = replay_schedule(&model, FIGURE_8).expect("the safe schedule replays");
-    assert!(violated(&model, &path).is_empty());
+    let last = safe_takes("gap-commit-rule", FIGURE_8);
     // n0 holds its term-1 entry on a majority but has committed nothing; n1
     // leads term 4 and will overwrite it, which is allowed.
-    let last = path.last_state();
     assert!(last.actor_states[0]
         .node()
         .is_some_and(|n| n.commit_index == 0));
