@@ -2,7 +2,7 @@
 # The wide exhaustive checks: each config in turn with `fencekv check`,
 # stopped after LIMIT seconds (default 600), and a table of verdict, unique
 # states, seconds and unique/s. Too long for the default test run; the same
-# configs run as tests with FENCEKV_WIDE_CHECKS=1.
+# configs run as tests (base-three-terms only with FENCEKV_WIDE_CHECKS=1).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 threads=${THREADS:-2}

@@ -5,6 +5,7 @@
 use bytes::Bytes;
 use stateright::actor::{ActorModel, Id, LossyNetwork, Network};
 use stateright::Expectation::{Always, Sometimes};
+use stateright::Property;
 
 use super::actor::ModelActor;
 use super::client::{Client, MODEL_NOW_MS};
@@ -71,30 +72,38 @@ impl ModelCfg {
         for c in clients {
             model = model.actor(ModelActor::Client(c));
         }
-        model
+        let actors = model
             .record_msg_out(record_out)
             .record_msg_in(record_in)
-            .within_boundary(within_boundary)
-            // The order decides the properties' indices, and so which of two
-            // violated properties a check reports.
-            .property(Always, ELECTION_SAFETY, election_safety)
-            .property(Always, LOG_MATCHING, log_matching)
-            .property(Always, LEADER_COMPLETENESS, leader_completeness)
-            .property(Always, APPLIED_PREFIXES_AGREE, applied_prefixes_agree)
-            .property(Always, LINEARIZABLE, linearizable)
-            .property(Sometimes, LEADER_ELECTED, leader_elected)
-            .property(Sometimes, LEADERSHIP_CHANGES, leadership_changes)
-            .property(Sometimes, READ_AFTER_CHANGE, read_after_change)
-            .property(Sometimes, SNAPSHOT_INSTALLED, snapshot_installed)
-            .property(Always, ONE_FENCE_PER_SCRIPT, one_fence_per_script)
-            .property(Sometimes, SCRIPT_COMMITS, script_commits)
-            .property(Sometimes, SCRIPT_RETRIED, script_retried)
-            .property(Sometimes, SCRIPT_LEADER_LOST, script_leader_lost)
-            .property(Sometimes, SCRIPT_GAVE_UP, script_gave_up)
-            .property(Sometimes, BARE_READ, bare_read)
-            .property(Sometimes, WRITE_COMMITS, write_commits)
-            .property(Sometimes, PRE_VOTE_REFUSED, pre_vote_refused)
-            .property(Sometimes, QUORUM_LOST, quorum_lost)
+            .within_boundary(within_boundary);
+        let p = |expectation, name, condition| Property {
+            expectation,
+            name,
+            condition,
+        };
+        // The order decides the properties' indices, and so which of two
+        // violated properties a check reports.
+        let properties = vec![
+            p(Always, ELECTION_SAFETY, election_safety),
+            p(Always, LOG_MATCHING, log_matching),
+            p(Always, LEADER_COMPLETENESS, leader_completeness),
+            p(Always, APPLIED_PREFIXES_AGREE, applied_prefixes_agree),
+            p(Always, LINEARIZABLE, linearizable),
+            p(Sometimes, LEADER_ELECTED, leader_elected),
+            p(Sometimes, LEADERSHIP_CHANGES, leadership_changes),
+            p(Sometimes, READ_AFTER_CHANGE, read_after_change),
+            p(Sometimes, SNAPSHOT_INSTALLED, snapshot_installed),
+            p(Always, ONE_FENCE_PER_SCRIPT, one_fence_per_script),
+            p(Sometimes, SCRIPT_COMMITS, script_commits),
+            p(Sometimes, SCRIPT_RETRIED, script_retried),
+            p(Sometimes, SCRIPT_LEADER_LOST, script_leader_lost),
+            p(Sometimes, SCRIPT_GAVE_UP, script_gave_up),
+            p(Sometimes, BARE_READ, bare_read),
+            p(Sometimes, WRITE_COMMITS, write_commits),
+            p(Sometimes, PRE_VOTE_REFUSED, pre_vote_refused),
+            p(Sometimes, QUORUM_LOST, quorum_lost),
+        ];
+        Model::new(actors, properties)
     }
 }
 

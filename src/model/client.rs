@@ -30,6 +30,22 @@ pub struct ClientState {
     pub stuck: bool,
 }
 
+impl ClientState {
+    /// Whether this client ignores `msg` now and for good: an answer to an
+    /// operation it is past, or a redirect or uncertain answer once it has
+    /// stopped. (A reply to a stopped client is not ignored: the history
+    /// records it.)
+    pub fn ignores_for_good(&self, msg: &Msg) -> bool {
+        let Msg::Client(m) = msg else { return false };
+        let (req, recorded) = match m {
+            ClientMsg::Reply { req, .. } => (*req, true),
+            ClientMsg::Redirect { req, .. } | ClientMsg::Uncertain { req } => (*req, false),
+            ClientMsg::Request(_) | ClientMsg::Forwarded(_) => return false,
+        };
+        (req as usize) < self.next || (req as usize == self.next && self.stuck && !recorded)
+    }
+}
+
 impl Client {
     pub(super) fn request(&self, i: usize) -> Msg {
         let cmd = match &self.ops[i].0 {

@@ -8,7 +8,9 @@
 //! clients = [["set x 1", "get x"], ["get x"]]
 //! network = "ordered"                   # ordered | unordered | duplicating
 //! lossy = false
-//! max_crashes = 0
+//! max_crashes = 0                       # nodes down at once
+//! total_crashes = 1                     # crashes over a run (default: no bound)
+//! drop_ignored_messages = true          # a reduction (spec §6); off to test it
 //! max_term = 2
 //! election_timer = "without-leader"    # always | without-leader (a reduction)
 //! strategy = "dfs"                      # dfs | bfs (bfs for shortest traces)
@@ -84,6 +86,14 @@ pub struct ModelFile {
     pub lossy: bool,
     #[serde(default)]
     pub max_crashes: usize,
+    /// At most this many crashes over the whole run (default: no bound;
+    /// `max_crashes` bounds only how many nodes are down at once).
+    #[serde(default)]
+    pub total_crashes: Option<usize>,
+    /// Drop every message its recipient ignores for good (default on; see
+    /// `crate::model::Model`). Off only to test the reduction.
+    #[serde(default = "default_true")]
+    pub drop_ignored_messages: bool,
     #[serde(default = "default_max_term")]
     pub max_term: u64,
     /// Pre-vote rounds each node may start per term (default 1). A bound,
@@ -154,6 +164,10 @@ fn default_script_retries() -> u32 {
     1
 }
 
+fn default_true() -> bool {
+    true
+}
+
 fn default_max_term() -> u64 {
     2
 }
@@ -183,6 +197,8 @@ pub struct ModelCfg {
     pub network: NetworkKind,
     pub lossy: bool,
     pub max_crashes: usize,
+    pub total_crashes: Option<usize>,
+    pub drop_ignored_messages: bool,
     pub max_term: u64,
     pub max_pre_votes: u32,
     pub election_timer: ElectionTimer,
@@ -302,6 +318,8 @@ impl ModelCfg {
             network: f.network,
             lossy: f.lossy,
             max_crashes: f.max_crashes,
+            total_crashes: f.total_crashes,
+            drop_ignored_messages: f.drop_ignored_messages,
             max_term: f.max_term,
             max_pre_votes: f.max_pre_votes,
             election_timer: f.election_timer,

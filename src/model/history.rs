@@ -16,6 +16,7 @@ use super::ModelCfg;
 use crate::cmd::scripting::ScriptRef;
 use crate::cmd::{Command, Op as CmdOp};
 use crate::node::{ClientMsg, Msg, ReqId, Request};
+use crate::raft::{Entry, Index, Term};
 use crate::resp::Reply;
 
 /// The recorded history, shared and with its hash computed once (see
@@ -36,6 +37,13 @@ pub struct Recorded {
     /// invocation alone cannot make a history non-linearizable, as a pending
     /// operation may be left out.
     pub(super) linearizable: bool,
+    /// Crashes so far, for the `total_crashes` bound. Not the clients'
+    /// history, but like it a fact about the whole run, not about one actor.
+    pub crashes: usize,
+    /// Each committed index's entry and the term it was first committed in
+    /// (a history variable, as in the Raft TLA+ spec): leader completeness
+    /// is about the term of the commit, which no node's state keeps.
+    pub committed: Vec<(Entry, Term)>,
 }
 
 impl History {
@@ -44,8 +52,41 @@ impl History {
             tester: LinearizabilityTester::new(spec),
             invoked: BTreeMap::new(),
             linearizable: true,
+            crashes: 0,
+            committed: Vec::new(),
         }
         .into()
+    }
+
+    /// The history with every index some node now counts as committed for
+    /// the first time, with that node's term: the first node to commit an
+    /// index is a leader, in its own term (followers learn of commits from
+    /// a leader, in its term or later). `None` when nothing is new.
+    pub fn with_commits(&self, nodes: &[&crate::node::NodeState]) -> Option<History> {
+        let known = self.committed.len() as Index;
+        let top = nodes.iter().map(|n| n.commit_index).max()?;
+        if top <= known {
+            return None;
+        }
+        let mut r = Recorded::clone(self);
+        for i in known + 1..=top {
+            let first = nodes
+                .iter()
+                .filter(|n| n.commit_index >= i)
+                .find_map(|n| n.log().get(i).map(|e| (e.clone(), n.term())));
+            // Compacted everywhere it is committed: only a node that applied
+            // it compacts, so some node committed it earlier — not reached.
+            let Some(first) = first else { break };
+            r.committed.push(first);
+        }
+        Some(r.into())
+    }
+
+    /// The same history, one crash later.
+    pub fn with_crash(&self) -> History {
+        let mut r = Recorded::clone(self);
+        r.crashes += 1;
+        r.into()
     }
 }
 

@@ -6,6 +6,8 @@
 //! - `client`, `actor`, `history`: the model's client, the one actor type for
 //!   nodes and clients, and the recorded history.
 //! - `assemble`: [`ModelCfg::into_model`], the initial data and the bounds.
+//! - `reduced`: [`Model`], the actor model with its reductions (dropping
+//!   messages nobody will act on, a bound on crashes) — what the checker runs.
 //! - `hashed`: a value with its hash computed once, so a step rehashes only
 //!   what it changed.
 //! - [`props`]: the checked properties.
@@ -26,6 +28,7 @@ pub mod config;
 mod hashed;
 mod history;
 pub mod props;
+mod reduced;
 pub mod spec;
 
 use stateright::actor::{ActorModel, ActorModelState};
@@ -37,7 +40,9 @@ pub use config::{ModelCfg, ModelFile, NetworkKind, PlantForm, PlantTtl};
 pub use hashed::Hashed;
 pub use history::History;
 
-pub type Model = ActorModel<ModelActor, ModelCfg, History>;
+/// stateright's actor model of the nodes and clients, which [`Model`] wraps.
+pub type Actors = ActorModel<ModelActor, ModelCfg, History>;
+pub use reduced::{Action, Model};
 pub type State = ActorModelState<ModelActor, History>;
 
 fn nodes(state: &State) -> impl Iterator<Item = (usize, &NodeState)> {

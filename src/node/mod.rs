@@ -26,6 +26,7 @@
 //! | `quorum.rs` | the value a majority reached |
 //! | `peer_map.rs` | per-peer values and sets of peers |
 //! | `fence.rs` | read index, fence rounds, serving ready reads |
+//! | `stale.rs` | answers a node ignores for good (the model drops them) |
 //! | `script.rs` | script runs, the OCC commit's outcome, retries |
 //! | `apply.rs` | applying committed entries |
 //! | `compaction.rs` | snapshot and log compaction |
@@ -42,6 +43,7 @@ mod peer_map;
 mod quorum;
 mod replication;
 mod script;
+mod stale;
 mod state;
 mod step;
 

@@ -1,0 +1,202 @@
+//! The model the checker runs: stateright's actor model of the nodes and
+//! clients, with the reductions that keep it small (spec §6, "The model's
+//! network and reductions"), each a config key that can turn it off:
+//!
+//! - `drop_ignored_messages` (default on): after every step, the network
+//!   forgets every message its recipient ignores for good
+//!   ([`NodeState::ignores_for_good`], [`ClientState::ignores_for_good`]).
+//!   Delivering one would change no actor and no history, so the reduced
+//!   model reaches exactly the actor states and histories the full one
+//!   does; the properties read nothing else.
+//! - `total_crashes` (default unbounded): at most this many crashes over a
+//!   whole run. stateright's `max_crashes` bounds only how many nodes are
+//!   down at once, so crash and recovery could repeat without end.
+//!
+//! [`NodeState::ignores_for_good`]: crate::node::NodeState::ignores_for_good
+
+use std::ops::Deref;
+
+use stateright::actor::{ActorModelAction, Id, Network};
+use stateright::{Path, Property};
+
+use super::{nodes, Actors, ClientState, ModelActor, ModelState, State};
+use crate::node::{Msg, Timer};
+
+pub type Action = ActorModelAction<Msg, Timer, ()>;
+
+/// The actor model, its properties and its reductions.
+#[derive(Clone)]
+pub struct Model {
+    actors: Actors,
+    properties: Vec<Property<Model>>,
+    /// Check every dropped message by delivering it: the recipient must
+    /// not change and must send nothing (tests turn this on).
+    pub verify_drops: bool,
+}
+
+impl Deref for Model {
+    type Target = Actors;
+    fn deref(&self) -> &Actors {
+        &self.actors
+    }
+}
+
+impl Model {
+    pub(super) fn new(actors: Actors, properties: Vec<Property<Model>>) -> Model {
+        Model {
+            actors,
+            properties,
+            verify_drops: false,
+        }
+    }
+
+    fn reduce(&self, state: &mut State) {
+        if self.cfg.drop_ignored_messages {
+            self.drop_ignored(state);
+        }
+    }
+
+    /// The lowest term node `i` can have again: a crash restores the
+    /// stored term, which a gap that skips saves can leave behind.
+    fn floor_term(state: &State, i: usize, term: u64) -> u64 {
+        match state.actor_storages.get(i) {
+            Some(Some(stored)) => stored.term.min(term),
+            _ => 0,
+        }
+    }
+
+    fn ignored(&self, state: &State, src: Id, dst: Id, msg: &Msg) -> bool {
+        let i = usize::from(dst);
+        let Some(actor) = state.actor_states.get(i) else {
+            return false;
+        };
+        let ignored = match (&**actor, msg) {
+            (ModelState::Node(n), Msg::Peer(m)) => {
+                n.ignores_for_good(m, Self::floor_term(state, i, n.term()))
+            }
+            (ModelState::Client(c), m) => ClientState::ignores_for_good(c, m),
+            _ => false,
+        };
+        if ignored && self.verify_drops {
+            self.assert_no_op(state, src, dst, msg);
+        }
+        ignored
+    }
+
+    fn assert_no_op(&self, state: &State, src: Id, dst: Id, msg: &Msg) {
+        use stateright::actor::{Actor, Out};
+        use std::borrow::Cow;
+        let i = usize::from(dst);
+        let mut s = Cow::Borrowed(&*state.actor_states[i]);
+        let mut out = Out::<ModelActor>::new();
+        self.actors.actors[i].on_msg(dst, &mut s, src, msg.clone(), &mut out);
+        assert!(
+            matches!(s, Cow::Borrowed(_)) && out.is_empty(),
+            "dropped a message that is not ignored: {msg:?} to {dst:?}"
+        );
+    }
+
+    fn drop_ignored(&self, state: &mut State) {
+        // Look before cloning: most steps leave nothing to drop. (Not
+        // through `Network::iter_all`: on an ordered network 0.31's iterator
+        // never moves past a flow's first message.)
+        let any = match &state.network {
+            Network::Ordered(flows) => flows
+                .iter()
+                .any(|((src, dst), flow)| flow.iter().any(|m| self.ignored(state, *src, *dst, m))),
+            Network::UnorderedNonDuplicating(multiset) => multiset
+                .keys()
+                .any(|env| self.ignored(state, env.src, env.dst, &env.msg)),
+            Network::UnorderedDuplicating(set, _) => set
+                .iter()
+                .any(|env| self.ignored(state, env.src, env.dst, &env.msg)),
+        };
+        if !any {
+            return;
+        }
+        let snapshot = state.clone();
+        let keep = |src: Id, dst: Id, msg: &Msg| !self.ignored(&snapshot, src, dst, msg);
+        match &mut state.network {
+            Network::Ordered(flows) => {
+                for ((src, dst), flow) in flows.iter_mut() {
+                    flow.retain(|m| keep(*src, *dst, m));
+                }
+                // stateright keeps no empty flow: equal networks must be equal values.
+                flows.retain(|_, flow| !flow.is_empty());
+            }
+            Network::UnorderedNonDuplicating(multiset) => {
+                multiset.retain(|env, _| keep(env.src, env.dst, &env.msg));
+            }
+            Network::UnorderedDuplicating(set, _) => {
+                set.retain(|env| keep(env.src, env.dst, &env.msg));
+            }
+        }
+    }
+
+    fn crashes_left(&self, state: &State) -> bool {
+        self.cfg
+            .total_crashes
+            .is_none_or(|max| state.history.crashes < max)
+    }
+}
+
+impl stateright::Model for Model {
+    type State = State;
+    type Action = Action;
+
+    fn init_states(&self) -> Vec<State> {
+        let mut states = self.actors.init_states();
+        for s in &mut states {
+            self.reduce(s);
+        }
+        states
+    }
+
+    fn actions(&self, state: &State, actions: &mut Vec<Action>) {
+        self.actors.actions(state, actions);
+        if !self.crashes_left(state) {
+            actions.retain(|a| !matches!(a, ActorModelAction::Crash(_)));
+        }
+    }
+
+    fn next_state(&self, state: &State, action: Action) -> Option<State> {
+        // Counted only under a bound: an unbounded count would make every
+        // crash and recovery a new state, and the state space infinite.
+        let crash =
+            matches!(action, ActorModelAction::Crash(_)) && self.cfg.total_crashes.is_some();
+        let mut next = self.actors.next_state(state, action)?;
+        if crash {
+            next.history = next.history.with_crash();
+        }
+        let known = next.history.committed.len() as u64;
+        if nodes(&next).any(|(_, n)| n.commit_index > known) {
+            let ns: Vec<_> = nodes(&next).map(|(_, n)| n).collect();
+            if let Some(h) = next.history.with_commits(&ns) {
+                next.history = h;
+            }
+        }
+        self.reduce(&mut next);
+        Some(next)
+    }
+
+    fn format_action(&self, action: &Action) -> String {
+        self.actors.format_action(action)
+    }
+
+    fn format_step(&self, state: &State, action: Action) -> Option<String> {
+        self.actors.format_step(state, action)
+    }
+
+    fn as_svg(&self, path: Path<State, Action>) -> Option<String> {
+        self.actors.as_svg(path)
+    }
+
+    fn properties(&self) -> Vec<Property<Model>> {
+        self.properties.clone()
+    }
+
+    fn within_boundary(&self, state: &State) -> bool {
+        // Qualified: `ActorModel` has a builder method of the same name.
+        stateright::Model::within_boundary(&self.actors, state)
+    }
+}
