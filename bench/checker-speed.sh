@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Checker speed, side by side, in one run on one machine with one thread
-# count: `fencekv check model/base.toml` (release build, DFS) against
+# count: `fencekv check model/crash-two-candidates.toml` (release build, DFS) against
 # stateright 0.31.0's own `paxos` example (`check-dfs`, built from the
 # crate's sources). Prints unique states, seconds (wall clock, measured here
 # the same way for both), unique states/s and the fencekv/paxos ratio, and
@@ -10,14 +10,15 @@
 # that one call patched to read PAXOS_THREADS, so both use $THREADS.
 #
 # Usage: bench/checker-speed.sh
-#   THREADS=2 PAXOS_CLIENTS=5 CONFIG=model/base.toml bench/checker-speed.sh
+#   THREADS=2 PAXOS_CLIENTS=5 CONFIG=model/crash-two-candidates.toml bench/checker-speed.sh
 set -euo pipefail
 
 THREADS=${THREADS:-2}
 # 5 clients on the default unordered network: ~4.7 M unique states, ~50 s on
 # 2 cores (3 clients take ~8 s, 4 ~23 s).
 PAXOS_CLIENTS=${PAXOS_CLIENTS:-5}
-CONFIG=${CONFIG:-model/base.toml}
+# A config of about the same size: 4.6 M unique states.
+CONFIG=${CONFIG:-model/crash-two-candidates.toml}
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 target=${CARGO_TARGET_DIR:-$root/target}
