@@ -14,7 +14,7 @@ use super::history::{record_in, record_out, History};
 use super::props::*;
 use super::spec::{KvSpec, Op};
 use super::{nodes, Model, State};
-use crate::node::{Node, NodeConfig};
+use crate::node::{Node, NodeConfig, NodeState, Role};
 
 impl ModelCfg {
     /// Assemble the stateright model with every property.
@@ -180,10 +180,30 @@ impl ModelCfg {
 }
 
 /// The bounds: terms up to `max_term`, pre-vote rounds per node and term up
-/// to `max_pre_votes`, and only nodes crash. stateright
+/// to `max_pre_votes`, each term `term_candidates` lists campaigned for by
+/// its node only, and only nodes crash. stateright
 /// crashes any actor; a crashed client would restart its workload from the
 /// first operation, which is a new client, not a failure of this protocol.
 fn within_boundary(cfg: &ModelCfg, state: &State) -> bool {
-    nodes(state).all(|(_, n)| n.term() <= cfg.max_term && n.pre_vote_rounds <= cfg.max_pre_votes)
-        && state.crashed.iter().skip(cfg.nodes).all(|c| !c)
+    nodes(state).all(|(i, n)| {
+        n.term() <= cfg.max_term
+            && n.pre_vote_rounds <= cfg.max_pre_votes
+            && campaigns_as_listed(cfg, i, n)
+    }) && state.crashed.iter().skip(cfg.nodes).all(|c| !c)
+}
+
+/// Whether node `i` campaigns, if it does, for a term `term_candidates`
+/// leaves to it or does not list: a candidate or leader campaigns for its
+/// term, a pre-candidate for the next one.
+fn campaigns_as_listed(cfg: &ModelCfg, i: usize, n: &NodeState) -> bool {
+    let term = match n.role {
+        Role::Follower => return true,
+        Role::PreCandidate => n.term() + 1,
+        Role::Candidate | Role::Leader => n.term(),
+    };
+    let listed = usize::try_from(term)
+        .ok()
+        .and_then(|t| t.checked_sub(1))
+        .and_then(|t| cfg.term_candidates.get(t));
+    listed.is_none_or(|&c| c == i)
 }

@@ -13,6 +13,8 @@
 //! drop_ignored_messages = true          # a reduction (spec §6); off to test it
 //! max_term = 2
 //! election_timer = "without-leader"    # always | without-leader (a reduction)
+//! candidates = [0, 1]                   # the nodes that start elections (a reduction)
+//! term_candidates = [0, 1, 0, 1]        # term t's only candidate (a reduction)
 //! strategy = "dfs"                      # dfs | bfs (bfs for shortest traces)
 //! script_retries = 1                    # runs after a conflicted commit
 //! witness = ["a script is retried after a conflict"]  # extra sometimes-properties
@@ -107,6 +109,14 @@ pub struct ModelFile {
     /// others still vote, replicate and serve.
     #[serde(default)]
     pub candidates: Option<Vec<usize>>,
+    /// The one node that may campaign for each term, term 1 first (default:
+    /// none listed). A reduction, like `candidates`: a state in which another
+    /// node campaigns for a listed term (a candidate or leader of it, or a
+    /// pre-candidate for it) is out of bounds, so there are no split votes
+    /// and no duelling candidates in those terms. Terms past the list are
+    /// open to every candidate.
+    #[serde(default)]
+    pub term_candidates: Vec<usize>,
     #[serde(default)]
     pub strategy: Strategy,
     /// Followers forward requests to the leader, as the server does
@@ -203,6 +213,7 @@ pub struct ModelCfg {
     pub max_pre_votes: u32,
     pub election_timer: ElectionTimer,
     pub candidates: Option<Vec<usize>>,
+    pub term_candidates: Vec<usize>,
     pub strategy: Strategy,
     pub forward: bool,
     pub compact_after: u64,
@@ -300,6 +311,14 @@ impl ModelCfg {
                 crate::script::ops::parse(body)?;
             }
         }
+        for &n in &f.term_candidates {
+            let campaigns = f.candidates.as_ref().is_none_or(|c| c.contains(&n));
+            if n >= f.nodes || !campaigns {
+                return Err(format!(
+                    "term_candidates: node {n} is not a node that may campaign"
+                ));
+            }
+        }
         for w in &f.witness {
             if !super::props::WITNESSES.contains(&w.as_str()) {
                 return Err(format!(
@@ -324,6 +343,7 @@ impl ModelCfg {
             max_pre_votes: f.max_pre_votes,
             election_timer: f.election_timer,
             candidates: f.candidates,
+            term_candidates: f.term_candidates,
             strategy: f.strategy,
             forward: f.forward,
             compact_after: f.compact_after,
@@ -357,6 +377,22 @@ mod tests {
                 err(unsupported).starts_with("bad operation"),
                 "{unsupported}"
             );
+        }
+    }
+
+    #[test]
+    fn term_candidates_name_nodes_that_may_campaign() {
+        let base = "description = \"d\"\nexpect = \"pass\"\nnodes = 3\n\
+                    clients = []\ncandidates = [0, 1]\n";
+        let with =
+            |list: &str| ModelCfg::from_toml("t", &format!("{base}term_candidates = {list}\n"));
+        assert_eq!(
+            with("[0, 1, 0, 1]").map(|c| c.term_candidates),
+            Ok(vec![0, 1, 0, 1])
+        );
+        for bad in ["[0, 2]", "[3]"] {
+            let err = with(bad).err().unwrap_or_default();
+            assert!(err.contains("term_candidates"), "{bad}: {err}");
         }
     }
 
