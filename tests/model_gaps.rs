@@ -621,3 +621,62 @@ fn with_the_current_term_rule_the_old_entry_is_not_committed() {
         .is_some_and(|n| n.commit_index == 0));
     assert!(last.actor_states[1].node().is_some_and(|n| n.is_leader()));
 }
+
+/// The commit-rule config's reduction: a state in which a node campaigns for
+/// a term `term_candidates` leaves to another is out of bounds.
+#[test]
+fn each_listed_term_is_campaigned_for_by_its_node_only() {
+    let model = cfg("gap-commit-rule").into_model();
+    let within = |schedule: &[&str]| {
+        let path = replay_schedule(&model, schedule).expect("the schedule replays");
+        stateright::Model::within_boundary(&model, path.last_state())
+    };
+    assert!(within(&["n0 timeout Election"]));
+    assert!(!within(&["n1 timeout Election"]), "term 1 is n0's");
+    let n1_hears_of_term_1 = ["n0 timeout Election", "n1 <- n0 RequestVote"];
+    assert!(within(
+        &[&n1_hears_of_term_1[..], &["n1 timeout Election"]].concat()
+    ));
+}
+
+/// The safe protocol in three terms: n0 leads term 1 and appends its no-op;
+/// n1 leads term 2 with n2's vote (its no-op at index 1 too); n0 hears of
+/// term 2, wins term 3 with n2's vote and commits its two entries with n2,
+/// while n1, told nothing, still leads term 2.
+const DEPOSED_TERM_2_LEADER: &[&str] = &[
+    "n0 timeout Election",
+    "n1 <- n0 RequestVote",
+    "n0 <- n1 Vote",
+    "n1 timeout Election",
+    "n2 <- n1 RequestVote",
+    "n1 <- n2 Vote",
+    "n0 <- n1 RequestVote",
+    "n0 timeout Election",
+    "n2 <- n0 RequestVote",
+    "n2 <- n0 AppendEntries",
+    "n2 <- n0 RequestVote",
+    "n0 <- n2 Vote",
+    "n0 <- n2 AppendResult",
+    "n0 <- n2 Vote",
+    "n2 <- n0 AppendEntries",
+    "n0 <- n2 AppendResult",
+    "n2 <- n0 AppendEntries",
+    "n0 <- n2 AppendResult",
+];
+
+/// Reference: Raft Figure 3, Leader Completeness is about "leaders for all
+/// higher-numbered terms" than the one an entry is committed in. n0 commits
+/// its term-1 no-op in term 3; n1, the deposed leader of term 2, lacks it
+/// and is no violation (a property that counted the entry's own term would
+/// report the safe protocol here).
+#[test]
+fn a_deposed_leader_of_an_earlier_term_need_not_hold_a_later_commit() {
+    let model = cfg("base-three-terms").into_model();
+    assert!(model.cfg.modes.gaps().is_empty());
+    let path = replay_schedule(&model, DEPOSED_TERM_2_LEADER).expect("the schedule replays");
+    assert!(violated(&model, &path).is_empty());
+    let last = path.last_state();
+    let (n0, n1) = (last.actor_states[0].node(), last.actor_states[1].node());
+    assert!(n0.is_some_and(|n| n.is_leader() && n.term() == 3 && n.commit_index == 2));
+    assert!(n1.is_some_and(|n| n.is_leader() && n.term() == 2 && n.log().last_term() == 2));
+}
