@@ -13,6 +13,7 @@ use super::config::{self, ModelCfg, NetworkKind, PlantForm, PlantTtl};
 use super::history::{record_in, record_out, History};
 use super::props::*;
 use super::spec::{KvSpec, Op};
+use super::symmetry::Symmetry;
 use super::{nodes, Model, State};
 use crate::node::{Node, NodeConfig, NodeState, Role};
 
@@ -103,7 +104,12 @@ impl ModelCfg {
             p(Sometimes, PRE_VOTE_REFUSED, pre_vote_refused),
             p(Sometimes, QUORUM_LOST, quorum_lost),
         ];
-        Model::new(actors, properties)
+        let symmetry = if actors.cfg.symmetry {
+            Symmetry::new(&actors.cfg.interchangeable_nodes(), actors.actors.len())
+        } else {
+            Symmetry::default()
+        };
+        Model::new(actors, properties, symmetry)
     }
 }
 

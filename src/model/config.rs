@@ -11,6 +11,7 @@
 //! max_crashes = 0                       # nodes down at once
 //! total_crashes = 1                     # crashes over a run (default: no bound)
 //! drop_ignored_messages = true          # a reduction (spec §6); off to test it
+//! symmetry = false                      # a reduction (spec §6): rename interchangeable nodes
 //! max_term = 2
 //! election_timer = "without-leader"    # always | without-leader (a reduction)
 //! candidates = [0, 1]                   # the nodes that start elections (a reduction)
@@ -96,6 +97,11 @@ pub struct ModelFile {
     /// `crate::model::Model`). Off only to test the reduction.
     #[serde(default = "default_true")]
     pub drop_ignored_messages: bool,
+    /// Keep one state per renaming of interchangeable nodes (default off;
+    /// see `crate::model::Symmetry`): for exhaustive passes. Gap configs
+    /// leave it off, so their traces keep one name per node throughout.
+    #[serde(default)]
+    pub symmetry: bool,
     #[serde(default = "default_max_term")]
     pub max_term: u64,
     /// Pre-vote rounds each node may start per term (default 1). A bound,
@@ -209,6 +215,7 @@ pub struct ModelCfg {
     pub max_crashes: usize,
     pub total_crashes: Option<usize>,
     pub drop_ignored_messages: bool,
+    pub symmetry: bool,
     pub max_term: u64,
     pub max_pre_votes: u32,
     pub election_timer: ElectionTimer,
@@ -272,6 +279,30 @@ fn spec_op(words: &[&str]) -> Result<Op, String> {
 }
 
 impl ModelCfg {
+    /// The classes of nodes the symmetry reduction may rename among
+    /// themselves: nodes that no client names (as the node its first
+    /// operation goes to, or an operation's `@N`) and `term_candidates` does not list, grouped by
+    /// whether they campaign — every other difference between nodes is a
+    /// name in their state, which renaming carries along.
+    pub fn interchangeable_nodes(&self) -> Vec<Vec<usize>> {
+        let n = self.nodes;
+        let mut named: Vec<usize> = self.term_candidates.clone();
+        for (i, ops) in self.clients.iter().enumerate() {
+            // The first node is asked only if the first operation names none.
+            if ops.first().is_some_and(|(_, at)| at.is_none()) {
+                named.push(self.client_nodes.get(i).copied().unwrap_or(i) % n);
+            }
+            named.extend(ops.iter().filter_map(|(_, at)| at.map(|at| at % n)));
+        }
+        let campaigns = |i: &usize| self.candidates.as_ref().is_none_or(|c| c.contains(i));
+        let free = (0..n).filter(|i| !named.contains(i));
+        let (campaigning, others): (Vec<usize>, Vec<usize>) = free.partition(campaigns);
+        [campaigning, others]
+            .into_iter()
+            .filter(|class| class.len() > 1)
+            .collect()
+    }
+
     pub fn from_file(path: &Path) -> Result<ModelCfg, String> {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let name = path
@@ -339,6 +370,7 @@ impl ModelCfg {
             max_crashes: f.max_crashes,
             total_crashes: f.total_crashes,
             drop_ignored_messages: f.drop_ignored_messages,
+            symmetry: f.symmetry,
             max_term: f.max_term,
             max_pre_votes: f.max_pre_votes,
             election_timer: f.election_timer,

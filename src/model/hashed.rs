@@ -29,17 +29,49 @@ const SEEDS: [u64; 4] = [
 pub struct Hashed<T> {
     value: T,
     hash: u64,
+    /// A second hash a user of the value may want, computed on first use
+    /// and kept with it (the symmetry reduction's name-blind hash). Not
+    /// part of the value: equality and the hash ignore it.
+    side: std::sync::OnceLock<u64>,
 }
 
 impl<T: Hash> Hashed<T> {
     pub fn new(value: T) -> Self {
-        let [a, b, c, d] = SEEDS;
-        let hash = ahash::RandomState::with_seeds(a, b, c, d).hash_one(&value);
-        Hashed { value, hash }
+        let hash = hash_of(&value);
+        Hashed {
+            value,
+            hash,
+            side: std::sync::OnceLock::new(),
+        }
     }
 }
 
+/// A value's 64-bit hash with our fixed seeds: the same on every run.
+pub fn hash_of<T: Hash + ?Sized>(value: &T) -> u64 {
+    let mut h = seeded_hasher();
+    value.hash(&mut h);
+    h.finish()
+}
+
+/// A hasher with our fixed seeds.
+pub fn seeded_hasher() -> ahash::AHasher {
+    use std::hash::BuildHasher;
+    let [a, b, c, d] = SEEDS;
+    ahash::RandomState::with_seeds(a, b, c, d).build_hasher()
+}
+
 impl<T> Hashed<T> {
+    /// The stored hash.
+    pub fn hash_value(&self) -> u64 {
+        self.hash
+    }
+
+    /// The side hash, computed by `f` the first time it is asked for. Every
+    /// caller must pass the same `f`.
+    pub fn side_hash(&self, f: impl FnOnce(&T) -> u64) -> u64 {
+        *self.side.get_or_init(|| f(&self.value))
+    }
+
     pub fn into_inner(self) -> T {
         self.value
     }

@@ -8,6 +8,7 @@
 //! - `assemble`: [`ModelCfg::into_model`], the initial data and the bounds.
 //! - `reduced`: [`Model`], the actor model with its reductions (dropping
 //!   messages nobody will act on, a bound on crashes) — what the checker runs.
+//! - `symmetry`: renaming interchangeable nodes, for one state per orbit.
 //! - `hashed`: a value with its hash computed once, so a step rehashes only
 //!   what it changed.
 //! - [`props`]: the checked properties.
@@ -30,6 +31,7 @@ mod history;
 pub mod props;
 mod reduced;
 pub mod spec;
+mod symmetry;
 
 use stateright::actor::{ActorModel, ActorModelState};
 
@@ -43,6 +45,7 @@ pub use history::History;
 /// stateright's actor model of the nodes and clients, which [`Model`] wraps.
 pub type Actors = ActorModel<ModelActor, ModelCfg, History>;
 pub use reduced::{Action, Model};
+pub use symmetry::Symmetry;
 pub type State = ActorModelState<ModelActor, History>;
 
 fn nodes(state: &State) -> impl Iterator<Item = (usize, &NodeState)> {

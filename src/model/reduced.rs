@@ -8,6 +8,8 @@
 //!   Delivering one would change no actor and no history, so the reduced
 //!   model reaches exactly the actor states and histories the full one
 //!   does; the properties read nothing else.
+//! - `symmetry` (default off): one state per renaming of interchangeable
+//!   nodes ([`Symmetry`]).
 //! - `total_crashes` (default unbounded): at most this many crashes over a
 //!   whole run. stateright's `max_crashes` bounds only how many nodes are
 //!   down at once, so crash and recovery could repeat without end.
@@ -19,6 +21,7 @@ use std::ops::Deref;
 use stateright::actor::{ActorModelAction, Id, Network};
 use stateright::{Path, Property};
 
+use super::symmetry::Symmetry;
 use super::{nodes, Actors, ClientState, ModelActor, ModelState, State};
 use crate::node::{Msg, Timer};
 
@@ -29,6 +32,7 @@ pub type Action = ActorModelAction<Msg, Timer, ()>;
 pub struct Model {
     actors: Actors,
     properties: Vec<Property<Model>>,
+    symmetry: Symmetry,
     /// Check every dropped message by delivering it: the recipient must
     /// not change and must send nothing (tests turn this on).
     pub verify_drops: bool,
@@ -42,18 +46,67 @@ impl Deref for Model {
 }
 
 impl Model {
-    pub(super) fn new(actors: Actors, properties: Vec<Property<Model>>) -> Model {
+    pub(super) fn new(
+        actors: Actors,
+        properties: Vec<Property<Model>>,
+        symmetry: Symmetry,
+    ) -> Model {
         Model {
             actors,
             properties,
+            symmetry,
             verify_drops: false,
         }
     }
 
-    fn reduce(&self, state: &mut State) {
-        if self.cfg.drop_ignored_messages {
-            self.drop_ignored(state);
+    /// The symmetry reduction's group order (1: no renaming).
+    pub fn symmetry_order(&self) -> usize {
+        self.symmetry.order()
+    }
+
+    /// `path`, a run through canonical states, as the same run without
+    /// renaming: each node keeps one name from the first step to the last,
+    /// so the trace reads as what happened. (Each canonical step is some
+    /// step of the unrenamed state, by symmetry: the one whose result has
+    /// the same canonical form.)
+    pub fn with_fixed_names(&self, path: &Path<State, Action>) -> Path<State, Action> {
+        use stateright::Model as _;
+        if self.symmetry.order() == 1 {
+            return path.clone();
         }
+        let plain = Model {
+            symmetry: Symmetry::default(),
+            ..self.clone()
+        };
+        let canonical = path.clone().into_states();
+        let Some(init) = plain
+            .init_states()
+            .into_iter()
+            .find(|s| canonical.first() == Some(&self.symmetry.canonical(s.clone())))
+        else {
+            return path.clone();
+        };
+        let mut at = init.clone();
+        let mut actions = Vec::new();
+        for target in canonical.iter().skip(1) {
+            let step = plain
+                .next_steps(&at)
+                .into_iter()
+                .find(|(_, next)| self.symmetry.canonical(next.clone()) == *target);
+            let Some((action, next)) = step else {
+                return path.clone();
+            };
+            actions.push(action);
+            at = next;
+        }
+        Path::from_actions(&plain, init, &actions).unwrap_or_else(|| path.clone())
+    }
+
+    fn reduce(&self, mut state: State) -> State {
+        if self.cfg.drop_ignored_messages {
+            self.drop_ignored(&mut state);
+        }
+        self.symmetry.canonical(state)
     }
 
     /// The lowest term node `i` can have again: a crash restores the
@@ -145,11 +198,8 @@ impl stateright::Model for Model {
     type Action = Action;
 
     fn init_states(&self) -> Vec<State> {
-        let mut states = self.actors.init_states();
-        for s in &mut states {
-            self.reduce(s);
-        }
-        states
+        let states = self.actors.init_states();
+        states.into_iter().map(|s| self.reduce(s)).collect()
     }
 
     fn actions(&self, state: &State, actions: &mut Vec<Action>) {
@@ -175,8 +225,7 @@ impl stateright::Model for Model {
                 next.history = h;
             }
         }
-        self.reduce(&mut next);
-        Some(next)
+        Some(self.reduce(next))
     }
 
     fn format_action(&self, action: &Action) -> String {

@@ -27,6 +27,7 @@
 //! | `peer_map.rs` | per-peer values and sets of peers |
 //! | `fence.rs` | read index, fence rounds, serving ready reads |
 //! | `stale.rs` | answers a node ignores for good (the model drops them) |
+//! | `relabel.rs` | the same state with nodes renamed (the model's symmetry) |
 //! | `script.rs` | script runs, the OCC commit's outcome, retries |
 //! | `apply.rs` | applying committed entries |
 //! | `compaction.rs` | snapshot and log compaction |
@@ -41,6 +42,7 @@ mod fence;
 mod msg;
 mod peer_map;
 mod quorum;
+mod relabel;
 mod replication;
 mod script;
 mod stale;

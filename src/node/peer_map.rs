@@ -57,6 +57,19 @@ impl<V> PeerMap<V> {
     }
 }
 
+impl<V: Clone> PeerMap<V> {
+    /// The same values under renamed peers, back in id order.
+    pub fn relabeled(&self, relabel: &impl Fn(Id) -> Id) -> Self {
+        let mut entries: Vec<_> = self
+            .0
+            .iter()
+            .map(|(p, v)| (relabel(*p), v.clone()))
+            .collect();
+        entries.sort_by_key(|(p, _)| *p);
+        PeerMap(entries)
+    }
+}
+
 impl<V> FromIterator<(Id, V)> for PeerMap<V> {
     /// Later values for the same peer replace earlier ones, as in a map.
     fn from_iter<I: IntoIterator<Item = (Id, V)>>(iter: I) -> Self {
@@ -106,6 +119,13 @@ impl PeerSet {
 
     pub fn iter(&self) -> impl Iterator<Item = &Id> {
         self.0.iter()
+    }
+
+    /// The renamed peers, back in id order.
+    pub fn relabeled(&self, relabel: &impl Fn(Id) -> Id) -> Self {
+        let mut peers: Vec<_> = self.0.iter().map(|p| relabel(*p)).collect();
+        peers.sort();
+        PeerSet(peers)
     }
 }
 

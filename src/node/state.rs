@@ -261,9 +261,67 @@ impl NodeState {
     }
 
     /// Change the durable state without saving it: only the persistence gaps
-    /// (votes, a follower's entries) do this, to show what the `Save` is for.
+    /// (votes, a follower's entries) do this, to show what the `Save` is for,
+    /// and renaming nodes (`relabel.rs`), which changes no fact on any disk
+    /// but the names in it.
     pub(super) fn change_unsaved(&mut self, change: impl FnOnce(&mut Durable)) {
         change(&mut self.durable);
+    }
+
+    /// Feed `h` everything but the node ids in this state, so the result is
+    /// the same under any renaming of nodes (see `relabel.rs`): each name is
+    /// replaced by whether it is there, and per-peer values by their sorted
+    /// list. The model's symmetry reduction orders states by it. Every
+    /// field is named, so a new one cannot be forgotten here.
+    pub fn hash_without_names<H: std::hash::Hasher>(&self, h: &mut H) {
+        use std::hash::Hash;
+        let NodeState {
+            role,
+            durable:
+                Durable {
+                    term,
+                    voted_for,
+                    log,
+                    snapshot,
+                },
+            leader,
+            commit_index,
+            applied,
+            store,
+            votes,
+            next_index,
+            match_index,
+            term_start,
+            round,
+            round_acks,
+            confirmed_round,
+            pre_vote_rounds,
+            heard_since_check,
+            reads,
+            writes,
+            txns,
+            expiry_cursor,
+            applied_seqs,
+            read_seqs,
+            stats,
+        } = self;
+        fn sorted<V: Ord + Copy>(m: &PeerMap<V>) -> Vec<V> {
+            let mut v: Vec<V> = m.iter().map(|(_, v)| *v).collect();
+            v.sort_unstable();
+            v
+        }
+        (role, term, voted_for.is_some(), log, snapshot).hash(h);
+        (leader.is_some(), commit_index, applied, store).hash(h);
+        (
+            votes.len(),
+            sorted(next_index),
+            sorted(match_index),
+            term_start,
+        )
+            .hash(h);
+        (round, sorted(round_acks), confirmed_round, pre_vote_rounds).hash(h);
+        (heard_since_check.len(), reads, writes, txns, expiry_cursor).hash(h);
+        (applied_seqs, read_seqs, stats).hash(h);
     }
 
     pub fn term(&self) -> Term {

@@ -276,7 +276,7 @@ fn describe(
             let len = path.clone().into_actions().len();
             (
                 format!("violation: {prop}"),
-                render_trace(model, &path),
+                render_trace(model, &model.with_fixed_names(&path)),
                 len,
                 Some(path),
             )
