@@ -23,6 +23,7 @@
 //! | file | commands |
 //! |---|---|
 //! | [`strings`] | GET SET SETNX SETEX PSETEX GETSET GETDEL GETEX MGET MSET MSETNX INCR DECR INCRBY DECRBY INCRBYFLOAT APPEND STRLEN GETRANGE SUBSTR SETRANGE |
+//! | [`bits`] | SETBIT GETBIT BITCOUNT BITPOS BITOP BITFIELD BITFIELD_RO |
 //! | [`keys`] | DEL UNLINK EXISTS TYPE RENAME RENAMENX DBSIZE FLUSHDB FLUSHALL KEYS SCAN RANDOMKEY |
 //! | [`expire`] | EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST |
 //! | [`scripting`] | EVAL EVALSHA EVAL_RO EVALSHA_RO SCRIPT LOAD/EXISTS/FLUSH |
@@ -33,6 +34,7 @@
 //! | [`glob`] | Redis's `stringmatchlen` for KEYS and SCAN MATCH |
 
 mod args;
+pub mod bits;
 pub mod debug;
 pub mod def;
 pub mod error;
@@ -178,6 +180,27 @@ pub enum Op {
         offset: u64,
         value: Bytes,
     },
+    // --------------------------------------------------------------- bits
+    /// SETBIT key offset value
+    SetBit { key: Bytes, offset: u64, on: bool },
+    /// GETBIT key offset
+    GetBit { key: Bytes, offset: u64 },
+    /// BITCOUNT key [start end [BYTE|BIT]]
+    BitCount { key: Bytes, span: bits::Span },
+    /// BITPOS key bit [start [end [BYTE|BIT]]]
+    BitPos {
+        key: Bytes,
+        bit: bool,
+        span: bits::PosSpan,
+    },
+    /// BITOP AND|OR|XOR|NOT destkey key [key ...]
+    BitOp {
+        op: bits::BitOpKind,
+        dest: Bytes,
+        keys: Vec<Bytes>,
+    },
+    /// BITFIELD key [GET|SET|INCRBY|OVERFLOW ...] (and BITFIELD_RO, GETs only)
+    BitField { key: Bytes, ops: Vec<bits::FieldOp> },
     // --------------------------------------------------------------- keys
     /// DEL key [key ...] (and UNLINK)
     Del { keys: Vec<Bytes> },

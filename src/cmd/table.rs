@@ -26,7 +26,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::def::flag::*;
 use super::def::{CommandDef, Exec, Flags};
 use super::error::ParseError;
-use super::{debug, expire, keys, scripting, strings, Command, ParseCtx};
+use super::{bits, debug, expire, keys, scripting, strings, Command, ParseCtx};
 use crate::resp::Reply;
 
 /// A row of the table, as a parsed command carries it. Compared, hashed and
@@ -532,6 +532,111 @@ pub static COMMANDS: &[CommandDef] = &[
         summary: "Overwrite part of a string at key starting at the specified offset",
         parse: strings::parse_setrange,
         exec: Exec::Write(strings::exec_setrange),
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "setbit",
+        arity: 4,
+        flags: Flags(WRITE | DENYOOM),
+        first_key: 1,
+        last_key: 1,
+        step: 1,
+        acl_categories: &["@write", "@bitmap", "@slow"],
+        group: "bitmap",
+        since: "2.2.0",
+        summary: "Sets or clears the bit at offset in the string value stored at key",
+        parse: bits::parse_setbit,
+        exec: Exec::Write(bits::exec_setbit),
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "getbit",
+        arity: 3,
+        flags: Flags(READONLY | FAST),
+        first_key: 1,
+        last_key: 1,
+        step: 1,
+        acl_categories: &["@read", "@bitmap", "@fast"],
+        group: "bitmap",
+        since: "2.2.0",
+        summary: "Returns the bit value at offset in the string value stored at key",
+        parse: bits::parse_getbit,
+        exec: Exec::Read(bits::exec_getbit),
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "bitcount",
+        arity: -2,
+        flags: Flags(READONLY),
+        first_key: 1,
+        last_key: 1,
+        step: 1,
+        acl_categories: &["@read", "@bitmap", "@slow"],
+        group: "bitmap",
+        since: "2.6.0",
+        summary: "Count set bits in a string",
+        parse: bits::parse_bitcount,
+        exec: Exec::Read(bits::exec_bitcount),
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "bitpos",
+        arity: -3,
+        flags: Flags(READONLY),
+        first_key: 1,
+        last_key: 1,
+        step: 1,
+        acl_categories: &["@read", "@bitmap", "@slow"],
+        group: "bitmap",
+        since: "2.8.7",
+        summary: "Find first bit set or clear in a string",
+        parse: bits::parse_bitpos,
+        exec: Exec::Read(bits::exec_bitpos),
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "bitop",
+        arity: -4,
+        flags: Flags(WRITE | DENYOOM),
+        first_key: 2,
+        last_key: -1,
+        step: 1,
+        acl_categories: &["@write", "@bitmap", "@slow"],
+        group: "bitmap",
+        since: "2.6.0",
+        summary: "Perform bitwise operations between strings",
+        parse: bits::parse_bitop,
+        exec: Exec::Write(bits::exec_bitop),
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "bitfield",
+        arity: -2,
+        flags: Flags(WRITE | DENYOOM),
+        first_key: 1,
+        last_key: 1,
+        step: 1,
+        acl_categories: &["@write", "@bitmap", "@slow"],
+        group: "bitmap",
+        since: "3.2.0",
+        summary: "Perform arbitrary bitfield integer operations on strings",
+        parse: bits::parse_bitfield,
+        exec: bits::EXEC_BITFIELD,
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "bitfield_ro",
+        arity: -2,
+        flags: Flags(READONLY | FAST),
+        first_key: 1,
+        last_key: 1,
+        step: 1,
+        acl_categories: &["@read", "@bitmap", "@fast"],
+        group: "bitmap",
+        since: "6.0.0",
+        summary: "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
+        parse: bits::parse_bitfield_ro,
+        exec: Exec::Read(bits::exec_bitfield_read),
         ..CommandDef::DEFAULT
     },
     CommandDef {

@@ -1175,6 +1175,13 @@ fn every_command_is_in_the_table_and_checks_arity() {
         "getrange",
         "substr",
         "setrange",
+        "setbit",
+        "getbit",
+        "bitcount",
+        "bitpos",
+        "bitop",
+        "bitfield",
+        "bitfield_ro",
         "del",
         "unlink",
         "exists",
@@ -1240,11 +1247,15 @@ fn commands_round_trip_through_serde_and_hash() {
         "GETEX k EX 0",
         "SCAN 5 MATCH a* COUNT 3 TYPE string",
         "EXPIRE k 10 XX GT",
+        "BITCOUNT k 0 x",
+        "BITPOS k 0 1 -1 BIT",
+        "BITFIELD k OVERFLOW SAT INCRBY i5 #3 -7 GET u63 9",
+        "BITOP XOR d a b",
     ]
     .iter()
     .filter_map(|l| db.parsed(l).ok())
     .collect();
-    assert_eq!(cmds.len(), 5);
+    assert_eq!(cmds.len(), 9);
     for c in &cmds {
         let bytes =
             bincode::serde::encode_to_vec(c, bincode::config::standard()).unwrap_or_default();
@@ -1253,7 +1264,7 @@ fn commands_round_trip_through_serde_and_hash() {
         assert_eq!(back.map(|b| b.0).as_ref(), Some(c));
     }
     let set: std::collections::HashSet<_> = cmds.iter().cloned().collect();
-    assert_eq!(set.len(), 5);
+    assert_eq!(set.len(), 9);
 }
 
 #[test]
