@@ -33,6 +33,9 @@ pub const BITFIELD_TYPE: &str =
 pub const BITFIELD_OVERFLOW: &str = "ERR Invalid OVERFLOW type specified";
 /// BITFIELD_RO with SET or INCRBY.
 pub const BITFIELD_RO_GET_ONLY: &str = "ERR BITFIELD_RO only supports the GET subcommand";
+/// LCS with both LEN and IDX.
+pub const LCS_LEN_AND_IDX: &str =
+    "ERR If you want both the length and indexes, please just use IDX.";
 
 /// A request that does not parse.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -85,6 +88,8 @@ pub enum ParseError {
     BitfieldOverflow,
     /// BITFIELD_RO with SET or INCRBY.
     BitfieldRoGetOnly,
+    /// LCS with both LEN and IDX.
+    LcsLenAndIdx,
     /// `CONTAINER sub` with an unknown `sub` (`container` in upper case, as
     /// the text names it: "Try SCRIPT HELP.").
     UnknownSubcommand { container: &'static str, sub: Bytes },
@@ -125,6 +130,7 @@ impl ParseError {
             ParseError::BitfieldType => BITFIELD_TYPE.into(),
             ParseError::BitfieldOverflow => BITFIELD_OVERFLOW.into(),
             ParseError::BitfieldRoGetOnly => BITFIELD_RO_GET_ONLY.into(),
+            ParseError::LcsLenAndIdx => LCS_LEN_AND_IDX.into(),
             ParseError::UnknownSubcommand { container, sub } => format!(
                 "ERR unknown subcommand '{}'. Try {container} HELP.",
                 errors::truncate_for_error(sub)

@@ -535,6 +535,21 @@ pub static COMMANDS: &[CommandDef] = &[
         ..CommandDef::DEFAULT
     },
     CommandDef {
+        name: "lcs",
+        arity: -3,
+        flags: Flags(READONLY),
+        first_key: 1,
+        last_key: 2,
+        step: 1,
+        acl_categories: &["@read", "@string", "@slow"],
+        group: "string",
+        since: "7.0.0",
+        summary: "Find longest common substring",
+        parse: strings::parse_lcs,
+        exec: Exec::Read(strings::exec_lcs),
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
         name: "setbit",
         arity: 4,
         flags: Flags(WRITE | DENYOOM),

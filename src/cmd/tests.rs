@@ -1175,6 +1175,7 @@ fn every_command_is_in_the_table_and_checks_arity() {
         "getrange",
         "substr",
         "setrange",
+        "lcs",
         "setbit",
         "getbit",
         "bitcount",
@@ -1251,11 +1252,12 @@ fn commands_round_trip_through_serde_and_hash() {
         "BITPOS k 0 1 -1 BIT",
         "BITFIELD k OVERFLOW SAT INCRBY i5 #3 -7 GET u63 9",
         "BITOP XOR d a b",
+        "LCS a b IDX MINMATCHLEN 2 WITHMATCHLEN",
     ]
     .iter()
     .filter_map(|l| db.parsed(l).ok())
     .collect();
-    assert_eq!(cmds.len(), 9);
+    assert_eq!(cmds.len(), 10);
     for c in &cmds {
         let bytes =
             bincode::serde::encode_to_vec(c, bincode::config::standard()).unwrap_or_default();
@@ -1264,7 +1266,61 @@ fn commands_round_trip_through_serde_and_hash() {
         assert_eq!(back.map(|b| b.0).as_ref(), Some(c));
     }
     let set: std::collections::HashSet<_> = cmds.iter().cloned().collect();
-    assert_eq!(set.len(), 9);
+    assert_eq!(set.len(), 10);
+}
+
+// -------------------------------------------------------------------- LCS
+
+#[test]
+fn lcs_replies() {
+    let mut db = Db::new();
+    db.r("MSET a ohmytext b mynewtext");
+    assert_eq!(db.r("LCS a b"), bulk("mytext"));
+    assert_eq!(db.r("LCS a b LEN"), int(6));
+    let range = |s: i64, e: i64| Reply::Array(vec![int(s), int(e)]);
+    let m = |a: (i64, i64), b: (i64, i64), len: Option<i64>| {
+        let mut v = vec![range(a.0, a.1), range(b.0, b.1)];
+        v.extend(len.map(int));
+        Reply::Array(v)
+    };
+    let idx = |matches: Vec<Reply>, len: i64| {
+        Reply::Map(vec![
+            (bulk("matches"), Reply::Array(matches)),
+            (bulk("len"), int(len)),
+        ])
+    };
+    assert_eq!(
+        db.r("LCS a b IDX"),
+        idx(vec![m((4, 7), (5, 8), None), m((2, 3), (0, 1), None)], 6)
+    );
+    assert_eq!(
+        db.r("LCS a b IDX MINMATCHLEN 4 WITHMATCHLEN"),
+        idx(vec![m((4, 7), (5, 8), Some(4))], 6)
+    );
+    assert_eq!(
+        db.r("LCS a b idx withmatchlen minmatchlen -5"),
+        idx(
+            vec![m((4, 7), (5, 8), Some(4)), m((2, 3), (0, 1), Some(2))],
+            6
+        )
+    );
+    assert_eq!(db.r("LCS a b LEN WITHMATCHLEN MINMATCHLEN 3"), int(6));
+    assert_eq!(db.r("LCS missing a"), bulk(""));
+    assert_eq!(db.r("LCS missing other IDX"), idx(vec![], 0));
+    assert_eq!(
+        db.r("LCS a b LEN IDX"),
+        err("ERR If you want both the length and indexes, please just use IDX.")
+    );
+    assert_eq!(db.r("LCS a b MINMATCHLEN"), err(SYNTAX));
+    assert_eq!(db.r("LCS a b MINMATCHLEN x"), err(NOT_INT));
+    assert_eq!(db.r("LCS a b FOO"), err(SYNTAX));
+    // The table of 12001² u32s is over proto-max-bulk-len.
+    db.ra(&[b"SET", b"x", &[b'a'; 12_000]]);
+    db.ra(&[b"SET", b"y", &[b'b'; 12_000]]);
+    assert_eq!(
+        db.r("LCS x y LEN"),
+        err("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
+    );
 }
 
 #[test]
