@@ -36,6 +36,10 @@ pub const BITFIELD_RO_GET_ONLY: &str = "ERR BITFIELD_RO only supports the GET su
 /// LCS with both LEN and IDX.
 pub const LCS_LEN_AND_IDX: &str =
     "ERR If you want both the length and indexes, please just use IDX.";
+/// COPY of a key onto itself.
+pub const SAME_OBJECT: &str = "ERR source and destination objects are the same";
+/// COPY's DB other than 0 (a server with `databases 1`).
+pub const DB_OUT_OF_RANGE: &str = "ERR DB index is out of range";
 
 /// A request that does not parse.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,6 +94,10 @@ pub enum ParseError {
     BitfieldRoGetOnly,
     /// LCS with both LEN and IDX.
     LcsLenAndIdx,
+    /// COPY of a key onto itself.
+    SameObject,
+    /// COPY to a database other than 0.
+    DbOutOfRange,
     /// `CONTAINER sub` with an unknown `sub` (`container` in upper case, as
     /// the text names it: "Try SCRIPT HELP.").
     UnknownSubcommand { container: &'static str, sub: Bytes },
@@ -131,6 +139,8 @@ impl ParseError {
             ParseError::BitfieldOverflow => BITFIELD_OVERFLOW.into(),
             ParseError::BitfieldRoGetOnly => BITFIELD_RO_GET_ONLY.into(),
             ParseError::LcsLenAndIdx => LCS_LEN_AND_IDX.into(),
+            ParseError::SameObject => SAME_OBJECT.into(),
+            ParseError::DbOutOfRange => DB_OUT_OF_RANGE.into(),
             ParseError::UnknownSubcommand { container, sub } => format!(
                 "ERR unknown subcommand '{}'. Try {container} HELP.",
                 errors::truncate_for_error(sub)

@@ -24,7 +24,7 @@
 //! |---|---|
 //! | [`strings`] | GET SET SETNX SETEX PSETEX GETSET GETDEL GETEX MGET MSET MSETNX INCR DECR INCRBY DECRBY INCRBYFLOAT APPEND STRLEN GETRANGE SUBSTR SETRANGE LCS |
 //! | [`bits`] | SETBIT GETBIT BITCOUNT BITPOS BITOP BITFIELD BITFIELD_RO |
-//! | [`keys`] | DEL UNLINK EXISTS TYPE RENAME RENAMENX DBSIZE FLUSHDB FLUSHALL KEYS SCAN RANDOMKEY |
+//! | [`keys`] | DEL UNLINK EXISTS TOUCH TYPE RENAME RENAMENX COPY OBJECT DBSIZE FLUSHDB FLUSHALL KEYS SCAN RANDOMKEY |
 //! | [`expire`] | EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST |
 //! | [`scripting`] | EVAL EVALSHA EVAL_RO EVALSHA_RO SCRIPT LOAD/EXISTS/FLUSH |
 //! | [`debug`] | FENCEKV.RAWSET FENCEKV.RAWGET FENCEKV.RAWDEL FENCEKV.ENCODING |
@@ -210,12 +210,22 @@ pub enum Op {
     // --------------------------------------------------------------- keys
     /// DEL key [key ...] (and UNLINK)
     Del { keys: Vec<Bytes> },
-    /// EXISTS key [key ...] (repeats count)
+    /// EXISTS key [key ...] (repeats count; and TOUCH)
     Exists { keys: Vec<Bytes> },
     /// TYPE key
     Type { key: Bytes },
     /// RENAME src dst / RENAMENX src dst
     Rename { src: Bytes, dst: Bytes, nx: bool },
+    /// COPY source destination [DB 0] [REPLACE]
+    Copy {
+        src: Bytes,
+        dst: Bytes,
+        replace: bool,
+    },
+    /// OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT key
+    Object { sub: keys::ObjectSub, key: Bytes },
+    /// OBJECT HELP
+    ObjectHelp,
     /// DBSIZE
     DbSize,
     /// FLUSHDB / FLUSHALL [ASYNC|SYNC]

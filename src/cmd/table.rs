@@ -703,6 +703,22 @@ pub static COMMANDS: &[CommandDef] = &[
         ..CommandDef::DEFAULT
     },
     CommandDef {
+        name: "touch",
+        arity: -2,
+        flags: Flags(READONLY | FAST),
+        first_key: 1,
+        last_key: -1,
+        step: 1,
+        acl_categories: &["@keyspace", "@read", "@fast"],
+        tips: &["request_policy:multi_shard", "response_policy:agg_sum"],
+        group: "generic",
+        since: "3.2.1",
+        summary: "Alters the last access time of a key(s). Returns the number of existing keys specified.",
+        parse: keys::parse_exists,
+        exec: Exec::Read(keys::exec_exists),
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
         name: "type",
         arity: 2,
         flags: Flags(READONLY | FAST),
@@ -745,6 +761,34 @@ pub static COMMANDS: &[CommandDef] = &[
         summary: "Rename a key, only if the new key does not exist",
         parse: keys::parse_renamenx,
         exec: Exec::Write(keys::exec_rename),
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "copy",
+        arity: -3,
+        flags: Flags(WRITE | DENYOOM),
+        first_key: 1,
+        last_key: 2,
+        step: 1,
+        acl_categories: &["@keyspace", "@write", "@slow"],
+        group: "generic",
+        since: "6.2.0",
+        summary: "Copy a key",
+        parse: keys::parse_copy,
+        exec: Exec::Write(keys::exec_copy),
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "object",
+        arity: -2,
+        flags: Flags(0),
+        subcommand_flags: Flags(READONLY),
+        acl_categories: &["@slow"],
+        group: "generic",
+        since: "2.2.3",
+        summary: "A container for object introspection commands",
+        parse: keys::parse_object,
+        exec: Exec::Read(keys::exec_object),
         ..CommandDef::DEFAULT
     },
     CommandDef {
@@ -1408,7 +1452,12 @@ mod tests {
     fn executors_agree_with_flags() {
         for def in COMMANDS.iter() {
             match def.exec {
-                Exec::Read(_) => assert!(def.flags.has(READONLY), "{}", def.name),
+                // A container (OBJECT) whose subcommands are all readonly.
+                Exec::Read(_) => assert!(
+                    def.flags.has(READONLY) || def.subcommand_flags.has(READONLY),
+                    "{}",
+                    def.name
+                ),
                 Exec::Write(_) | Exec::ReadOrWrite { .. } => {
                     assert!(!def.flags.has(READONLY), "{}", def.name)
                 }

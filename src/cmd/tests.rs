@@ -1186,9 +1186,12 @@ fn every_command_is_in_the_table_and_checks_arity() {
         "del",
         "unlink",
         "exists",
+        "touch",
         "type",
         "rename",
         "renamenx",
+        "copy",
+        "object",
         "expire",
         "pexpire",
         "expireat",
@@ -1253,11 +1256,14 @@ fn commands_round_trip_through_serde_and_hash() {
         "BITFIELD k OVERFLOW SAT INCRBY i5 #3 -7 GET u63 9",
         "BITOP XOR d a b",
         "LCS a b IDX MINMATCHLEN 2 WITHMATCHLEN",
+        "COPY a b DB 0 REPLACE",
+        "OBJECT ENCODING k",
+        "TOUCH a b",
     ]
     .iter()
     .filter_map(|l| db.parsed(l).ok())
     .collect();
-    assert_eq!(cmds.len(), 10);
+    assert_eq!(cmds.len(), 13);
     for c in &cmds {
         let bytes =
             bincode::serde::encode_to_vec(c, bincode::config::standard()).unwrap_or_default();
@@ -1266,10 +1272,105 @@ fn commands_round_trip_through_serde_and_hash() {
         assert_eq!(back.map(|b| b.0).as_ref(), Some(c));
     }
     let set: std::collections::HashSet<_> = cmds.iter().cloned().collect();
-    assert_eq!(set.len(), 10);
+    assert_eq!(set.len(), 13);
 }
 
-// -------------------------------------------------------------------- LCS
+// ------------------------------------------------------ TOUCH COPY OBJECT LCS
+
+#[test]
+fn touch_counts_existing_keys() {
+    let mut db = Db::new();
+    db.r("MSET a 1 b 2");
+    assert_eq!(db.r("TOUCH a a b missing"), int(3));
+    assert_eq!(db.parsed("TOUCH a").map(|c| c.kind()), Ok(Kind::Read));
+}
+
+#[test]
+fn copy_value_and_ttl() {
+    let mut db = Db::new();
+    db.r("SET a hello PXAT 4102444800000");
+    assert_eq!(db.r("COPY a b"), int(1));
+    assert_eq!(db.r("GET b"), bulk("hello"));
+    assert_eq!(db.r("PEXPIRETIME b"), int(4_102_444_800_000));
+    assert_eq!(db.r("COPY a b"), int(0), "the destination exists");
+    db.r("SET c other");
+    assert_eq!(db.r("COPY c b REPLACE"), int(1));
+    assert_eq!(db.r("GET b"), bulk("other"));
+    assert_eq!(db.r("PTTL b"), int(-1), "the source had no TTL");
+    assert_eq!(db.r("COPY missing b REPLACE"), int(0));
+    assert_eq!(db.r("COPY a b db 0 replace"), int(1));
+    // A bare legacy destination is replaced, not shadowed.
+    db.r("FENCEKV.RAWSET legacy old");
+    assert_eq!(db.r("COPY a legacy"), int(0));
+    assert_eq!(db.r("COPY a legacy REPLACE"), int(1));
+    assert_eq!(db.r("FENCEKV.RAWGET legacy"), nil());
+    // Errors, all before the keys are looked at.
+    assert_eq!(
+        db.r("COPY a a"),
+        err("ERR source and destination objects are the same")
+    );
+    assert_eq!(
+        db.r("COPY missing missing DB 0"),
+        err("ERR source and destination objects are the same")
+    );
+    for bad in ["COPY a b DB 1", "COPY a b DB -1", "COPY a b DB 1 BOGUS"] {
+        assert_eq!(db.r(bad), err("ERR DB index is out of range"), "{bad}");
+    }
+    assert_eq!(db.r("COPY a b DB x"), err(NOT_INT));
+    assert_eq!(db.r("COPY a b DB 2147483648"), err(NOT_INT));
+    assert_eq!(db.r("COPY a b DB"), err(SYNTAX));
+    assert_eq!(db.r("COPY a b BOGUS DB 1"), err(SYNTAX));
+}
+
+#[test]
+fn object_subcommands() {
+    let mut db = Db::new();
+    db.r("SET i 12345");
+    db.r("SET e hello");
+    db.ra(&[b"SET", b"r", &[b'x'; 45]]);
+    db.ra(&[b"SET", b"r44", &[b'x'; 44]]);
+    db.r("SET big 123456789012345678901");
+    db.r("SET z 007");
+    let enc = |db: &mut Db, k: &str| db.r(&format!("OBJECT ENCODING {k}"));
+    assert_eq!(enc(&mut db, "i"), bulk("int"));
+    assert_eq!(enc(&mut db, "e"), bulk("embstr"));
+    assert_eq!(enc(&mut db, "r44"), bulk("embstr"));
+    assert_eq!(enc(&mut db, "r"), bulk("raw"));
+    assert_eq!(enc(&mut db, "big"), bulk("embstr"));
+    assert_eq!(enc(&mut db, "z"), bulk("embstr"));
+    assert_eq!(enc(&mut db, "missing"), nil());
+    assert_eq!(db.r("object refcount i"), int(1));
+    assert_eq!(db.r("OBJECT IDLETIME i"), int(0));
+    assert_eq!(db.r("OBJECT FREQ missing"), nil());
+    assert!(db
+        .r("OBJECT FREQ i")
+        .error_text()
+        .is_some_and(|e| e.starts_with("ERR An LFU maxmemory policy is not selected")));
+    let Reply::Array(help) = db.r("OBJECT HELP") else {
+        panic!("OBJECT HELP is an array")
+    };
+    assert_eq!(help.len(), 15);
+    assert_eq!(
+        db.r("OBJECT HELP x"),
+        err("ERR wrong number of arguments for 'object|help' command")
+    );
+    assert_eq!(
+        db.r("OBJECT ENCODING"),
+        err("ERR wrong number of arguments for 'object|encoding' command")
+    );
+    assert_eq!(
+        db.r("OBJECT IDLETIME a b"),
+        err("ERR wrong number of arguments for 'object|idletime' command")
+    );
+    assert_eq!(
+        db.r("OBJECT foo a"),
+        err("ERR unknown subcommand 'foo'. Try OBJECT HELP.")
+    );
+    assert_eq!(
+        db.r("OBJECT"),
+        err("ERR wrong number of arguments for 'object' command")
+    );
+}
 
 #[test]
 fn lcs_replies() {
