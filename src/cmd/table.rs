@@ -209,7 +209,6 @@ pub static NOSCRIPT_NOT_IMPLEMENTED: &[&str] = &[
     "monitor",
     "sync",
     "psync",
-    "shutdown",
     "save",
     "bgsave",
 ];
@@ -1118,6 +1117,27 @@ pub static COMMANDS: &[CommandDef] = &[
         group: "server",
         since: "1.0.0",
         summary: "Get information and statistics about the server",
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "time",
+        arity: 1,
+        flags: Flags(LOADING | STALE | FAST),
+        acl_categories: &["@fast"],
+        tips: &["nondeterministic_output"],
+        group: "server",
+        since: "2.6.0",
+        summary: "Return the current server time",
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "shutdown",
+        arity: -1,
+        flags: Flags(ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY),
+        acl_categories: &["@admin", "@slow", "@dangerous"],
+        group: "server",
+        since: "1.0.0",
+        summary: "Synchronously save the dataset to disk and then shut down the server",
         ..CommandDef::DEFAULT
     },
     CommandDef {
