@@ -38,6 +38,9 @@ pub const LCS_LEN_AND_IDX: &str =
     "ERR If you want both the length and indexes, please just use IDX.";
 /// COPY of a key onto itself.
 pub const SAME_OBJECT: &str = "ERR source and destination objects are the same";
+/// An integer argument outside C's `int` (Redis's `getIntFromObjectOrReply`).
+pub const NOT_INT32: &str =
+    "ERR value is out of range, value must between -2147483648 and 2147483647";
 /// COPY's DB other than 0 (a server with `databases 1`).
 pub const DB_OUT_OF_RANGE: &str = "ERR DB index is out of range";
 
@@ -98,6 +101,8 @@ pub enum ParseError {
     SameObject,
     /// COPY to a database other than 0.
     DbOutOfRange,
+    /// An integer that does not fit C's `int` (COPY's DB).
+    NotInt32,
     /// `CONTAINER sub` with an unknown `sub` (`container` in upper case, as
     /// the text names it: "Try SCRIPT HELP.").
     UnknownSubcommand { container: &'static str, sub: Bytes },
@@ -141,6 +146,7 @@ impl ParseError {
             ParseError::LcsLenAndIdx => LCS_LEN_AND_IDX.into(),
             ParseError::SameObject => SAME_OBJECT.into(),
             ParseError::DbOutOfRange => DB_OUT_OF_RANGE.into(),
+            ParseError::NotInt32 => NOT_INT32.into(),
             ParseError::UnknownSubcommand { container, sub } => format!(
                 "ERR unknown subcommand '{}'. Try {container} HELP.",
                 errors::truncate_for_error(sub)

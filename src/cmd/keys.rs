@@ -97,7 +97,7 @@ fn stored<W: RawWrite + ?Sized>(ks: &KeyspaceWrite<'_, W>, key: &[u8]) -> Option
 }
 
 /// `COPY source destination [DB destination-db] [REPLACE]`: options in any
-/// order; DB must be an integer (Redis's `getIntFromObjectOrReply`) and, with
+/// order; DB must be a C `int` (Redis's `getIntFromObjectOrReply`) and, with
 /// a single database, 0 (Redis with `databases 1` answers "DB index is out
 /// of range" for any other); the same key twice is refused.
 pub(super) fn parse_copy(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
@@ -107,9 +107,8 @@ pub(super) fn parse_copy(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError>
         if is(&args[j], "replace") {
             replace = true;
         } else if is(&args[j], "db") && j + 1 < args.len() {
-            let db = parse_i64(&args[j + 1])
-                .and_then(|d| i32::try_from(d).ok())
-                .ok_or(ParseError::NotInteger)?;
+            let db = parse_i64(&args[j + 1]).ok_or(ParseError::NotInteger)?;
+            let db = i32::try_from(db).map_err(|_| ParseError::NotInt32)?;
             if db != 0 {
                 return Err(ParseError::DbOutOfRange);
             }

@@ -1317,7 +1317,10 @@ fn copy_value_and_ttl() {
         assert_eq!(db.r(bad), err("ERR DB index is out of range"), "{bad}");
     }
     assert_eq!(db.r("COPY a b DB x"), err(NOT_INT));
-    assert_eq!(db.r("COPY a b DB 2147483648"), err(NOT_INT));
+    assert_eq!(
+        db.r("COPY a b DB 2147483648"),
+        err("ERR value is out of range, value must between -2147483648 and 2147483647")
+    );
     assert_eq!(db.r("COPY a b DB"), err(SYNTAX));
     assert_eq!(db.r("COPY a b BOGUS DB 1"), err(SYNTAX));
 }

@@ -653,9 +653,13 @@ fn any_unit(g: &mut Gen) -> Option<bool> {
     *g.choose(&[None, Some(false), Some(true)]).unwrap_or(&None)
 }
 
-fn any_value(g: &mut Gen) -> i64 {
-    let pick = small(g, 6);
-    match pick {
+/// A SET or INCRBY argument; sometimes at a `w`-bit type's limits.
+fn any_value(g: &mut Gen, w: u8) -> i64 {
+    let edge = 1i128 << (w - 1).min(62);
+    let near = i64::try_from(small(g, 3)).unwrap_or(0) - 1;
+    match small(g, 8) {
+        6 => (edge * 2 - 1) as i64 + near,
+        7 => (-edge) as i64 + near,
         0 => 0,
         1 => -1,
         2 => i64::MIN,
@@ -679,8 +683,8 @@ fn any_field(g: &mut Gen) -> FieldCmd {
     };
     match small(g, 7) {
         0 | 1 => FieldCmd::Get(signed, w, o),
-        2 | 3 => FieldCmd::Set(signed, w, o, any_value(g)),
-        4 | 5 => FieldCmd::IncrBy(signed, w, o, any_value(g)),
+        2 | 3 => FieldCmd::Set(signed, w, o, any_value(g, w)),
+        4 | 5 => FieldCmd::IncrBy(signed, w, o, any_value(g, w)),
         _ => FieldCmd::Overflow(
             g.choose(&["WRAP", "SAT", "FAIL"])
                 .copied()
