@@ -2202,11 +2202,8 @@ fn random_command(rng: &mut XorShift) -> Vec<Vec<u8>> {
             a.extend([w(if ro { "BITFIELD_RO" } else { "BITFIELD" }), key(rng)]);
             for _ in 0..rng.below(4) {
                 let signed = rng.below(2) == 0;
-                let width = if signed {
-                    1 + rng.below(64)
-                } else {
-                    1 + rng.below(64)
-                };
+                // i1..i64, u1..u64 (u64 is refused: an error path on purpose).
+                let width = 1 + rng.below(64);
                 let ty = format!("{}{width}", if signed { 'i' } else { 'u' }).into_bytes();
                 let off = if rng.below(4) == 0 {
                     format!("#{}", rng.below(6)).into_bytes()

@@ -384,6 +384,9 @@ impl Offset {
     }
 }
 
+/// BITPOS's `start [end [unit]]`.
+type PosRange = (i64, Option<(i64, Option<bool>)>);
+
 #[derive(Clone, Debug)]
 enum Cmd {
     Set(u8, Vec<u8>),
@@ -392,7 +395,7 @@ enum Cmd {
     /// `(start, end, unit)`; unit `None`: not given, `Some(true)`: BIT.
     BitCount(u8, Option<(i64, i64, Option<bool>)>),
     /// bit, then `(start, Some((end, unit)))`.
-    BitPos(u8, bool, Option<(i64, Option<(i64, Option<bool>)>)>),
+    BitPos(u8, bool, Option<PosRange>),
     BitOp(&'static str, u8, Vec<u8>),
     BitField(u8, Vec<FieldCmd>),
 }
