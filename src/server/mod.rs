@@ -11,7 +11,7 @@
 //! - [`peers`]: the peer transport (framed messages over TCP) and its fault
 //!   hooks.
 //! - [`scripts`]: the Lua engine the nodes share and the script watchdog.
-//! - [`config`]: the server's fixed configuration.
+//! - [`config`]: the server's configuration, and what CONFIG SET changes.
 //! - [`connection`]: the TCP listener and the per-connection read → decode →
 //!   dispatch → one-write loop.
 //! - [`client_conn`]: one client connection's state.

@@ -739,7 +739,7 @@ impl Arbitrary for Cmd {
 }
 
 quickcheck! {
-    /// Every reply, and every value at the end, as the bit model says.
+    /// Every reply, and every value at the end, as the bit model says (KS-7).
     fn bit_commands_match_the_model(cmds: Vec<Cmd>) -> bool {
         let mut db = Raw::new();
         let mut model = Model::default();
