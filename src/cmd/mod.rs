@@ -180,33 +180,6 @@ pub enum Op {
         offset: u64,
         value: Bytes,
     },
-    /// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]
-    Lcs {
-        a: Bytes,
-        b: Bytes,
-        reply: strings::LcsReply,
-    },
-    // --------------------------------------------------------------- bits
-    /// SETBIT key offset value
-    SetBit { key: Bytes, offset: u64, on: bool },
-    /// GETBIT key offset
-    GetBit { key: Bytes, offset: u64 },
-    /// BITCOUNT key [start end [BYTE|BIT]]
-    BitCount { key: Bytes, span: bits::Span },
-    /// BITPOS key bit [start [end [BYTE|BIT]]]
-    BitPos {
-        key: Bytes,
-        bit: bool,
-        span: bits::PosSpan,
-    },
-    /// BITOP AND|OR|XOR|NOT destkey key [key ...]
-    BitOp {
-        op: bits::BitOpKind,
-        dest: Bytes,
-        keys: Vec<Bytes>,
-    },
-    /// BITFIELD key [GET|SET|INCRBY|OVERFLOW ...] (and BITFIELD_RO, GETs only)
-    BitField { key: Bytes, ops: Vec<bits::FieldOp> },
     // --------------------------------------------------------------- keys
     /// DEL key [key ...] (and UNLINK)
     Del { keys: Vec<Bytes> },
@@ -216,16 +189,6 @@ pub enum Op {
     Type { key: Bytes },
     /// RENAME src dst / RENAMENX src dst
     Rename { src: Bytes, dst: Bytes, nx: bool },
-    /// COPY source destination [DB 0] [REPLACE]
-    Copy {
-        src: Bytes,
-        dst: Bytes,
-        replace: bool,
-    },
-    /// OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT key
-    Object { sub: keys::ObjectSub, key: Bytes },
-    /// OBJECT HELP
-    ObjectHelp,
     /// DBSIZE
     DbSize,
     /// FLUSHDB / FLUSHALL [ASYNC|SYNC]
@@ -280,6 +243,47 @@ pub enum Op {
     ScriptExists { shas: Vec<Bytes> },
     /// SCRIPT FLUSH [ASYNC|SYNC]
     ScriptFlush,
+    // Variants below were added later, at the end, so that log entries on
+    // disk (bincode numbers variants by position) and the hashes of the
+    // model's states keep their meaning.
+    // --------------------------------------------------- strings and bits
+    /// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]
+    Lcs {
+        a: Bytes,
+        b: Bytes,
+        reply: strings::LcsReply,
+    },
+    /// SETBIT key offset value
+    SetBit { key: Bytes, offset: u64, on: bool },
+    /// GETBIT key offset
+    GetBit { key: Bytes, offset: u64 },
+    /// BITCOUNT key [start end [BYTE|BIT]]
+    BitCount { key: Bytes, span: bits::Span },
+    /// BITPOS key bit [start [end [BYTE|BIT]]]
+    BitPos {
+        key: Bytes,
+        bit: bool,
+        span: bits::PosSpan,
+    },
+    /// BITOP AND|OR|XOR|NOT destkey key [key ...]
+    BitOp {
+        op: bits::BitOpKind,
+        dest: Bytes,
+        keys: Vec<Bytes>,
+    },
+    /// BITFIELD key [GET|SET|INCRBY|OVERFLOW ...] (and BITFIELD_RO, GETs only)
+    BitField { key: Bytes, ops: Vec<bits::FieldOp> },
+    // --------------------------------------------------------------- keys
+    /// COPY source destination [DB 0] [REPLACE]
+    Copy {
+        src: Bytes,
+        dst: Bytes,
+        replace: bool,
+    },
+    /// OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT key
+    Object { sub: keys::ObjectSub, key: Bytes },
+    /// OBJECT HELP
+    ObjectHelp,
 }
 
 /// A parsed command: its row and its arguments.
