@@ -167,3 +167,35 @@ fn unusable_data_dir_fails_clearly() {
         "stderr: {stderr}"
     );
 }
+
+/// SHUTDOWN stops the server as SIGTERM does: the replies to what came
+/// before it, no reply to it, a clean exit, and every write kept (under
+/// `--appendfsync no`, only a clean shutdown syncs the log). SHUTDOWN ABORT
+/// has nothing to abort; a script may not shut the server down.
+#[test]
+fn shutdown_stops_the_server_cleanly() {
+    let mut s = Server::start(&["--appendfsync", "no"]);
+    let mut conn = s.raw();
+    roundtrip(
+        &mut conn,
+        &req(&[b"SHUTDOWN", b"ABORT"]),
+        b"-ERR No shutdown in progress.\r\n",
+    );
+    roundtrip(
+        &mut conn,
+        &req(&[b"EVAL", b"return redis.pcall('SHUTDOWN')", b"0"]),
+        b"-ERR This Redis command is not allowed from script\r\n",
+    );
+    let mut batch = req(&[b"SET", b"k", b"kept"]);
+    batch.extend(req(&[b"SHUTDOWN", b"NOSAVE"]));
+    batch.extend(req(&[b"GET", b"k"]));
+    conn.write_all(&batch).expect("write");
+    assert_eq!(read_to_close(&mut conn), b"+OK\r\n");
+    let status = s.wait_exit();
+    assert!(status.success(), "{status:?}; log:\n{}", s.log());
+    assert!(s.log().contains("SHUTDOWN"), "{}", s.log());
+    s.start_again();
+    let mut c = s.client();
+    let v: Option<String> = c.get("k").expect("GET");
+    assert_eq!(v.as_deref(), Some("kept"));
+}

@@ -92,6 +92,28 @@ fn a_runaway_script_is_stopped_by_the_time_limit_and_the_server_keeps_answering(
     );
 }
 
+/// CONFIG SET lua-time-limit changes the limit of the running node.
+#[test]
+fn config_set_lua_time_limit_changes_the_limit_at_run_time() {
+    let s = Server::start(&["--lua-time-limit", "60000"]);
+    let mut c = s.client();
+    assert_eq!(
+        call(&mut c, &["CONFIG", "SET", "lua-time-limit", "200"]),
+        Ok(redis::Value::Okay)
+    );
+    let t = Instant::now();
+    let err = call(&mut c, &["EVAL", "while true do end", "0"]).expect_err("stopped");
+    assert!(err.contains("time limit of 200 ms"), "{err}");
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+    assert_eq!(
+        call(&mut c, &["CONFIG", "GET", "busy-reply-threshold"]),
+        Ok(redis::Value::Array(vec![
+            redis::Value::BulkString(b"busy-reply-threshold".to_vec()),
+            redis::Value::BulkString(b"200".to_vec()),
+        ]))
+    );
+}
+
 #[test]
 fn a_runaway_script_that_wrote_is_stopped_and_wrote_nothing() {
     let s = Server::start(&["--lua-time-limit", "300"]);

@@ -513,6 +513,123 @@ fn errors() {
 }
 
 #[test]
+fn bits() {
+    check(
+        "bits",
+        &[],
+        r#"
+        # SETBIT and GETBIT: bit 0 is the top bit of the first byte.
+        SETBIT b 7 1
+        GET b
+        SETBIT b 7 0
+        SETBIT b 20 1
+        STRLEN b
+        GETBIT b 20
+        GETBIT b 4294967295
+        GETBIT missing 3
+        SETBIT b 4294967296 1
+        SETBIT b -1 1
+        SETBIT b 0 2
+        GETBIT b x
+        # BITCOUNT: byte ranges, bit ranges, a missing key.
+        SET s foobar
+        BITCOUNT s
+        BITCOUNT s 1 1
+        BITCOUNT s 1 -2
+        BITCOUNT s 5 30 BIT
+        BITCOUNT s -1 -2 anything
+        BITCOUNT missing 0 x
+        BITCOUNT s 0
+        BITCOUNT s 0 x
+        BITCOUNT s 0 1 WORD
+        # BITPOS: no end reads the string zero-padded, an end does not.
+        SET ones "\xff\xff"
+        BITPOS ones 0
+        BITPOS ones 0 0 -1
+        BITPOS ones 1 3 -1 bit
+        BITPOS s 1 2
+        BITPOS missing 0
+        BITPOS missing 1
+        BITPOS s 2
+        BITPOS s 0 0 x foo
+        # BITOP: missing keys are zeros, an empty result deletes.
+        MSET x "\x01\x02\xff" y "\xf0"
+        BITOP AND d x y
+        GET d
+        BITOP OR d x y missing
+        GET d
+        BITOP XOR d x y
+        GET d
+        BITOP NOT d y
+        GET d
+        BITOP AND d missing
+        EXISTS d
+        BITOP NOT d x y
+        BITOP NAND d x
+        # BITFIELD: types, #offsets, OVERFLOW.
+        BITFIELD f SET i8 0 200 GET i8 0 GET u8 0
+        BITFIELD f OVERFLOW SAT INCRBY i8 0 -1000 INCRBY u8 8 1000 OVERFLOW FAIL INCRBY u8 8 1 OVERFLOW WRAP INCRBY u8 8 1
+        BITFIELD f SET u4 #3 15 GET u4 #3 GET u16 0
+        BITFIELD f GET i64 0 INCRBY i64 0 9223372036854775807
+        BITFIELD_RO f GET u8 0 GET i4 4
+        BITFIELD_RO f SET u8 0 1
+        BITFIELD f GET u64 0
+        BITFIELD f GET u8 -1
+        BITFIELD f GET u8 #
+        BITFIELD f SET u8 0 x
+        BITFIELD f OVERFLOW maybe
+        BITFIELD f GET u8
+        # LCS
+        MSET l1 ohmytext l2 mynewtext
+        LCS l1 l2
+        LCS l1 l2 LEN
+        LCS l1 l2 IDX MINMATCHLEN 4 WITHMATCHLEN
+        LCS l1 l2 IDX
+        LCS l1 l2 LEN IDX
+        LCS l1 l2 MINMATCHLEN x
+        # TOUCH, COPY, OBJECT
+        TOUCH s s ones missing
+        SET t v PXAT 4102444800000
+        COPY t t2
+        PEXPIRETIME t2
+        COPY s t2
+        COPY s t2 REPLACE
+        GET t2
+        COPY s s
+        COPY s t3 DB 1
+        COPY s t3 DB x
+        OBJECT ENCODING s
+        SET n 12345
+        OBJECT ENCODING n
+        OBJECT ENCODING missing
+        OBJECT REFCOUNT s
+        OBJECT IDLETIME s
+        OBJECT FREQ s
+        OBJECT HELP
+        OBJECT ENCODING
+        OBJECT BOGUS s
+        # TIME's shape and SHUTDOWN's refusals (a real SHUTDOWN ends the transcript).
+        EVAL "return #redis.call('TIME')" 0
+        SHUTDOWN ABORT
+        SHUTDOWN NOSAVE SAVE
+        EVAL "return redis.pcall('SHUTDOWN')" 0
+        # CONFIG SET of the memory-layout knobs (no effect on fencekv's layout).
+        CONFIG SET hash-max-ziplist-entries 64 zset-max-listpack-value 1kb
+        CONFIG GET hash-max-listpack-entries
+        CONFIG GET zset-max-ziplist-value
+        CONFIG SET list-compress-depth -1
+        CONFIG SET hash-max-listpack-value lots
+        CONFIG SET port 1
+        CONFIG SET nosuch 1
+        # RESP3: the IDX map and BITFIELD's nil.
+        HELLO 3
+        LCS l1 l2 IDX
+        BITFIELD f OVERFLOW FAIL INCRBY u8 0 1000
+        "#,
+    );
+}
+
+#[test]
 fn scripting() {
     check(
         "scripting",

@@ -123,8 +123,9 @@ pub struct CommandDef {
     pub arity: i64,
     pub flags: Flags,
     /// Flags the subcommands of a container carry in Redis 7.0 where they
-    /// matter to fencekv (SCRIPT's and CLIENT's subcommands are `noscript`);
-    /// not reported by `COMMAND INFO`, which lists the container's own.
+    /// matter to fencekv (SCRIPT's and CLIENT's subcommands are `noscript`,
+    /// OBJECT's `readonly`); not reported by `COMMAND INFO`, which lists the
+    /// container's own.
     pub subcommand_flags: Flags,
     pub first_key: i64,
     pub last_key: i64,

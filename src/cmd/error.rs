@@ -18,6 +18,31 @@ pub const GT_LT_CONFLICT: &str = "ERR GT and LT options at the same time are not
 pub const DECREMENT_OVERFLOW: &str = "ERR decrement would overflow";
 /// SCAN's cursor is not an unsigned integer.
 pub const INVALID_CURSOR: &str = "ERR invalid cursor";
+/// SETBIT's, GETBIT's and BITFIELD's offset.
+pub const BIT_OFFSET: &str = "ERR bit offset is not an integer or out of range";
+/// SETBIT's value.
+pub const BIT_VALUE: &str = "ERR bit is not an integer or out of range";
+/// BITPOS's bit.
+pub const BIT_ARGUMENT: &str = "ERR The bit argument must be 1 or 0.";
+/// BITOP NOT with more than one source.
+pub const BITOP_NOT_ONE_KEY: &str = "ERR BITOP NOT must be called with a single source key.";
+/// BITFIELD's type.
+pub const BITFIELD_TYPE: &str =
+    "ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.";
+/// BITFIELD's OVERFLOW argument.
+pub const BITFIELD_OVERFLOW: &str = "ERR Invalid OVERFLOW type specified";
+/// BITFIELD_RO with SET or INCRBY.
+pub const BITFIELD_RO_GET_ONLY: &str = "ERR BITFIELD_RO only supports the GET subcommand";
+/// LCS with both LEN and IDX.
+pub const LCS_LEN_AND_IDX: &str =
+    "ERR If you want both the length and indexes, please just use IDX.";
+/// COPY of a key onto itself.
+pub const SAME_OBJECT: &str = "ERR source and destination objects are the same";
+/// An integer argument outside C's `int` (Redis's `getIntFromObjectOrReply`).
+pub const NOT_INT32: &str =
+    "ERR value is out of range, value must between -2147483648 and 2147483647";
+/// COPY's DB other than 0 (a server with `databases 1`).
+pub const DB_OUT_OF_RANGE: &str = "ERR DB index is out of range";
 
 /// A request that does not parse.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -55,6 +80,29 @@ pub enum ParseError {
     TooManyKeys,
     /// SCRIPT FLUSH with an option other than SYNC or ASYNC.
     ScriptFlushMode,
+    /// SETBIT's, GETBIT's or BITFIELD's offset: not an integer, negative,
+    /// or past `proto-max-bulk-len` bytes.
+    BitOffset,
+    /// SETBIT's value is not 0 or 1.
+    BitValue,
+    /// BITPOS's bit is not 0 or 1.
+    BitArgument,
+    /// BITOP NOT with more than one source key.
+    BitopNotOneKey,
+    /// BITFIELD's type is not `i1`..`i64` or `u1`..`u63`.
+    BitfieldType,
+    /// BITFIELD's OVERFLOW is none of WRAP, SAT, FAIL.
+    BitfieldOverflow,
+    /// BITFIELD_RO with SET or INCRBY.
+    BitfieldRoGetOnly,
+    /// LCS with both LEN and IDX.
+    LcsLenAndIdx,
+    /// COPY of a key onto itself.
+    SameObject,
+    /// COPY to a database other than 0.
+    DbOutOfRange,
+    /// An integer that does not fit C's `int` (COPY's DB).
+    NotInt32,
     /// `CONTAINER sub` with an unknown `sub` (`container` in upper case, as
     /// the text names it: "Try SCRIPT HELP.").
     UnknownSubcommand { container: &'static str, sub: Bytes },
@@ -88,6 +136,17 @@ impl ParseError {
                 "ERR Number of keys can't be greater than number of args".into()
             }
             ParseError::ScriptFlushMode => "ERR SCRIPT FLUSH only support SYNC|ASYNC option".into(),
+            ParseError::BitOffset => BIT_OFFSET.into(),
+            ParseError::BitValue => BIT_VALUE.into(),
+            ParseError::BitArgument => BIT_ARGUMENT.into(),
+            ParseError::BitopNotOneKey => BITOP_NOT_ONE_KEY.into(),
+            ParseError::BitfieldType => BITFIELD_TYPE.into(),
+            ParseError::BitfieldOverflow => BITFIELD_OVERFLOW.into(),
+            ParseError::BitfieldRoGetOnly => BITFIELD_RO_GET_ONLY.into(),
+            ParseError::LcsLenAndIdx => LCS_LEN_AND_IDX.into(),
+            ParseError::SameObject => SAME_OBJECT.into(),
+            ParseError::DbOutOfRange => DB_OUT_OF_RANGE.into(),
+            ParseError::NotInt32 => NOT_INT32.into(),
             ParseError::UnknownSubcommand { container, sub } => format!(
                 "ERR unknown subcommand '{}'. Try {container} HELP.",
                 errors::truncate_for_error(sub)

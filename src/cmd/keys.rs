@@ -1,5 +1,22 @@
-//! Keyspace commands: DEL UNLINK EXISTS TYPE RENAME RENAMENX DBSIZE FLUSHDB
-//! FLUSHALL KEYS SCAN RANDOMKEY.
+//! Keyspace commands: DEL UNLINK EXISTS TOUCH TYPE RENAME RENAMENX COPY
+//! OBJECT DBSIZE FLUSHDB FLUSHALL KEYS SCAN RANDOMKEY.
+//!
+//! TOUCH parses into EXISTS's arguments: there is no access time to touch,
+//! and both answer how many of the keys exist.
+//!
+//! # OBJECT's answers
+//!
+//! fencekv stores every value the same way (an MVCC version of its string
+//! encoding), so OBJECT answers what Redis would say for the value, not
+//! for a representation fencekv does not have: ENCODING names the encoding
+//! Redis gives a string when it is SET (`tryObjectEncoding`): `int` for a
+//! canonical integer of up to 20 characters, `embstr` for up to 44 bytes,
+//! else `raw` — Redis keeps `raw` once a value was changed in place
+//! (APPEND, SETRANGE, SETBIT), fencekv does not know a value's history.
+//! IDLETIME is 0 (no access times are kept), REFCOUNT is 1 (Redis says
+//! 2147483647 for its shared small integers), and FREQ gets Redis's error
+//! for a server whose `maxmemory-policy` is not LFU (ours is `noeviction`).
+//! A missing key is nil, as in Redis.
 //!
 //! # SCAN without a hash table
 //!
@@ -16,6 +33,7 @@
 //! the keyspace: this is a reference implementation, not a fast one.
 
 use bytes::Bytes;
+use serde::{Deserialize, Serialize};
 
 use super::args::{is, parse_i64};
 use super::error::ParseError;
@@ -64,6 +82,178 @@ pub(super) fn exec_exists(op: &Op, ks: &ReadView<'_>) -> Reply {
 /// EXISTS: how many of the keys exist, a repeated key counted each time.
 pub fn exists<G: RawGet + ?Sized>(ks: &KeyspaceRead<'_, G>, keys: &[Bytes]) -> Reply {
     Reply::Integer(keys.iter().filter(|k| ks.exists(k)).count() as i64)
+}
+
+/// COPY's source, by type.
+// collections: a hash, list, set or sorted set becomes a variant here, found
+// by `stored` and written by `copy`'s match, element by element.
+enum Stored {
+    String(crate::strings::StrValue),
+}
+
+/// The value under `key`, of whatever type.
+fn stored<W: RawWrite + ?Sized>(ks: &KeyspaceWrite<'_, W>, key: &[u8]) -> Option<Stored> {
+    ks.get(key).map(Stored::String)
+}
+
+/// `COPY source destination [DB destination-db] [REPLACE]`: options in any
+/// order; DB must be a C `int` (Redis's `getIntFromObjectOrReply`) and, with
+/// a single database, 0 (Redis with `databases 1` answers "DB index is out
+/// of range" for any other); the same key twice is refused.
+pub(super) fn parse_copy(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    let mut replace = false;
+    let mut j = 3;
+    while j < args.len() {
+        if is(&args[j], "replace") {
+            replace = true;
+        } else if is(&args[j], "db") && j + 1 < args.len() {
+            let db = parse_i64(&args[j + 1]).ok_or(ParseError::NotInteger)?;
+            let db = i32::try_from(db).map_err(|_| ParseError::NotInt32)?;
+            if db != 0 {
+                return Err(ParseError::DbOutOfRange);
+            }
+            j += 1;
+        } else {
+            return Err(ParseError::Syntax);
+        }
+        j += 1;
+    }
+    let (src, dst) = (arg(args, 1), arg(args, 2));
+    if src == dst {
+        return Err(ParseError::SameObject);
+    }
+    Ok(Op::Copy { src, dst, replace })
+}
+
+pub(super) fn exec_copy(op: &Op, ks: &mut WriteView<'_>) -> Reply {
+    let Op::Copy { src, dst, replace } = op else {
+        return mismatch();
+    };
+    copy(ks, src, dst, *replace)
+}
+
+/// COPY: 1 if `dst` now holds a copy of `src` (value and TTL), 0 if `src`
+/// is missing or `dst` exists without REPLACE. Every form of `dst` (a bare
+/// legacy key included) goes first, as for RENAME.
+pub fn copy<W: RawWrite + ?Sized>(
+    ks: &mut KeyspaceWrite<'_, W>,
+    src: &[u8],
+    dst: &[u8],
+    replace: bool,
+) -> Reply {
+    let Some(value) = stored(ks, src) else {
+        return Reply::Integer(0);
+    };
+    if !replace && stored(ks, dst).is_some() {
+        return Reply::Integer(0);
+    }
+    ks.delete(dst);
+    match value {
+        Stored::String(v) => ks.set(dst, &v.value, v.expire_at),
+        // collections: copy the meta key and every element key here.
+    }
+    Reply::Integer(1)
+}
+
+/// OBJECT's subcommands that take a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ObjectSub {
+    Encoding,
+    Freq,
+    IdleTime,
+    RefCount,
+}
+
+/// `OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT key` / `OBJECT HELP`
+pub(super) fn parse_object(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    let sub = arg(args, 1);
+    if is(&sub, "help") {
+        return match args.len() {
+            2 => Ok(Op::ObjectHelp),
+            _ => Err(ParseError::WrongArity("object|help")),
+        };
+    }
+    let subs = [
+        ("encoding", ObjectSub::Encoding, "object|encoding"),
+        ("freq", ObjectSub::Freq, "object|freq"),
+        ("idletime", ObjectSub::IdleTime, "object|idletime"),
+        ("refcount", ObjectSub::RefCount, "object|refcount"),
+    ];
+    let Some((_, sub, name)) = subs.into_iter().find(|(n, _, _)| is(&sub, n)) else {
+        return Err(ParseError::UnknownSubcommand {
+            container: "OBJECT",
+            sub,
+        });
+    };
+    if args.len() != 3 {
+        return Err(ParseError::WrongArity(name));
+    }
+    Ok(Op::Object {
+        sub,
+        key: arg(args, 2),
+    })
+}
+
+pub(super) fn exec_object(op: &Op, ks: &ReadView<'_>) -> Reply {
+    match op {
+        Op::Object { sub, key } => object(ks, *sub, key),
+        Op::ObjectHelp => object_help(),
+        _ => mismatch(),
+    }
+}
+
+/// FREQ's error under a policy that is not LFU, in Redis's words.
+pub const NO_LFU: &str =
+    "ERR An LFU maxmemory policy is not selected, access frequency not tracked. \
+     Please note that when switching between policies at runtime LRU and LFU data will take some \
+     time to adjust.";
+
+/// OBJECT ENCODING/FREQ/IDLETIME/REFCOUNT (see the module docs): nil for a
+/// missing key.
+pub fn object<G: RawGet + ?Sized>(ks: &KeyspaceRead<'_, G>, sub: ObjectSub, key: &[u8]) -> Reply {
+    let Some(v) = ks.get(key) else {
+        return Reply::Nil;
+    };
+    match sub {
+        ObjectSub::Encoding => Reply::bulk(string_encoding(&v.value)),
+        ObjectSub::Freq => Reply::err(NO_LFU),
+        ObjectSub::IdleTime => Reply::Integer(0),
+        ObjectSub::RefCount => Reply::Integer(1),
+    }
+}
+
+/// The encoding Redis's `tryObjectEncoding` gives a string value when it is
+/// SET: `int`, `embstr` (up to 44 bytes) or `raw`.
+pub fn string_encoding(value: &[u8]) -> &'static str {
+    if value.len() <= 20 && parse_i64(value).is_some() {
+        "int"
+    } else if value.len() <= 44 {
+        "embstr"
+    } else {
+        "raw"
+    }
+}
+
+/// OBJECT HELP, as Redis 7.0 words it.
+pub fn object_help() -> Reply {
+    const LINES: &[&str] = &[
+        "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "ENCODING <key>",
+        "    Return the kind of internal representation used in order to store the value",
+        "    associated with a <key>.",
+        "FREQ <key>",
+        "    Return the access frequency index of the <key>. The returned integer is",
+        "    proportional to the logarithm of the recent access frequency of the key.",
+        "IDLETIME <key>",
+        "    Return the idle time of the <key>, that is the approximated number of",
+        "    seconds elapsed since the last access to the key.",
+        "REFCOUNT <key>",
+        "    Return the number of references of the value associated with the specified",
+        "    <key>.",
+        "HELP",
+        "    Prints this help.",
+    ];
+    Reply::Array(LINES.iter().map(|l| Reply::Status((*l).into())).collect())
 }
 
 /// `TYPE key`

@@ -22,8 +22,9 @@
 //!
 //! | file | commands |
 //! |---|---|
-//! | [`strings`] | GET SET SETNX SETEX PSETEX GETSET GETDEL GETEX MGET MSET MSETNX INCR DECR INCRBY DECRBY INCRBYFLOAT APPEND STRLEN GETRANGE SUBSTR SETRANGE |
-//! | [`keys`] | DEL UNLINK EXISTS TYPE RENAME RENAMENX DBSIZE FLUSHDB FLUSHALL KEYS SCAN RANDOMKEY |
+//! | [`strings`] | GET SET SETNX SETEX PSETEX GETSET GETDEL GETEX MGET MSET MSETNX INCR DECR INCRBY DECRBY INCRBYFLOAT APPEND STRLEN GETRANGE SUBSTR SETRANGE LCS |
+//! | [`bits`] | SETBIT GETBIT BITCOUNT BITPOS BITOP BITFIELD BITFIELD_RO |
+//! | [`keys`] | DEL UNLINK EXISTS TOUCH TYPE RENAME RENAMENX COPY OBJECT DBSIZE FLUSHDB FLUSHALL KEYS SCAN RANDOMKEY |
 //! | [`expire`] | EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST |
 //! | [`scripting`] | EVAL EVALSHA EVAL_RO EVALSHA_RO SCRIPT LOAD/EXISTS/FLUSH |
 //! | [`debug`] | FENCEKV.RAWSET FENCEKV.RAWGET FENCEKV.RAWDEL FENCEKV.ENCODING |
@@ -33,6 +34,7 @@
 //! | [`glob`] | Redis's `stringmatchlen` for KEYS and SCAN MATCH |
 
 mod args;
+pub mod bits;
 pub mod debug;
 pub mod def;
 pub mod error;
@@ -181,7 +183,7 @@ pub enum Op {
     // --------------------------------------------------------------- keys
     /// DEL key [key ...] (and UNLINK)
     Del { keys: Vec<Bytes> },
-    /// EXISTS key [key ...] (repeats count)
+    /// EXISTS key [key ...] (repeats count; and TOUCH)
     Exists { keys: Vec<Bytes> },
     /// TYPE key
     Type { key: Bytes },
@@ -241,6 +243,47 @@ pub enum Op {
     ScriptExists { shas: Vec<Bytes> },
     /// SCRIPT FLUSH [ASYNC|SYNC]
     ScriptFlush,
+    // Variants below were added later, at the end, so that log entries on
+    // disk (bincode numbers variants by position) and the hashes of the
+    // model's states keep their meaning.
+    // --------------------------------------------------- strings and bits
+    /// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]
+    Lcs {
+        a: Bytes,
+        b: Bytes,
+        reply: strings::LcsReply,
+    },
+    /// SETBIT key offset value
+    SetBit { key: Bytes, offset: u64, on: bool },
+    /// GETBIT key offset
+    GetBit { key: Bytes, offset: u64 },
+    /// BITCOUNT key [start end [BYTE|BIT]]
+    BitCount { key: Bytes, span: bits::Span },
+    /// BITPOS key bit [start [end [BYTE|BIT]]]
+    BitPos {
+        key: Bytes,
+        bit: bool,
+        span: bits::PosSpan,
+    },
+    /// BITOP AND|OR|XOR|NOT destkey key [key ...]
+    BitOp {
+        op: bits::BitOpKind,
+        dest: Bytes,
+        keys: Vec<Bytes>,
+    },
+    /// BITFIELD key [GET|SET|INCRBY|OVERFLOW ...] (and BITFIELD_RO, GETs only)
+    BitField { key: Bytes, ops: Vec<bits::FieldOp> },
+    // --------------------------------------------------------------- keys
+    /// COPY source destination [DB 0] [REPLACE]
+    Copy {
+        src: Bytes,
+        dst: Bytes,
+        replace: bool,
+    },
+    /// OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT key
+    Object { sub: keys::ObjectSub, key: Bytes },
+    /// OBJECT HELP
+    ObjectHelp,
 }
 
 /// A parsed command: its row and its arguments.

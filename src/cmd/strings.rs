@@ -1,6 +1,6 @@
 //! String commands: GET SET SETNX SETEX PSETEX GETSET GETDEL GETEX MGET MSET
 //! MSETNX INCR DECR INCRBY DECRBY INCRBYFLOAT APPEND STRLEN GETRANGE SUBSTR
-//! SETRANGE.
+//! SETRANGE LCS.
 //!
 //! Each command has a `parse_*` (arity already checked by [`super::parse`]),
 //! an `exec_*` (its row's executor) and a run function over a keyspace view. Writes that modify a value in
@@ -8,6 +8,7 @@
 //! `dbOverwrite` does; SET-like writes replace it.
 
 use bytes::{Bytes, BytesMut};
+use serde::{Deserialize, Serialize};
 
 use super::args::{format_f64, int_arg, int_bytes, is, parse_f64, parse_i64, MAX_STRING_LEN};
 use super::error::ParseError;
@@ -751,4 +752,166 @@ pub fn setrange<W: RawWrite + ?Sized>(
     buf[offset..end].copy_from_slice(value);
     ks.set(key, &buf, expire_at);
     Reply::Integer(buf.len() as i64)
+}
+
+// ----------------------------------------------------------------------- LCS
+
+/// What LCS answers.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum LcsReply {
+    /// The longest common subsequence itself.
+    Sequence,
+    /// LEN: its length.
+    Len,
+    /// IDX: the matching ranges at least `min_len` long (0: all), each with
+    /// its length if `with_len`, and the length of the whole.
+    Idx { min_len: u64, with_len: bool },
+}
+
+/// `LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]`: options in
+/// any order and repeated; a negative MINMATCHLEN is 0; LEN with IDX is
+/// refused. Redis reads the options after looking both keys up, to refuse
+/// a key that is not a string first; every key is a string here, so the
+/// options are checked at parse time.
+pub(super) fn parse_lcs(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    let (mut idx, mut len, mut with_len, mut min_len) = (false, false, false, 0u64);
+    let mut j = 3;
+    while j < args.len() {
+        let opt = &args[j];
+        if is(opt, "idx") {
+            idx = true;
+        } else if is(opt, "len") {
+            len = true;
+        } else if is(opt, "withmatchlen") {
+            with_len = true;
+        } else if is(opt, "minmatchlen") && j + 1 < args.len() {
+            min_len = u64::try_from(int_arg(&args[j + 1])?).unwrap_or(0);
+            j += 1;
+        } else {
+            return Err(ParseError::Syntax);
+        }
+        j += 1;
+    }
+    let reply = match (idx, len) {
+        (true, true) => return Err(ParseError::LcsLenAndIdx),
+        (true, false) => LcsReply::Idx { min_len, with_len },
+        (false, true) => LcsReply::Len,
+        (false, false) => LcsReply::Sequence,
+    };
+    Ok(Op::Lcs {
+        a: arg(args, 1),
+        b: arg(args, 2),
+        reply,
+    })
+}
+
+pub(super) fn exec_lcs(op: &Op, ks: &ReadView<'_>) -> Reply {
+    let Op::Lcs { a, b, reply } = op else {
+        return mismatch();
+    };
+    lcs(ks, a, b, reply)
+}
+
+/// The DP table of more than this many bytes is refused, as Redis does.
+const LCS_TABLE_LIMIT: u64 = MAX_STRING_LEN;
+
+/// LCS: Redis's dynamic programme over the two values (a missing key is
+/// ""), its table of `(len1+1)·(len2+1)` u32s limited to
+/// `proto-max-bulk-len` bytes, and its walk back from the end that emits
+/// the matching ranges last-first.
+pub fn lcs<G: RawGet + ?Sized>(
+    ks: &KeyspaceRead<'_, G>,
+    key_a: &[u8],
+    key_b: &[u8],
+    reply: &LcsReply,
+) -> Reply {
+    let a = ks.get(key_a).map(|v| v.value).unwrap_or_default();
+    let b = ks.get(key_b).map(|v| v.value).unwrap_or_default();
+    let (alen, blen) = (a.len(), b.len());
+    let width = blen + 1;
+    let cells = (alen as u64 + 1) * (width as u64);
+    if cells * 4 > LCS_TABLE_LIMIT {
+        return Reply::err(
+            "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len",
+        );
+    }
+    let mut table: Vec<u32> = Vec::new();
+    if table.try_reserve_exact(cells as usize).is_err() {
+        return Reply::err("ERR Insufficient memory, failed allocating transient memory for LCS");
+    }
+    table.resize(cells as usize, 0);
+    let at = |i: usize, j: usize| i * width + j;
+    for i in 1..=alen {
+        for j in 1..=blen {
+            table[at(i, j)] = if a[i - 1] == b[j - 1] {
+                table[at(i - 1, j - 1)] + 1
+            } else {
+                table[at(i - 1, j)].max(table[at(i, j - 1)])
+            };
+        }
+    }
+    let total = table[at(alen, blen)] as usize;
+    if *reply == LcsReply::Len {
+        return Reply::Integer(total as i64);
+    }
+    let (min_len, with_len) = match reply {
+        LcsReply::Idx { min_len, with_len } => (Some(*min_len), *with_len),
+        _ => (None, false),
+    };
+    let mut sequence = vec![0u8; total];
+    let mut matches = Vec::new();
+    let mut k = total;
+    // The range being extended backwards; `a_start == alen`: none.
+    let (mut a_start, mut a_end, mut b_start, mut b_end) = (alen, 0, 0, 0);
+    let (mut i, mut j) = (alen, blen);
+    while i > 0 && j > 0 {
+        let mut emit = false;
+        if a[i - 1] == b[j - 1] {
+            sequence[k - 1] = a[i - 1];
+            if a_start == alen {
+                (a_start, a_end, b_start, b_end) = (i - 1, i - 1, j - 1, j - 1);
+            } else if a_start == i && b_start == j {
+                a_start -= 1;
+                b_start -= 1;
+            } else {
+                emit = true;
+            }
+            if a_start == 0 || b_start == 0 {
+                emit = true;
+            }
+            k -= 1;
+            i -= 1;
+            j -= 1;
+        } else {
+            if table[at(i - 1, j)] > table[at(i, j - 1)] {
+                i -= 1;
+            } else {
+                j -= 1;
+            }
+            if a_start != alen {
+                emit = true;
+            }
+        }
+        if emit {
+            let len = (a_end - a_start + 1) as u64;
+            if min_len.is_some_and(|m| m == 0 || len >= m) {
+                let range = |s: usize, e: usize| {
+                    Reply::Array(vec![Reply::Integer(s as i64), Reply::Integer(e as i64)])
+                };
+                let mut m = vec![range(a_start, a_end), range(b_start, b_end)];
+                if with_len {
+                    m.push(Reply::Integer(len as i64));
+                }
+                matches.push(Reply::Array(m));
+            }
+            a_start = alen;
+        }
+    }
+    match reply {
+        LcsReply::Idx { .. } => Reply::Map(vec![
+            (Reply::bulk("matches"), Reply::Array(matches)),
+            (Reply::bulk("len"), Reply::Integer(total as i64)),
+        ]),
+        _ => Reply::Bulk(Bytes::from(sequence)),
+    }
 }

@@ -26,7 +26,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::def::flag::*;
 use super::def::{CommandDef, Exec, Flags};
 use super::error::ParseError;
-use super::{debug, expire, keys, scripting, strings, Command, ParseCtx};
+use super::{bits, debug, expire, keys, scripting, strings, Command, ParseCtx};
 use crate::resp::Reply;
 
 /// A row of the table, as a parsed command carries it. Compared, hashed and
@@ -209,7 +209,6 @@ pub static NOSCRIPT_NOT_IMPLEMENTED: &[&str] = &[
     "monitor",
     "sync",
     "psync",
-    "shutdown",
     "save",
     "bgsave",
 ];
@@ -535,6 +534,126 @@ pub static COMMANDS: &[CommandDef] = &[
         ..CommandDef::DEFAULT
     },
     CommandDef {
+        name: "lcs",
+        arity: -3,
+        flags: Flags(READONLY),
+        first_key: 1,
+        last_key: 2,
+        step: 1,
+        acl_categories: &["@read", "@string", "@slow"],
+        group: "string",
+        since: "7.0.0",
+        summary: "Find longest common substring",
+        parse: strings::parse_lcs,
+        exec: Exec::Read(strings::exec_lcs),
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "setbit",
+        arity: 4,
+        flags: Flags(WRITE | DENYOOM),
+        first_key: 1,
+        last_key: 1,
+        step: 1,
+        acl_categories: &["@write", "@bitmap", "@slow"],
+        group: "bitmap",
+        since: "2.2.0",
+        summary: "Sets or clears the bit at offset in the string value stored at key",
+        parse: bits::parse_setbit,
+        exec: Exec::Write(bits::exec_setbit),
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "getbit",
+        arity: 3,
+        flags: Flags(READONLY | FAST),
+        first_key: 1,
+        last_key: 1,
+        step: 1,
+        acl_categories: &["@read", "@bitmap", "@fast"],
+        group: "bitmap",
+        since: "2.2.0",
+        summary: "Returns the bit value at offset in the string value stored at key",
+        parse: bits::parse_getbit,
+        exec: Exec::Read(bits::exec_getbit),
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "bitcount",
+        arity: -2,
+        flags: Flags(READONLY),
+        first_key: 1,
+        last_key: 1,
+        step: 1,
+        acl_categories: &["@read", "@bitmap", "@slow"],
+        group: "bitmap",
+        since: "2.6.0",
+        summary: "Count set bits in a string",
+        parse: bits::parse_bitcount,
+        exec: Exec::Read(bits::exec_bitcount),
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "bitpos",
+        arity: -3,
+        flags: Flags(READONLY),
+        first_key: 1,
+        last_key: 1,
+        step: 1,
+        acl_categories: &["@read", "@bitmap", "@slow"],
+        group: "bitmap",
+        since: "2.8.7",
+        summary: "Find first bit set or clear in a string",
+        parse: bits::parse_bitpos,
+        exec: Exec::Read(bits::exec_bitpos),
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "bitop",
+        arity: -4,
+        flags: Flags(WRITE | DENYOOM),
+        first_key: 2,
+        last_key: -1,
+        step: 1,
+        acl_categories: &["@write", "@bitmap", "@slow"],
+        group: "bitmap",
+        since: "2.6.0",
+        summary: "Perform bitwise operations between strings",
+        parse: bits::parse_bitop,
+        exec: Exec::Write(bits::exec_bitop),
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "bitfield",
+        arity: -2,
+        flags: Flags(WRITE | DENYOOM),
+        first_key: 1,
+        last_key: 1,
+        step: 1,
+        acl_categories: &["@write", "@bitmap", "@slow"],
+        group: "bitmap",
+        since: "3.2.0",
+        summary: "Perform arbitrary bitfield integer operations on strings",
+        parse: bits::parse_bitfield,
+        exec: bits::EXEC_BITFIELD,
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "bitfield_ro",
+        arity: -2,
+        flags: Flags(READONLY | FAST),
+        first_key: 1,
+        last_key: 1,
+        step: 1,
+        acl_categories: &["@read", "@bitmap", "@fast"],
+        group: "bitmap",
+        since: "6.0.0",
+        summary: "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
+        parse: bits::parse_bitfield_ro,
+        exec: Exec::Read(bits::exec_bitfield_read),
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
         name: "del",
         arity: -2,
         flags: Flags(WRITE),
@@ -583,6 +702,22 @@ pub static COMMANDS: &[CommandDef] = &[
         ..CommandDef::DEFAULT
     },
     CommandDef {
+        name: "touch",
+        arity: -2,
+        flags: Flags(READONLY | FAST),
+        first_key: 1,
+        last_key: -1,
+        step: 1,
+        acl_categories: &["@keyspace", "@read", "@fast"],
+        tips: &["request_policy:multi_shard", "response_policy:agg_sum"],
+        group: "generic",
+        since: "3.2.1",
+        summary: "Alters the last access time of a key(s). Returns the number of existing keys specified.",
+        parse: keys::parse_exists,
+        exec: Exec::Read(keys::exec_exists),
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
         name: "type",
         arity: 2,
         flags: Flags(READONLY | FAST),
@@ -625,6 +760,34 @@ pub static COMMANDS: &[CommandDef] = &[
         summary: "Rename a key, only if the new key does not exist",
         parse: keys::parse_renamenx,
         exec: Exec::Write(keys::exec_rename),
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "copy",
+        arity: -3,
+        flags: Flags(WRITE | DENYOOM),
+        first_key: 1,
+        last_key: 2,
+        step: 1,
+        acl_categories: &["@keyspace", "@write", "@slow"],
+        group: "generic",
+        since: "6.2.0",
+        summary: "Copy a key",
+        parse: keys::parse_copy,
+        exec: Exec::Write(keys::exec_copy),
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "object",
+        arity: -2,
+        flags: Flags(0),
+        subcommand_flags: Flags(READONLY),
+        acl_categories: &["@slow"],
+        group: "generic",
+        since: "2.2.3",
+        summary: "A container for object introspection commands",
+        parse: keys::parse_object,
+        exec: Exec::Read(keys::exec_object),
         ..CommandDef::DEFAULT
     },
     CommandDef {
@@ -954,6 +1117,27 @@ pub static COMMANDS: &[CommandDef] = &[
         group: "server",
         since: "1.0.0",
         summary: "Get information and statistics about the server",
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "time",
+        arity: 1,
+        flags: Flags(LOADING | STALE | FAST),
+        acl_categories: &["@fast"],
+        tips: &["nondeterministic_output"],
+        group: "server",
+        since: "2.6.0",
+        summary: "Return the current server time",
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "shutdown",
+        arity: -1,
+        flags: Flags(ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY),
+        acl_categories: &["@admin", "@slow", "@dangerous"],
+        group: "server",
+        since: "1.0.0",
+        summary: "Synchronously save the dataset to disk and then shut down the server",
         ..CommandDef::DEFAULT
     },
     CommandDef {
@@ -1288,7 +1472,12 @@ mod tests {
     fn executors_agree_with_flags() {
         for def in COMMANDS.iter() {
             match def.exec {
-                Exec::Read(_) => assert!(def.flags.has(READONLY), "{}", def.name),
+                // A container (OBJECT) whose subcommands are all readonly.
+                Exec::Read(_) => assert!(
+                    def.flags.has(READONLY) || def.subcommand_flags.has(READONLY),
+                    "{}",
+                    def.name
+                ),
                 Exec::Write(_) | Exec::ReadOrWrite { .. } => {
                     assert!(!def.flags.has(READONLY), "{}", def.name)
                 }

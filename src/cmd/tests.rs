@@ -1175,12 +1175,23 @@ fn every_command_is_in_the_table_and_checks_arity() {
         "getrange",
         "substr",
         "setrange",
+        "lcs",
+        "setbit",
+        "getbit",
+        "bitcount",
+        "bitpos",
+        "bitop",
+        "bitfield",
+        "bitfield_ro",
         "del",
         "unlink",
         "exists",
+        "touch",
         "type",
         "rename",
         "renamenx",
+        "copy",
+        "object",
         "expire",
         "pexpire",
         "expireat",
@@ -1240,11 +1251,19 @@ fn commands_round_trip_through_serde_and_hash() {
         "GETEX k EX 0",
         "SCAN 5 MATCH a* COUNT 3 TYPE string",
         "EXPIRE k 10 XX GT",
+        "BITCOUNT k 0 x",
+        "BITPOS k 0 1 -1 BIT",
+        "BITFIELD k OVERFLOW SAT INCRBY i5 #3 -7 GET u63 9",
+        "BITOP XOR d a b",
+        "LCS a b IDX MINMATCHLEN 2 WITHMATCHLEN",
+        "COPY a b DB 0 REPLACE",
+        "OBJECT ENCODING k",
+        "TOUCH a b",
     ]
     .iter()
     .filter_map(|l| db.parsed(l).ok())
     .collect();
-    assert_eq!(cmds.len(), 5);
+    assert_eq!(cmds.len(), 13);
     for c in &cmds {
         let bytes =
             bincode::serde::encode_to_vec(c, bincode::config::standard()).unwrap_or_default();
@@ -1253,7 +1272,176 @@ fn commands_round_trip_through_serde_and_hash() {
         assert_eq!(back.map(|b| b.0).as_ref(), Some(c));
     }
     let set: std::collections::HashSet<_> = cmds.iter().cloned().collect();
-    assert_eq!(set.len(), 5);
+    assert_eq!(set.len(), 13);
+}
+
+// ------------------------------------------------------ TOUCH COPY OBJECT LCS
+
+#[test]
+fn touch_counts_existing_keys() {
+    let mut db = Db::new();
+    db.r("MSET a 1 b 2");
+    assert_eq!(db.r("TOUCH a a b missing"), int(3));
+    assert_eq!(db.parsed("TOUCH a").map(|c| c.kind()), Ok(Kind::Read));
+}
+
+#[test]
+fn copy_value_and_ttl() {
+    let mut db = Db::new();
+    db.r("SET a hello PXAT 4102444800000");
+    assert_eq!(db.r("COPY a b"), int(1));
+    assert_eq!(db.r("GET b"), bulk("hello"));
+    assert_eq!(db.r("PEXPIRETIME b"), int(4_102_444_800_000));
+    assert_eq!(db.r("COPY a b"), int(0), "the destination exists");
+    db.r("SET c other");
+    assert_eq!(db.r("COPY c b REPLACE"), int(1));
+    assert_eq!(db.r("GET b"), bulk("other"));
+    assert_eq!(db.r("PTTL b"), int(-1), "the source had no TTL");
+    assert_eq!(db.r("COPY missing b REPLACE"), int(0));
+    assert_eq!(db.r("COPY a b db 0 replace"), int(1));
+    // A bare legacy destination is replaced, not shadowed.
+    db.r("FENCEKV.RAWSET legacy old");
+    assert_eq!(db.r("COPY a legacy"), int(0));
+    assert_eq!(db.r("COPY a legacy REPLACE"), int(1));
+    assert_eq!(db.r("FENCEKV.RAWGET legacy"), nil());
+    // Errors, all before the keys are looked at.
+    assert_eq!(
+        db.r("COPY a a"),
+        err("ERR source and destination objects are the same")
+    );
+    assert_eq!(
+        db.r("COPY missing missing DB 0"),
+        err("ERR source and destination objects are the same")
+    );
+    for bad in ["COPY a b DB 1", "COPY a b DB -1", "COPY a b DB 1 BOGUS"] {
+        assert_eq!(db.r(bad), err("ERR DB index is out of range"), "{bad}");
+    }
+    assert_eq!(db.r("COPY a b DB x"), err(NOT_INT));
+    assert_eq!(
+        db.r("COPY a b DB 2147483648"),
+        err("ERR value is out of range, value must between -2147483648 and 2147483647")
+    );
+    assert_eq!(db.r("COPY a b DB"), err(SYNTAX));
+    assert_eq!(db.r("COPY a b BOGUS DB 1"), err(SYNTAX));
+}
+
+#[test]
+fn object_subcommands() {
+    let mut db = Db::new();
+    db.r("SET i 12345");
+    db.r("SET e hello");
+    db.ra(&[b"SET", b"r", &[b'x'; 45]]);
+    db.ra(&[b"SET", b"r44", &[b'x'; 44]]);
+    db.r("SET big 123456789012345678901");
+    db.r("SET z 007");
+    let enc = |db: &mut Db, k: &str| db.r(&format!("OBJECT ENCODING {k}"));
+    assert_eq!(enc(&mut db, "i"), bulk("int"));
+    assert_eq!(enc(&mut db, "e"), bulk("embstr"));
+    assert_eq!(enc(&mut db, "r44"), bulk("embstr"));
+    assert_eq!(enc(&mut db, "r"), bulk("raw"));
+    assert_eq!(enc(&mut db, "big"), bulk("embstr"));
+    assert_eq!(enc(&mut db, "z"), bulk("embstr"));
+    assert_eq!(enc(&mut db, "missing"), nil());
+    assert_eq!(db.r("object refcount i"), int(1));
+    assert_eq!(db.r("OBJECT IDLETIME i"), int(0));
+    assert_eq!(db.r("OBJECT FREQ missing"), nil());
+    assert!(db
+        .r("OBJECT FREQ i")
+        .error_text()
+        .is_some_and(|e| e.starts_with("ERR An LFU maxmemory policy is not selected")));
+    let Reply::Array(help) = db.r("OBJECT HELP") else {
+        panic!("OBJECT HELP is an array")
+    };
+    assert_eq!(help.len(), 15);
+    assert_eq!(
+        db.r("OBJECT HELP x"),
+        err("ERR wrong number of arguments for 'object|help' command")
+    );
+    assert_eq!(
+        db.r("OBJECT ENCODING"),
+        err("ERR wrong number of arguments for 'object|encoding' command")
+    );
+    assert_eq!(
+        db.r("OBJECT IDLETIME a b"),
+        err("ERR wrong number of arguments for 'object|idletime' command")
+    );
+    assert_eq!(
+        db.r("OBJECT foo a"),
+        err("ERR unknown subcommand 'foo'. Try OBJECT HELP.")
+    );
+    assert_eq!(
+        db.r("OBJECT"),
+        err("ERR wrong number of arguments for 'object' command")
+    );
+}
+
+#[test]
+fn lcs_replies() {
+    let mut db = Db::new();
+    db.r("MSET a ohmytext b mynewtext");
+    assert_eq!(db.r("LCS a b"), bulk("mytext"));
+    assert_eq!(db.r("LCS a b LEN"), int(6));
+    let range = |s: i64, e: i64| Reply::Array(vec![int(s), int(e)]);
+    let m = |a: (i64, i64), b: (i64, i64), len: Option<i64>| {
+        let mut v = vec![range(a.0, a.1), range(b.0, b.1)];
+        v.extend(len.map(int));
+        Reply::Array(v)
+    };
+    let idx = |matches: Vec<Reply>, len: i64| {
+        Reply::Map(vec![
+            (bulk("matches"), Reply::Array(matches)),
+            (bulk("len"), int(len)),
+        ])
+    };
+    assert_eq!(
+        db.r("LCS a b IDX"),
+        idx(vec![m((4, 7), (5, 8), None), m((2, 3), (0, 1), None)], 6)
+    );
+    assert_eq!(
+        db.r("LCS a b IDX MINMATCHLEN 4 WITHMATCHLEN"),
+        idx(vec![m((4, 7), (5, 8), Some(4))], 6)
+    );
+    assert_eq!(
+        db.r("LCS a b idx withmatchlen minmatchlen -5"),
+        idx(
+            vec![m((4, 7), (5, 8), Some(4)), m((2, 3), (0, 1), Some(2))],
+            6
+        )
+    );
+    assert_eq!(db.r("LCS a b LEN WITHMATCHLEN MINMATCHLEN 3"), int(6));
+    assert_eq!(db.r("LCS missing a"), bulk(""));
+    assert_eq!(db.r("LCS missing other IDX"), idx(vec![], 0));
+    assert_eq!(
+        db.r("LCS a b LEN IDX"),
+        err("ERR If you want both the length and indexes, please just use IDX.")
+    );
+    assert_eq!(db.r("LCS a b MINMATCHLEN"), err(SYNTAX));
+    assert_eq!(db.r("LCS a b MINMATCHLEN x"), err(NOT_INT));
+    assert_eq!(db.r("LCS a b FOO"), err(SYNTAX));
+    // The table of 12001² u32s is over proto-max-bulk-len.
+    db.ra(&[b"SET", b"x", &[b'a'; 12_000]]);
+    db.ra(&[b"SET", b"y", &[b'b'; 12_000]]);
+    assert_eq!(
+        db.r("LCS x y LEN"),
+        err("ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len")
+    );
+}
+
+/// bincode numbers an enum's variants by position: the variants that
+/// existed before the bit commands keep theirs, so a durable log written by
+/// an older build still decodes to the same commands.
+#[test]
+fn older_op_variants_keep_their_log_encoding() {
+    let index = |op: super::Op| {
+        let bytes =
+            bincode::serde::encode_to_vec(&op, bincode::config::standard()).unwrap_or_default();
+        bytes.first().copied()
+    };
+    assert_eq!(index(super::Op::Get { key: Bytes::new() }), Some(0));
+    assert_eq!(index(super::Op::Del { keys: vec![] }), Some(14));
+    assert_eq!(index(super::Op::Persist { key: Bytes::new() }), Some(25));
+    assert_eq!(index(super::Op::ScriptFlush), Some(33));
+    assert_eq!(index(super::Op::ObjectHelp), Some(43));
 }
 
 #[test]

@@ -183,6 +183,17 @@ impl<G: RawGet + ?Sized> Host for ScriptCtx<'_, G> {
             return Ok(Reply::err(errors::ARITY));
         };
         // Connection commands a script may call (the rest are the keyspace's).
+        // TIME is the script's clock: the accepting node's, fixed for the
+        // run, so a script run again after a conflict sees the same time.
+        if name.eq_ignore_ascii_case(b"time") {
+            return Ok(match args.len() {
+                1 => Reply::Array(vec![
+                    Reply::bulk((self.now_ms / 1000).to_string()),
+                    Reply::bulk(((self.now_ms % 1000) * 1000).to_string()),
+                ]),
+                _ => Reply::err(errors::ARITY),
+            });
+        }
         if name.eq_ignore_ascii_case(b"ping") || name.eq_ignore_ascii_case(b"echo") {
             let ping = name.eq_ignore_ascii_case(b"ping");
             return Ok(match args.len() {
@@ -336,7 +347,7 @@ mod tests {
             );
             seen += 1;
         }
-        assert_eq!(seen, 10 + table::NOSCRIPT_NOT_IMPLEMENTED.len());
+        assert_eq!(seen, 11 + table::NOSCRIPT_NOT_IMPLEMENTED.len());
         assert_eq!(
             ctx.call(&args("MSET a 1 b"), false),
             Ok(Reply::err(errors::ARITY))
@@ -367,6 +378,28 @@ mod tests {
         assert_eq!(
             ctx.call(&args("PING"), false),
             Ok(Reply::Status("PONG".into()))
+        );
+        assert_eq!(
+            ctx.call(&args("SHUTDOWN NOSAVE"), false),
+            err(errors::NOT_ALLOWED)
+        );
+    }
+
+    #[test]
+    fn time_is_the_scripts_clock() {
+        let m = store();
+        let snap = m.snapshot(1);
+        let mut ctx = ScriptCtx::new(&snap, 1_700_000_000_042, ChainModes::default(), None);
+        assert_eq!(
+            ctx.call(&args("TIME"), false),
+            Ok(Reply::Array(vec![
+                Reply::bulk("1700000000"),
+                Reply::bulk("42000")
+            ]))
+        );
+        assert_eq!(
+            ctx.call(&args("time x"), false),
+            Ok(Reply::err(errors::ARITY))
         );
     }
 }

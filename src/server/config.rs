@@ -1,18 +1,21 @@
-//! The server's fixed configuration, as `fencekv serve` was started: what
-//! CONFIG GET, INFO and the debug commands read, and the Redis version
-//! fencekv answers as.
+//! The server's configuration, as `fencekv serve` was started: what CONFIG
+//! GET, INFO and the debug commands read, and the Redis version fencekv
+//! answers as; the few settings CONFIG SET changes while the node runs
+//! ([`Settings`]); and the SHUTDOWN command's way to the serve loop.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
+
+use tokio::sync::Notify;
 
 use super::storage::AppendFsync;
 
 /// The Redis version fencekv answers as (HELLO, INFO).
 pub const REDIS_VERSION: &str = "7.0.15";
 
-/// The server's fixed configuration, as CONFIG GET and INFO show it.
+/// The server's configuration, as CONFIG GET and INFO show it.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
     pub bind: String,
@@ -25,6 +28,38 @@ pub struct ServerConfig {
     pub peers: BTreeMap<stateright::actor::Id, SocketAddr>,
     /// The transport's fault hooks (used only by debug commands).
     pub faults: Arc<super::peers::Faults>,
-    /// The script engine and watchdog (SCRIPT LOAD, SCRIPT KILL).
+    /// The script engine and watchdog (SCRIPT LOAD, SCRIPT KILL, and the
+    /// time limit CONFIG SET changes).
     pub scripts: super::scripts::Scripts,
+    /// What CONFIG SET changed.
+    pub settings: Arc<Settings>,
+    /// SHUTDOWN's request to the serve loop, which then stops as on SIGTERM.
+    pub shutdown: Arc<Notify>,
+}
+
+/// Redis's memory-layout knobs, as CONFIG SET last set them on this node
+/// (per node, not replicated, like Redis's own configuration). They change
+/// nothing: fencekv stores every value the same way. Keyed by canonical
+/// name; absent: the default.
+#[derive(Debug, Default)]
+pub struct Settings {
+    layout: Mutex<BTreeMap<&'static str, i64>>,
+}
+
+impl Settings {
+    /// The knob's value, or `default` if never set.
+    pub fn get(&self, name: &'static str, default: i64) -> i64 {
+        self.layout
+            .lock()
+            .ok()
+            .and_then(|m| m.get(name).copied())
+            .unwrap_or(default)
+    }
+
+    /// Remember a value.
+    pub fn set(&self, name: &'static str, value: i64) {
+        if let Ok(mut m) = self.layout.lock() {
+            m.insert(name, value);
+        }
+    }
 }

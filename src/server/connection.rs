@@ -116,6 +116,7 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
         // The requests of one read were accepted together: one clock read.
         let now = now_ms();
         let mut close = false;
+        let mut shut_down = false;
         loop {
             match decode_request(&mut inbuf, &shared.limits) {
                 Ok(None) => break,
@@ -140,6 +141,12 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
                         Action::Quit => {
                             close = true;
                             Slot::Ready(Reply::ok())
+                        }
+                        Action::Shutdown => {
+                            // No reply, as in Redis: the connection closes.
+                            close = true;
+                            shut_down = true;
+                            break;
                         }
                     };
                     slots.push((slot, conn.proto()));
@@ -177,6 +184,10 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
             if outbuf.capacity() > KEEP_BUFFER {
                 outbuf = BytesMut::with_capacity(READ_CHUNK);
             }
+        }
+        if shut_down {
+            tracing::info!(client = %addr, "SHUTDOWN requested");
+            shared.cfg.shutdown.notify_one();
         }
         if close {
             let _ = stream.shutdown().await;

@@ -11,7 +11,7 @@
 //! - [`peers`]: the peer transport (framed messages over TCP) and its fault
 //!   hooks.
 //! - [`scripts`]: the Lua engine the nodes share and the script watchdog.
-//! - [`config`]: the server's fixed configuration.
+//! - [`config`]: the server's configuration, and what CONFIG SET changes.
 //! - [`connection`]: the TCP listener and the per-connection read → decode →
 //!   dispatch → one-write loop.
 //! - [`client_conn`]: one client connection's state.
@@ -84,7 +84,7 @@ pub struct ClusterOptions {
     pub peer_delay: Duration,
 }
 
-/// Run a single-node server until SIGINT/SIGTERM (Ok: everything flushed) or
+/// Run a single-node server until SIGINT/SIGTERM/SHUTDOWN (Ok: everything flushed) or
 /// until the node stops on a storage error (Err, with the reason).
 pub async fn serve(opts: ServeOptions) -> Result<(), String> {
     let listener = TcpListener::bind((opts.bind.as_str(), opts.port))
@@ -187,6 +187,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
         }
     );
 
+    let shutdown = Arc::new(tokio::sync::Notify::new());
     let shared = Arc::new(Shared {
         cfg: ServerConfig {
             bind: opts.bind.clone(),
@@ -198,6 +199,8 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
             peers: peer_addrs,
             faults,
             scripts,
+            settings: Arc::default(),
+            shutdown: shutdown.clone(),
         },
         registry: Arc::default(),
         node: thread.handle.clone(),
@@ -208,7 +211,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
 
     let mut done = thread.done;
     let outcome = tokio::select! {
-        sig = shutdown_signal() => {
+        sig = shutdown_signal(&shutdown) => {
             tracing::info!(signal = sig, "shutting down");
             let _ = stop_tx.send(true);
             thread.handle.shutdown();
@@ -226,19 +229,23 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
     outcome
 }
 
-/// Wait for SIGINT or SIGTERM; names the one that came.
-async fn shutdown_signal() -> &'static str {
+/// Wait for SIGINT, SIGTERM or a client's SHUTDOWN; names the one that came.
+/// All three stop the server the same way.
+async fn shutdown_signal(command: &tokio::sync::Notify) -> &'static str {
     use tokio::signal::unix::{signal, SignalKind};
     let mut term = match signal(SignalKind::terminate()) {
         Ok(s) => s,
         Err(e) => {
-            tracing::warn!(error = %e, "cannot watch SIGTERM; only SIGINT stops the server");
-            let _ = tokio::signal::ctrl_c().await;
-            return "SIGINT";
+            tracing::warn!(error = %e, "cannot watch SIGTERM; only SIGINT and SHUTDOWN stop the server");
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => return "SIGINT",
+                _ = command.notified() => return "SHUTDOWN",
+            }
         }
     };
     tokio::select! {
         _ = term.recv() => "SIGTERM",
         _ = tokio::signal::ctrl_c() => "SIGINT",
+        _ = command.notified() => "SHUTDOWN",
     }
 }

@@ -13,7 +13,8 @@ use crate::script::{Engine, Watchdog};
 /// Stops scripts that run too long or that SCRIPT KILL names.
 #[derive(Debug)]
 pub struct ScriptWatchdog {
-    limit: Duration,
+    /// The time limit in ms (`--lua-time-limit`, CONFIG SET lua-time-limit).
+    limit_ms: AtomicU64,
     epoch: Instant,
     /// When the running script started, in µs since `epoch`.
     started_us: AtomicU64,
@@ -24,7 +25,7 @@ pub struct ScriptWatchdog {
 impl ScriptWatchdog {
     pub fn new(limit: Duration) -> Self {
         ScriptWatchdog {
-            limit,
+            limit_ms: AtomicU64::new(u64::try_from(limit.as_millis()).unwrap_or(u64::MAX)),
             epoch: Instant::now(),
             started_us: AtomicU64::new(0),
             running: AtomicBool::new(false),
@@ -34,6 +35,16 @@ impl ScriptWatchdog {
 
     fn now_us(&self) -> u64 {
         u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX)
+    }
+
+    /// The time limit, in ms.
+    pub fn limit_ms(&self) -> u64 {
+        self.limit_ms.load(Ordering::Acquire)
+    }
+
+    /// CONFIG SET lua-time-limit: a new limit, for the running script too.
+    pub fn set_limit_ms(&self, ms: u64) {
+        self.limit_ms.store(ms, Ordering::Release);
     }
 
     /// SCRIPT KILL: stop the running script. Always safe here, unlike in
@@ -63,10 +74,10 @@ impl Watchdog for ScriptWatchdog {
         let ran = self
             .now_us()
             .saturating_sub(self.started_us.load(Ordering::Acquire));
-        (ran > u64::try_from(self.limit.as_micros()).unwrap_or(u64::MAX)).then(|| {
+        let limit_ms = self.limit_ms();
+        (ran > limit_ms.saturating_mul(1000)).then(|| {
             format!(
-                "ERR Script stopped after running longer than the time limit of {} ms (--lua-time-limit); nothing was written",
-                self.limit.as_millis()
+                "ERR Script stopped after running longer than the time limit of {limit_ms} ms (--lua-time-limit); nothing was written"
             )
         })
     }
@@ -109,6 +120,17 @@ mod tests {
         w.disarm();
         w.arm();
         assert_eq!(w.should_stop(), None, "a new script starts unkilled");
+    }
+
+    #[test]
+    fn the_time_limit_can_change_while_running() {
+        let w = ScriptWatchdog::new(Duration::from_secs(60));
+        w.arm();
+        std::thread::sleep(Duration::from_millis(2));
+        assert_eq!(w.should_stop(), None);
+        w.set_limit_ms(1);
+        assert!(w.should_stop().is_some_and(|e| e.contains("limit of 1 ms")));
+        assert_eq!(w.limit_ms(), 1);
     }
 
     #[test]

@@ -41,6 +41,12 @@ pub fn redis_available() -> bool {
 
 impl RedisServer {
     pub fn start() -> RedisServer {
+        RedisServer::start_with(&[])
+    }
+
+    /// [`RedisServer::start`] with extra `redis-server` arguments
+    /// (`["--databases", "1"]`).
+    pub fn start_with(extra: &[&str]) -> RedisServer {
         // Built first so that its Drop removes the directory on any panic.
         let mut s = RedisServer {
             port: 0,
@@ -55,6 +61,7 @@ impl RedisServer {
                 .args(["--appendonly", "no"])
                 .arg("--dir")
                 .arg(&s.dir)
+                .args(extra)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
@@ -79,6 +86,11 @@ impl RedisServer {
     /// redis-server is installed — unless `FENCEKV_REQUIRE_REDIS=1` (as in
     /// CI), where a missing oracle fails the test.
     pub fn start_7_0() -> Option<RedisServer> {
+        RedisServer::start_7_0_with(&[])
+    }
+
+    /// [`RedisServer::start_7_0`] with extra `redis-server` arguments.
+    pub fn start_7_0_with(extra: &[&str]) -> Option<RedisServer> {
         if !redis_available() {
             assert!(
                 std::env::var("FENCEKV_REQUIRE_REDIS").as_deref() != Ok("1"),
@@ -87,7 +99,7 @@ impl RedisServer {
             eprintln!("SKIPPED: no redis-server to compare with (apt-get install redis-server)");
             return None;
         }
-        let redis_server = RedisServer::start();
+        let redis_server = RedisServer::start_with(extra);
         let version = redis_server.version();
         assert!(
             version.starts_with("7.0."),

@@ -94,13 +94,23 @@ impl Server {
 
     /// SIGTERM and wait for the exit status.
     pub fn terminate(&mut self) -> ExitStatus {
-        let mut c = self.child.take().expect("running");
+        let c = self.child.take().expect("running");
         let ok = Command::new("kill")
             .arg("-TERM")
             .arg(c.id().to_string())
             .status()
             .expect("run kill");
         assert!(ok.success());
+        self.wait_for_exit(c, "SIGTERM")
+    }
+
+    /// Wait for the process to exit on its own (after SHUTDOWN).
+    pub fn wait_exit(&mut self) -> ExitStatus {
+        let c = self.child.take().expect("running");
+        self.wait_for_exit(c, "SHUTDOWN")
+    }
+
+    fn wait_for_exit(&self, mut c: Child, after: &str) -> ExitStatus {
         let deadline = Instant::now() + TIMEOUT;
         loop {
             if let Some(status) = c.try_wait().expect("wait") {
@@ -108,7 +118,7 @@ impl Server {
             }
             if Instant::now() > deadline {
                 let _ = c.kill();
-                panic!("fencekv did not exit after SIGTERM; log:\n{}", self.log());
+                panic!("fencekv did not exit after {after}; log:\n{}", self.log());
             }
             std::thread::sleep(Duration::from_millis(10));
         }

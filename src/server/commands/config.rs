@@ -1,6 +1,17 @@
-//! CONFIG: GET from the server's fixed configuration (glob patterns, case
-//! insensitive), and SET, RESETSTAT and REWRITE as a server without a
-//! config file answers them.
+//! CONFIG: GET from the server's configuration (glob patterns, case
+//! insensitive); SET of what may change while the node runs; RESETSTAT and
+//! REWRITE as a server without a config file answers them.
+//!
+//! CONFIG SET changes, on this node only (as Redis's configuration is per
+//! instance), `busy-reply-threshold` alias `lua-time-limit` — the script
+//! time limit the watchdog applies, from the next check on — and Redis's
+//! memory-layout knobs ([`SETTABLE`]), which are validated as Redis 7.0
+//! validates them, remembered and reported by CONFIG GET, and change
+//! nothing: fencekv has one layout for every value. `set-max-listpack-
+//! entries` is Redis 7.2's (7.0 does not know it). Everything else CONFIG
+//! GET reports is fixed at startup. As in Redis 7.0, several parameters may
+//! be set at once, all or none; an alias is a parameter of its own name
+//! (setting both in one call is not a duplicate).
 
 use bytes::Bytes;
 
@@ -31,9 +42,276 @@ fn config_table(cfg: &ServerConfig) -> Vec<(&'static str, String)> {
         ("requirepass", String::new()),
         ("protected-mode", "no".into()),
         ("cluster-enabled", "no".into()),
-        ("lua-time-limit", "5000".into()),
-        ("busy-reply-threshold", "5000".into()),
     ]
+}
+
+/// How a settable parameter's argument is read (Redis 7.0's `config.c`).
+#[derive(Clone, Copy, Debug)]
+enum Numeric {
+    /// `string2ll`, then the bounds.
+    Integer { min: i64, max: i64 },
+    /// A size in bytes, `memtoull` (units b, k, kb, m, mb, g, gb), at most
+    /// `LONG_MAX`.
+    Memory,
+}
+
+/// A parameter CONFIG SET may change. `canonical` names the value an alias
+/// shares with its parameter.
+#[derive(Debug)]
+struct Settable {
+    name: &'static str,
+    canonical: &'static str,
+    numeric: Numeric,
+    default: i64,
+}
+
+const SIZE: Numeric = Numeric::Integer {
+    min: 0,
+    max: i64::MAX,
+};
+const INT: Numeric = Numeric::Integer {
+    min: i32::MIN as i64,
+    max: i32::MAX as i64,
+};
+const DEPTH: Numeric = Numeric::Integer {
+    min: 0,
+    max: i32::MAX as i64,
+};
+
+/// The script time limit's canonical name: its value is the watchdog's.
+const SCRIPT_LIMIT: &str = "busy-reply-threshold";
+
+/// What CONFIG SET accepts, with Redis 7.0.15's defaults and bounds.
+const SETTABLE: &[Settable] = &[
+    Settable {
+        name: "busy-reply-threshold",
+        canonical: SCRIPT_LIMIT,
+        numeric: SIZE,
+        default: 5000,
+    },
+    Settable {
+        name: "lua-time-limit",
+        canonical: SCRIPT_LIMIT,
+        numeric: SIZE,
+        default: 5000,
+    },
+    Settable {
+        name: "hash-max-listpack-entries",
+        canonical: "hash-max-listpack-entries",
+        numeric: SIZE,
+        default: 512,
+    },
+    Settable {
+        name: "hash-max-ziplist-entries",
+        canonical: "hash-max-listpack-entries",
+        numeric: SIZE,
+        default: 512,
+    },
+    Settable {
+        name: "hash-max-listpack-value",
+        canonical: "hash-max-listpack-value",
+        numeric: Numeric::Memory,
+        default: 64,
+    },
+    Settable {
+        name: "hash-max-ziplist-value",
+        canonical: "hash-max-listpack-value",
+        numeric: Numeric::Memory,
+        default: 64,
+    },
+    Settable {
+        name: "list-max-listpack-size",
+        canonical: "list-max-listpack-size",
+        numeric: INT,
+        default: -2,
+    },
+    Settable {
+        name: "list-max-ziplist-size",
+        canonical: "list-max-listpack-size",
+        numeric: INT,
+        default: -2,
+    },
+    Settable {
+        name: "list-compress-depth",
+        canonical: "list-compress-depth",
+        numeric: DEPTH,
+        default: 0,
+    },
+    Settable {
+        name: "set-max-intset-entries",
+        canonical: "set-max-intset-entries",
+        numeric: SIZE,
+        default: 512,
+    },
+    Settable {
+        name: "set-max-listpack-entries",
+        canonical: "set-max-listpack-entries",
+        numeric: SIZE,
+        default: 128,
+    },
+    Settable {
+        name: "zset-max-listpack-entries",
+        canonical: "zset-max-listpack-entries",
+        numeric: SIZE,
+        default: 128,
+    },
+    Settable {
+        name: "zset-max-ziplist-entries",
+        canonical: "zset-max-listpack-entries",
+        numeric: SIZE,
+        default: 128,
+    },
+    Settable {
+        name: "zset-max-listpack-value",
+        canonical: "zset-max-listpack-value",
+        numeric: Numeric::Memory,
+        default: 64,
+    },
+    Settable {
+        name: "zset-max-ziplist-value",
+        canonical: "zset-max-listpack-value",
+        numeric: Numeric::Memory,
+        default: 64,
+    },
+];
+
+impl Settable {
+    fn value(&self, cfg: &ServerConfig) -> i64 {
+        if self.canonical == SCRIPT_LIMIT {
+            i64::try_from(cfg.scripts.watchdog.limit_ms()).unwrap_or(i64::MAX)
+        } else {
+            cfg.settings.get(self.canonical, self.default)
+        }
+    }
+
+    fn store(&self, cfg: &ServerConfig, v: i64) {
+        if self.canonical == SCRIPT_LIMIT {
+            cfg.scripts
+                .watchdog
+                .set_limit_ms(u64::try_from(v).unwrap_or(0));
+        } else {
+            cfg.settings.set(self.canonical, v);
+        }
+    }
+
+    /// The argument as a value, or Redis's reason it is not one.
+    fn parse(&self, arg: &[u8]) -> Result<i64, String> {
+        let (v, min, max) = match self.numeric {
+            Numeric::Integer { min, max } => {
+                let v = crate::resp::decode::string2ll(arg)
+                    .ok_or("argument couldn't be parsed into an integer")?;
+                (v, min, max)
+            }
+            Numeric::Memory => {
+                let v = memtoull(arg).ok_or("argument must be a memory value")?;
+                // Redis reads the unsigned size into a long long.
+                (v as i64, 0, i64::MAX)
+            }
+        };
+        if v < min || v > max {
+            return Err(format!(
+                "argument must be between {min} and {max} inclusive"
+            ));
+        }
+        Ok(v)
+    }
+}
+
+/// Redis 7.0's `memtoull`: digits, then a unit (none, b, k, kb, m, mb, g,
+/// gb, any case); a sign, a space or another unit is refused. As in C, the
+/// digits saturate (`strtoull`), no digits read as 0, and the product wraps.
+fn memtoull(arg: &[u8]) -> Option<u64> {
+    if arg.first() == Some(&b'-') {
+        return None;
+    }
+    let digits = arg.iter().take_while(|c| c.is_ascii_digit()).count();
+    let unit = arg[digits..].to_ascii_lowercase();
+    let mul: u64 = match &unit[..] {
+        b"" | b"b" => 1,
+        b"k" => 1000,
+        b"kb" => 1024,
+        b"m" => 1000 * 1000,
+        b"mb" => 1024 * 1024,
+        b"g" => 1000 * 1000 * 1000,
+        b"gb" => 1024 * 1024 * 1024,
+        _ => return None,
+    };
+    if digits >= 128 {
+        return None;
+    }
+    let value = arg[..digits].iter().fold(0u64, |v, &d| {
+        v.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+    });
+    Some(value.wrapping_mul(mul))
+}
+
+/// `ERR CONFIG SET failed (possibly related to argument '<name>') - <why>`
+fn set_failed(name: &[u8], why: &str) -> Reply {
+    Reply::err(format!(
+        "ERR CONFIG SET failed (possibly related to argument '{}') - {why}",
+        errors::truncate_for_error(name)
+    ))
+}
+
+/// `CONFIG SET parameter value [parameter value ...]`, as Redis 7.0's
+/// `configSetCommand`: the first unknown, fixed or repeated parameter is the
+/// error; then the values are read in order, and the first bad one is the
+/// error (named by the parameter's own name); only then is anything set.
+fn config_set(cfg: &ServerConfig, args: &[Bytes]) -> Reply {
+    if args.len() < 4 {
+        return arity("config|set");
+    }
+    if !args.len().is_multiple_of(2) {
+        return Reply::err(errors::SYNTAX);
+    }
+    let fixed = config_table(cfg);
+    let mut chosen: Vec<(&Settable, &Bytes)> = Vec::new();
+    let mut refused: Option<Reply> = None;
+    for pair in args[2..].chunks_exact(2) {
+        let (name, value) = (&pair[0], &pair[1]);
+        let known = SETTABLE
+            .iter()
+            .find(|s| name.eq_ignore_ascii_case(s.name.as_bytes()));
+        let problem = match known {
+            Some(s) if chosen.iter().any(|(c, _)| c.name == s.name) => {
+                Some(set_failed(name, "duplicate parameter"))
+            }
+            Some(s) => {
+                chosen.push((s, value));
+                None
+            }
+            None if fixed
+                .iter()
+                .any(|(k, _)| name.eq_ignore_ascii_case(k.as_bytes())) =>
+            {
+                Some(set_failed(
+                    name,
+                    "fencekv's configuration is fixed at startup",
+                ))
+            }
+            None => Some(Reply::err(format!(
+                "ERR Unknown option or number of arguments for CONFIG SET - '{}'",
+                errors::truncate_for_error(name)
+            ))),
+        };
+        if refused.is_none() {
+            refused = problem;
+        }
+    }
+    if let Some(r) = refused {
+        return r;
+    }
+    let mut values = Vec::with_capacity(chosen.len());
+    for (s, value) in &chosen {
+        match s.parse(value) {
+            Ok(v) => values.push((*s, v)),
+            Err(why) => return set_failed(s.name.as_bytes(), &why),
+        }
+    }
+    for (s, v) in values {
+        s.store(cfg, v);
+    }
+    Reply::ok()
 }
 
 /// `CONFIG GET pattern… | SET … | RESETSTAT | REWRITE | HELP`
@@ -48,7 +326,8 @@ pub(super) fn config(cfg: &ServerConfig, args: &[Bytes]) -> Reply {
                 return arity("config|get");
             }
             let mut out = Vec::new();
-            let table = config_table(cfg);
+            let mut table = config_table(cfg);
+            table.extend(SETTABLE.iter().map(|s| (s.name, s.value(cfg).to_string())));
             let mut seen = vec![false; table.len()];
             for pat in &args[2..] {
                 for (i, (k, v)) in table.iter().enumerate() {
@@ -60,28 +339,7 @@ pub(super) fn config(cfg: &ServerConfig, args: &[Bytes]) -> Reply {
             }
             Reply::Map(out)
         }
-        b"set" => {
-            if args.len() < 4 || !args.len().is_multiple_of(2) {
-                return arity("config|set");
-            }
-            let table = config_table(cfg);
-            let name = &args[2];
-            if table
-                .iter()
-                .any(|(k, _)| name.eq_ignore_ascii_case(k.as_bytes()))
-            {
-                Reply::err(format!(
-                    "ERR CONFIG SET failed (possibly related to argument '{}') - fencekv's \
-                     configuration is fixed at startup",
-                    errors::truncate_for_error(name)
-                ))
-            } else {
-                Reply::err(format!(
-                    "ERR Unknown option or number of arguments for CONFIG SET - '{}'",
-                    errors::truncate_for_error(name)
-                ))
-            }
-        }
+        b"set" => config_set(cfg, args),
         b"resetstat" if args.len() == 2 => Reply::ok(),
         b"rewrite" if args.len() == 2 => {
             Reply::err("ERR The server is running without a config file")
@@ -102,8 +360,10 @@ fn name_matches(pat: &[u8], name: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::super::client_conn::ClientConn;
     use super::super::test_support::*;
-    use super::{glob_match, name_matches};
+    use super::super::{handle, Action};
+    use super::{glob_match, memtoull, name_matches};
     use crate::resp::Reply;
 
     #[test]
@@ -129,6 +389,167 @@ mod tests {
             err(run(&mut conn, &["CONFIG", "SET", "foo", "bar"])),
             "ERR Unknown option or number of arguments for CONFIG SET - 'foo'"
         );
+    }
+
+    #[test]
+    fn config_set_layout_knobs_and_aliases() {
+        let mut conn = conn();
+        let cfg = cfg();
+        let get = |name: &str| {
+            let Action::Reply(Reply::Map(m)) = handle(
+                &mut super::super::test_support::conn(),
+                &cfg,
+                &b(&["CONFIG", "GET", name]),
+                0,
+            ) else {
+                panic!("CONFIG GET is a map")
+            };
+            m.into_iter().map(|(_, v)| v).collect::<Vec<_>>()
+        };
+        let set = |conn: &mut ClientConn, words: &[&str]| {
+            let mut a = vec!["CONFIG", "SET"];
+            a.extend(words);
+            match handle(conn, &cfg, &b(&a), 0) {
+                Action::Reply(r) => r,
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(get("hash-max-ziplist-entries"), vec![Reply::bulk("512")]);
+        assert_eq!(
+            set(&mut conn, &["hash-max-listpack-entries", "100"]),
+            Reply::ok()
+        );
+        assert_eq!(get("hash-max-ziplist-entries"), vec![Reply::bulk("100")]);
+        assert_eq!(
+            set(
+                &mut conn,
+                &[
+                    "HASH-MAX-ZIPLIST-VALUE",
+                    "1kb",
+                    "list-max-listpack-size",
+                    "-5"
+                ]
+            ),
+            Reply::ok()
+        );
+        assert_eq!(get("hash-max-listpack-value"), vec![Reply::bulk("1024")]);
+        assert_eq!(get("list-max-ziplist-size"), vec![Reply::bulk("-5")]);
+        // All or nothing.
+        let e = set(
+            &mut conn,
+            &[
+                "set-max-intset-entries",
+                "7",
+                "zset-max-listpack-value",
+                "1x",
+            ],
+        );
+        assert_eq!(
+            e.error_text(),
+            Some(
+                "ERR CONFIG SET failed (possibly related to argument 'zset-max-listpack-value') \
+                 - argument must be a memory value"
+            )
+        );
+        assert_eq!(get("set-max-intset-entries"), vec![Reply::bulk("512")]);
+        for (words, e) in [
+            (
+                &["list-compress-depth", "-1"][..],
+                "ERR CONFIG SET failed (possibly related to argument 'list-compress-depth') - \
+                 argument must be between 0 and 2147483647 inclusive",
+            ),
+            (
+                &["Hash-Max-Ziplist-Entries", "x"][..],
+                "ERR CONFIG SET failed (possibly related to argument 'hash-max-ziplist-entries') \
+                 - argument couldn't be parsed into an integer",
+            ),
+            (&["a", "1", "b"][..], "ERR syntax error"),
+            (
+                &["a"][..],
+                "ERR wrong number of arguments for 'config|set' command",
+            ),
+            (
+                &["list-compress-depth", "1", "LIST-compress-depth", "2"][..],
+                "ERR CONFIG SET failed (possibly related to argument 'LIST-compress-depth') - \
+                 duplicate parameter",
+            ),
+            (
+                &["list-compress-depth", "x", "nosuch", "2"][..],
+                "ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'",
+            ),
+            (
+                &["port", "1"][..],
+                "ERR CONFIG SET failed (possibly related to argument 'port') - fencekv's \
+                 configuration is fixed at startup",
+            ),
+        ] {
+            assert_eq!(set(&mut conn, words).error_text(), Some(e), "{words:?}");
+        }
+        // An alias is a parameter of its own.
+        assert_eq!(
+            set(
+                &mut conn,
+                &[
+                    "zset-max-listpack-entries",
+                    "1",
+                    "zset-max-ziplist-entries",
+                    "2"
+                ]
+            ),
+            Reply::ok()
+        );
+        assert_eq!(get("zset-max-listpack-entries"), vec![Reply::bulk("2")]);
+    }
+
+    #[test]
+    fn config_set_the_script_time_limit() {
+        let cfg = cfg();
+        let mut conn = conn();
+        let r = handle(
+            &mut conn,
+            &cfg,
+            &b(&["CONFIG", "SET", "lua-time-limit", "250"]),
+            0,
+        );
+        assert!(
+            matches!(r, Action::Reply(ref r) if *r == Reply::ok()),
+            "{r:?}"
+        );
+        assert_eq!(cfg.scripts.watchdog.limit_ms(), 250);
+        let Action::Reply(Reply::Map(m)) =
+            handle(&mut conn, &cfg, &b(&["CONFIG", "GET", "busy-*"]), 0)
+        else {
+            panic!("a map")
+        };
+        assert_eq!(
+            m,
+            vec![(Reply::bulk("busy-reply-threshold"), Reply::bulk("250"))]
+        );
+    }
+
+    #[test]
+    fn memory_values_parse_like_memtoull() {
+        for (arg, v) in [
+            ("64", Some(64)),
+            ("1k", Some(1000)),
+            ("1KB", Some(1024)),
+            ("2mb", Some(2 << 20)),
+            ("1g", Some(1_000_000_000)),
+            ("", Some(0)),
+            ("kb", Some(0)),
+            ("0001k", Some(1000)),
+            ("17179869184gb", Some(0)),
+            ("99999999999999999999", Some(u64::MAX)),
+            ("-1", None),
+            ("+1", None),
+            (" 1", None),
+            ("1 kb", None),
+            ("1t", None),
+            ("1.5", None),
+        ] {
+            assert_eq!(memtoull(arg.as_bytes()), v, "{arg:?}");
+        }
+        assert_eq!(memtoull(&[b'1'; 130]), None);
     }
 
     #[test]

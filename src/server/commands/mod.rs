@@ -1,7 +1,7 @@
 //! The connection-level commands (PING, ECHO, QUIT, HELLO, AUTH, SELECT,
-//! RESET, CLIENT, COMMAND, CONFIG, INFO, the local part of SCRIPT, and the
-//! debug fault hooks), and [`handle`], which decides what a request turns
-//! into.
+//! RESET, CLIENT, COMMAND, CONFIG, INFO, TIME, SHUTDOWN, the local part of
+//! SCRIPT, and the debug fault hooks), and [`handle`], which decides what a
+//! request turns into.
 //!
 //! These answer from the connection and the server's configuration, never
 //! from the keyspace, so they are pure functions here and never reach the
@@ -13,8 +13,11 @@
 //! - [`hello`]: the HELLO handshake;
 //! - [`client`]: CLIENT and its CLIENT LIST lines;
 //! - [`command`]: COMMAND, answered from the command table;
-//! - [`config`]: CONFIG over the server's fixed configuration;
+//! - [`config`]: CONFIG over the server's configuration, and CONFIG SET of
+//!   what may change while the node runs;
 //! - [`info`]: INFO's sections and text;
+//! - [`time`]: TIME, the accepting node's clock;
+//! - [`shutdown`]: SHUTDOWN, which stops the server as SIGTERM does;
 //! - [`script`]: SCRIPT KILL, HELP and LOAD's compile check;
 //! - [`faults`]: the transport's fault hooks (debug commands only);
 //! - [`reply`]: the error replies they share.
@@ -28,6 +31,8 @@ mod hello;
 mod info;
 mod reply;
 mod script;
+mod shutdown;
+mod time;
 
 #[cfg(test)]
 mod test_support;
@@ -49,6 +54,8 @@ use hello::hello;
 use info::info_sections;
 pub use info::{needs_keyspace, render_info, Section};
 use script::script_local;
+use shutdown::shutdown;
+use time::time;
 
 /// What a request turns into.
 #[derive(Debug)]
@@ -61,6 +68,8 @@ pub enum Action {
     Info(Vec<Section>),
     /// `+OK`, then close the connection.
     Quit,
+    /// SHUTDOWN: close the connection without a reply and stop the server.
+    Shutdown,
 }
 
 /// Decide what to do with one request (`args` non-empty): one lookup in the
@@ -77,7 +86,7 @@ pub fn handle(conn: &mut ClientConn, cfg: &ServerConfig, args: &[Bytes], now_ms:
         return Action::Reply(ParseError::Unknown.reply(args));
     };
     if def.is_connection() {
-        return connection_command(def.name, conn, cfg, args)
+        return connection_command(def.name, conn, cfg, args, now_ms)
             .unwrap_or_else(|| Action::Reply(ParseError::Unknown.reply(args)));
     }
     if def.name == "script" {
@@ -102,6 +111,7 @@ fn connection_command(
     conn: &mut ClientConn,
     cfg: &ServerConfig,
     args: &[Bytes],
+    now_ms: u64,
 ) -> Option<Action> {
     let reply = match name {
         "ping" => ping(args),
@@ -115,6 +125,8 @@ fn connection_command(
         "client" => client(conn, args),
         "config" => config(cfg, args),
         "command" => command(cfg, args),
+        "time" => time(args, now_ms),
+        "shutdown" => return Some(shutdown(args)),
         _ => return None,
     };
     Some(Action::Reply(reply))
@@ -131,7 +143,7 @@ mod tests {
         for def in table::all(true).filter(|d| d.is_connection()) {
             let args = [Bytes::from_static(def.name.as_bytes())];
             assert!(
-                connection_command(def.name, &mut conn(), &cfg, &args).is_some(),
+                connection_command(def.name, &mut conn(), &cfg, &args, 0).is_some(),
                 "{} has no connection handler",
                 def.name
             );

@@ -32,6 +32,8 @@ pub(super) fn cfg() -> ServerConfig {
         peers: BTreeMap::new(),
         faults: Arc::default(),
         scripts: super::super::scripts::Scripts::new(std::time::Duration::from_secs(5)),
+        settings: Arc::default(),
+        shutdown: Arc::default(),
     }
 }
 
