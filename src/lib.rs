@@ -10,7 +10,9 @@
 //! | [`raft`] | Raft's data types: terms, indexes, log entries, the log | yes |
 //! | [`node`] | the stateright `Actor`, one file per concern: elections, replication and commit, the fence, scripts, apply, compaction, expiry | yes |
 //! | [`mvcc`] | the versioned store: snapshots, OCC timestamps, GC under read pins | yes |
+//! | [`raw`] | raw access to internal keys (the traits every keyspace view is written over) | yes |
 //! | [`strings`] | Redis string encodings, the legacy read chain, keyspace views | yes |
+//! | [`collections`] | hashes, lists, sets, sorted sets: a meta key and a key per element | yes |
 //! | [`cmd`] | keyspace commands: parsing with Redis's errors, semantics over a view | yes |
 //! | [`resp`] | RESP2/RESP3 request decoding and reply encoding | yes |
 //! | [`rng`] | xorshift64*: timer jitter, random walks, fault schedules | yes |
@@ -23,12 +25,14 @@
 //! [`node::Node`] actor methods.
 
 pub mod cmd;
+pub mod collections;
 pub mod lincheck;
 pub mod model;
 pub mod modes;
 pub mod mvcc;
 pub mod node;
 pub mod raft;
+pub mod raw;
 pub mod resp;
 pub mod rng;
 pub mod script;

@@ -348,7 +348,7 @@ pub fn setbit<W: RawWrite + ?Sized>(
     offset: u64,
     on: bool,
 ) -> Reply {
-    let old = ks.get(key);
+    let old = or_wrong_type!(ks.get_str(key));
     let existed = old.is_some();
     let (mut buf, expire_at) = match old {
         Some(v) => (v.value.to_vec(), v.expire_at),
@@ -384,7 +384,7 @@ pub(super) fn exec_getbit(op: &Op, ks: &ReadView<'_>) -> Reply {
 
 /// GETBIT: the bit, 0 past the end or for a missing key.
 pub fn getbit<G: RawGet + ?Sized>(ks: &KeyspaceRead<'_, G>, key: &[u8], offset: u64) -> Reply {
-    let bit = ks.get(key).is_some_and(|v| get_bit(&v.value, offset));
+    let bit = or_wrong_type!(ks.get_str(key)).is_some_and(|v| get_bit(&v.value, offset));
     Reply::Integer(i64::from(bit))
 }
 
@@ -430,7 +430,7 @@ pub(super) fn exec_bitcount(op: &Op, ks: &ReadView<'_>) -> Reply {
 /// BITCOUNT: the set bits in the range (0 for a missing key, whatever the
 /// range says).
 pub fn bitcount<G: RawGet + ?Sized>(ks: &KeyspaceRead<'_, G>, key: &[u8], span: &Span) -> Reply {
-    let Some(v) = ks.get(key) else {
+    let Some(v) = or_wrong_type!(ks.get_str(key)) else {
         return Reply::Integer(0);
     };
     let buf = &v.value[..];
@@ -506,7 +506,7 @@ pub fn bitpos<G: RawGet + ?Sized>(
     bit: bool,
     span: &PosSpan,
 ) -> Reply {
-    let Some(v) = ks.get(key) else {
+    let Some(v) = or_wrong_type!(ks.get_str(key)) else {
         return Reply::Integer(if bit { -1 } else { 0 });
     };
     let (start, end, bits) = match span {
@@ -570,10 +570,14 @@ pub fn bitop<W: RawWrite + ?Sized>(
     dest: &[u8],
     keys: &[Bytes],
 ) -> Reply {
-    let sources: Vec<Bytes> = keys
-        .iter()
-        .map(|k| ks.get(k).map(|v| v.value).unwrap_or_default())
-        .collect();
+    let mut sources: Vec<Bytes> = Vec::with_capacity(keys.len());
+    for k in keys {
+        sources.push(
+            or_wrong_type!(ks.get_str(k))
+                .map(|v| v.value)
+                .unwrap_or_default(),
+        );
+    }
     let maxlen = sources.iter().map(Bytes::len).max().unwrap_or(0);
     if maxlen == 0 {
         ks.delete(dest);
@@ -738,7 +742,9 @@ pub fn bitfield_read<G: RawGet + ?Sized>(
     key: &[u8],
     ops: &[FieldOp],
 ) -> Reply {
-    let value = ks.get(key).map(|v| v.value).unwrap_or_default();
+    let value = or_wrong_type!(ks.get_str(key))
+        .map(|v| v.value)
+        .unwrap_or_default();
     Reply::Array(ops.iter().map(|op| field_get(&value, op)).collect())
 }
 
@@ -796,7 +802,7 @@ pub fn bitfield_write<W: RawWrite + ?Sized>(
         .map(|o| o.offset + u64::from(o.bits) - 1)
         .max()
         .unwrap_or(0);
-    let old = ks.get(key);
+    let old = or_wrong_type!(ks.get_str(key));
     let existed = old.is_some();
     let (mut buf, expire_at) = match old {
         Some(v) => (v.value.to_vec(), v.expire_at),

@@ -114,10 +114,10 @@ pub fn expire<W: RawWrite + ?Sized>(
     at_ms: i64,
     cond: ExpireCond,
 ) -> Reply {
-    let Some(v) = ks.get(key) else {
+    let Some(info) = ks.reader().info(key) else {
         return Reply::Integer(0);
     };
-    let current = current_expire(v.expire_at);
+    let current = current_expire(info.expire_at);
     let refused = (cond.nx && current != -1)
         || (cond.xx && current == -1)
         || (cond.gt && (at_ms <= current || current == -1))
@@ -126,7 +126,9 @@ pub fn expire<W: RawWrite + ?Sized>(
         return Reply::Integer(0);
     }
     match u64::try_from(at_ms) {
-        Ok(at) if at > ks.now_ms => ks.set(key, &v.value, Some(at)),
+        Ok(at) if at > ks.now_ms => {
+            ks.set_expire(key, Some(at));
+        }
         _ => {
             ks.delete(key);
         }
@@ -179,10 +181,10 @@ pub fn ttl<G: RawGet + ?Sized>(
     ms: bool,
     absolute: bool,
 ) -> Reply {
-    let Some(v) = ks.get(key) else {
+    let Some(info) = ks.info(key) else {
         return Reply::Integer(-2);
     };
-    let Some(at) = v.expire_at else {
+    let Some(at) = info.expire_at else {
         return Reply::Integer(-1);
     };
     let at = current_expire(Some(at));
@@ -205,9 +207,9 @@ pub(super) fn exec_persist(op: &Op, ks: &mut WriteView<'_>) -> Reply {
 
 /// PERSIST: 1 if the key had an expiry and now has none, else 0.
 pub fn persist<W: RawWrite + ?Sized>(ks: &mut KeyspaceWrite<'_, W>, key: &[u8]) -> Reply {
-    match ks.get(key) {
-        Some(v) if v.expire_at.is_some() => {
-            ks.set(key, &v.value, None);
+    match ks.reader().info(key) {
+        Some(info) if info.expire_at.is_some() => {
+            ks.set_expire(key, None);
             Reply::Integer(1)
         }
         _ => Reply::Integer(0),

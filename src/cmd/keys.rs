@@ -43,7 +43,7 @@ use super::{mismatch, Op, ParseCtx, ReadView, WriteView};
 use crate::resp::reply::errors;
 use crate::resp::Reply;
 use crate::strings::encoding::{classify, KeyKind};
-use crate::strings::{KeyspaceRead, KeyspaceWrite, RawGet, RawWrite};
+use crate::strings::{KeyspaceRead, KeyspaceWrite, RawGet, RawWrite, Stored};
 
 /// `DEL key [key ...]` / `UNLINK key [key ...]`
 pub(super) fn parse_del(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
@@ -82,18 +82,6 @@ pub(super) fn exec_exists(op: &Op, ks: &ReadView<'_>) -> Reply {
 /// EXISTS: how many of the keys exist, a repeated key counted each time.
 pub fn exists<G: RawGet + ?Sized>(ks: &KeyspaceRead<'_, G>, keys: &[Bytes]) -> Reply {
     Reply::Integer(keys.iter().filter(|k| ks.exists(k)).count() as i64)
-}
-
-/// COPY's source, by type.
-// collections: a hash, list, set or sorted set becomes a variant here, found
-// by `stored` and written by `copy`'s match, element by element.
-enum Stored {
-    String(crate::strings::StrValue),
-}
-
-/// The value under `key`, of whatever type.
-fn stored<W: RawWrite + ?Sized>(ks: &KeyspaceWrite<'_, W>, key: &[u8]) -> Option<Stored> {
-    ks.get(key).map(Stored::String)
 }
 
 /// `COPY source destination [DB destination-db] [REPLACE]`: options in any
@@ -141,17 +129,15 @@ pub fn copy<W: RawWrite + ?Sized>(
     dst: &[u8],
     replace: bool,
 ) -> Reply {
-    let Some(value) = stored(ks, src) else {
+    let Some(value) = ks.reader().stored(src) else {
         return Reply::Integer(0);
     };
-    if !replace && stored(ks, dst).is_some() {
+    if !replace && ks.reader().exists(dst) {
         return Reply::Integer(0);
     }
     ks.delete(dst);
-    match value {
-        Stored::String(v) => ks.set(dst, &v.value, v.expire_at),
-        // collections: copy the meta key and every element key here.
-    }
+    let expire_at = ks.reader().info(src).and_then(|i| i.expire_at);
+    ks.put_copy(src, dst, &value, expire_at);
     Reply::Integer(1)
 }
 
@@ -211,14 +197,30 @@ pub const NO_LFU: &str =
 /// OBJECT ENCODING/FREQ/IDLETIME/REFCOUNT (see the module docs): nil for a
 /// missing key.
 pub fn object<G: RawGet + ?Sized>(ks: &KeyspaceRead<'_, G>, sub: ObjectSub, key: &[u8]) -> Reply {
-    let Some(v) = ks.get(key) else {
+    let Some(value) = ks.stored(key) else {
         return Reply::Nil;
     };
     match sub {
-        ObjectSub::Encoding => Reply::bulk(string_encoding(&v.value)),
+        ObjectSub::Encoding => Reply::bulk(match &value {
+            Stored::String(v) => string_encoding(&v.value),
+            Stored::Collection(m) => collection_encoding(m.kind),
+        }),
         ObjectSub::Freq => Reply::err(NO_LFU),
         ObjectSub::IdleTime => Reply::Integer(0),
         ObjectSub::RefCount => Reply::Integer(1),
+    }
+}
+
+/// A collection's encoding: fencekv stores every collection one way (a
+/// meta key and a key per element), whatever its size, so it answers with
+/// the name of Redis's own large-collection encoding of the type — never
+/// `listpack` or `intset`, which Redis uses for small ones.
+pub fn collection_encoding(kind: crate::collections::Kind) -> &'static str {
+    use crate::collections::Kind;
+    match kind {
+        Kind::Hash | Kind::Set => "hashtable",
+        Kind::List => "quicklist",
+        Kind::ZSet => "skiplist",
     }
 }
 
@@ -268,9 +270,9 @@ pub(super) fn exec_type(op: &Op, ks: &ReadView<'_>) -> Reply {
     type_of(ks, key)
 }
 
-/// TYPE: "string" or "none" (strings are fencekv's only type).
+/// TYPE: "string", "hash", "list", "set", "zset" or "none".
 pub fn type_of<G: RawGet + ?Sized>(ks: &KeyspaceRead<'_, G>, key: &[u8]) -> Reply {
-    Reply::Status(if ks.exists(key) { "string" } else { "none" }.into())
+    Reply::Status(ks.info(key).map_or("none", |i| i.kind.name()).into())
 }
 
 /// `RENAME key newkey`
@@ -312,19 +314,21 @@ pub fn rename<W: RawWrite + ?Sized>(
         (true, ok) => Reply::Integer(i64::from(ok)),
         (false, _) => Reply::ok(),
     };
-    let Some(v) = ks.get(src) else {
+    let Some(value) = ks.reader().stored(src) else {
         return Reply::err(errors::NO_SUCH_KEY);
     };
     if src == dst {
         return done(nx, false);
     }
-    if ks.get(dst).is_some() && nx {
+    if ks.reader().exists(dst) && nx {
         return done(nx, false);
     }
     // Remove every form of the destination (a bare legacy key included),
-    // then write it in the current format.
+    // then write it (a string in the current format, a collection element
+    // by element).
+    let expire_at = ks.reader().info(src).and_then(|i| i.expire_at);
     ks.delete(dst);
-    ks.set(dst, &v.value, v.expire_at);
+    ks.put_copy(src, dst, &value, expire_at);
     ks.delete(src);
     done(nx, true)
 }
@@ -364,9 +368,10 @@ pub(super) fn exec_flush(op: &Op, ks: &mut WriteView<'_>) -> Reply {
     flush(ks)
 }
 
-/// FLUSHDB/FLUSHALL: every form of every string key goes, expired ones and
-/// stray TTL index entries included. Other internal keys are not strings and
-/// are left alone.
+/// FLUSHDB/FLUSHALL: every form of every key goes — strings, collections
+/// with all their elements, expired ones and stray TTL index entries
+/// included. Other internal keys (the script cache) are not keys and are
+/// left alone.
 pub fn flush<W: RawWrite + ?Sized>(ks: &mut KeyspaceWrite<'_, W>) -> Reply {
     let mut user_keys: Vec<Bytes> = Vec::new();
     ks.raw.raw_scan(b"", &mut |k, _| {
@@ -374,7 +379,11 @@ pub fn flush<W: RawWrite + ?Sized>(ks: &mut KeyspaceWrite<'_, W>) -> Reply {
             KeyKind::Str(u) | KeyKind::Ttl(u) | KeyKind::Bare(u) => {
                 user_keys.push(Bytes::copy_from_slice(u))
             }
-            KeyKind::OtherInternal => {}
+            KeyKind::OtherInternal => {
+                if let Some(u) = crate::collections::encoding::meta_user_key(k) {
+                    user_keys.push(Bytes::copy_from_slice(u))
+                }
+            }
         }
         true
     });
@@ -511,7 +520,7 @@ pub(super) fn exec_scan(op: &Op, ks: &ReadView<'_>) -> Reply {
 /// SCAN: `[next cursor as a bulk string, [keys]]` (see the module docs for
 /// the cursor). COUNT keys are visited, then MATCH and TYPE filter them, so
 /// a call may return fewer keys, or none, with a non-zero cursor — as Redis.
-/// TYPE keeps keys only for "string" (any case), the one type there is.
+/// TYPE keeps keys of that type (its name in any case).
 pub fn scan<G: RawGet + ?Sized>(
     ks: &KeyspaceRead<'_, G>,
     cursor: u64,
@@ -519,11 +528,11 @@ pub fn scan<G: RawGet + ?Sized>(
     count: u64,
     type_name: Option<&[u8]>,
 ) -> Reply {
-    let mut candidates: Vec<(u64, Bytes)> = Vec::new();
-    ks.for_each_key(&mut |k, _| {
+    let mut candidates: Vec<(u64, Bytes, &'static str)> = Vec::new();
+    ks.for_each_key(&mut |k, info| {
         let h = scan_hash(k);
         if h >= cursor {
-            candidates.push((h, k.clone()));
+            candidates.push((h, k.clone(), info.kind.name()));
         }
         true
     });
@@ -545,11 +554,12 @@ pub fn scan<G: RawGet + ?Sized>(
     } else {
         0
     };
-    let type_ok = type_name.is_none_or(|t| is(t, "string"));
     let keys = candidates[..taken]
         .iter()
-        .filter(|(_, k)| type_ok && pattern.is_none_or(|p| glob_match(p, k)))
-        .map(|(_, k)| Reply::Bulk(k.clone()))
+        .filter(|(_, k, t)| {
+            type_name.is_none_or(|want| is(want, t)) && pattern.is_none_or(|p| glob_match(p, k))
+        })
+        .map(|(_, k, _)| Reply::Bulk(k.clone()))
         .collect();
     Reply::Array(vec![Reply::bulk(next.to_string()), Reply::Array(keys)])
 }

@@ -33,6 +33,17 @@
 //! | [`error`] | [`ParseError`] and its Redis texts |
 //! | [`glob`] | Redis's `stringmatchlen` for KEYS and SCAN MATCH |
 
+/// The value, or return Redis's WRONGTYPE reply from the
+/// executor: `let v = or_wrong_type!(ks.get_str(key));`.
+macro_rules! or_wrong_type {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(e) => return $crate::cmd::wrong_type(e),
+        }
+    };
+}
+
 mod args;
 pub mod bits;
 pub mod debug;
@@ -395,6 +406,11 @@ pub fn parse_request(args: &[Bytes], ctx: &ParseCtx) -> Result<Command, ParseErr
 /// [`parse_request`], its error as Redis's reply.
 pub fn parse(args: &[Bytes], ctx: &ParseCtx) -> Result<Command, Reply> {
     parse_request(args, ctx).map_err(|e| e.reply(args))
+}
+
+/// Redis's WRONGTYPE error, for a key that holds another type.
+pub(crate) fn wrong_type(_: crate::collections::WrongType) -> Reply {
+    Reply::err(crate::resp::reply::errors::WRONGTYPE)
 }
 
 /// The reply to an executor given arguments its row does not parse into

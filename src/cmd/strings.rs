@@ -134,7 +134,7 @@ pub(super) fn exec_get(op: &Op, ks: &ReadView<'_>) -> Reply {
 
 /// GET: the value, or nil.
 pub fn get<G: RawGet + ?Sized>(ks: &KeyspaceRead<'_, G>, key: &[u8]) -> Reply {
-    bulk_or_nil(ks.get(key).map(|v| v.value))
+    bulk_or_nil(or_wrong_type!(ks.get_str(key)).map(|v| v.value))
 }
 
 // ----------------------------------------------------------------------- SET
@@ -225,9 +225,16 @@ pub fn set<W: RawWrite + ?Sized>(
     get: bool,
     expiry: SetExpiry,
 ) -> Reply {
-    let old = ks.get(key);
-    let found = old.is_some();
-    let old_expire = old.as_ref().and_then(|v| v.expire_at);
+    // SET overwrites a key of any type; only its GET option reads the
+    // old value as a string (WRONGTYPE for a collection).
+    let old = if get {
+        or_wrong_type!(ks.get_str(key))
+    } else {
+        None
+    };
+    let info = ks.reader().info(key);
+    let found = info.is_some();
+    let old_expire = info.and_then(|i| i.expire_at);
     let reply = if get {
         bulk_or_nil(old.map(|v| v.value))
     } else {
@@ -286,7 +293,7 @@ pub fn setnx<W: RawWrite + ?Sized>(
     key: &[u8],
     value: &[u8],
 ) -> Reply {
-    if ks.get(key).is_some() {
+    if ks.reader().exists(key) {
         return Reply::Integer(0);
     }
     ks.set(key, value, None);
@@ -309,7 +316,7 @@ pub(super) fn exec_getdel(op: &Op, ks: &mut WriteView<'_>) -> Reply {
 
 /// GETDEL: the value (or nil), and the key is gone.
 pub fn getdel<W: RawWrite + ?Sized>(ks: &mut KeyspaceWrite<'_, W>, key: &[u8]) -> Reply {
-    match ks.get(key) {
+    match or_wrong_type!(ks.get_str(key)) {
         Some(v) => {
             ks.delete(key);
             Reply::Bulk(v.value)
@@ -372,7 +379,7 @@ pub fn getex_read<G: RawGet + ?Sized>(
     key: &[u8],
     action: Option<&GetExAction>,
 ) -> Reply {
-    match (ks.get(key), action) {
+    match (or_wrong_type!(ks.get_str(key)), action) {
         (None, _) => Reply::Nil,
         (Some(_), Some(GetExAction::Invalid(e))) => Reply::err(e.clone()),
         (Some(v), _) => Reply::Bulk(v.value),
@@ -386,7 +393,7 @@ pub fn getex_write<W: RawWrite + ?Sized>(
     key: &[u8],
     action: &GetExAction,
 ) -> Reply {
-    let Some(v) = ks.get(key) else {
+    let Some(v) = or_wrong_type!(ks.get_str(key)) else {
         return Reply::Nil;
     };
     match action {
@@ -479,7 +486,7 @@ pub fn msetnx<W: RawWrite + ?Sized>(
     ks: &mut KeyspaceWrite<'_, W>,
     pairs: &[(Bytes, Bytes)],
 ) -> Reply {
-    if pairs.iter().any(|(k, _)| ks.get(k).is_some()) {
+    if pairs.iter().any(|(k, _)| ks.reader().exists(k)) {
         return Reply::Integer(0);
     }
     mset(ks, pairs);
@@ -536,7 +543,7 @@ pub(super) fn exec_incrby(op: &Op, ks: &mut WriteView<'_>) -> Reply {
 /// INCR/DECR/INCRBY/DECRBY: the stored value must be a canonical 64-bit
 /// integer (a missing key counts as 0); the result keeps the TTL.
 pub fn incrby<W: RawWrite + ?Sized>(ks: &mut KeyspaceWrite<'_, W>, key: &[u8], by: i64) -> Reply {
-    let old = ks.get(key);
+    let old = or_wrong_type!(ks.get_str(key));
     let (current, expire_at) = match &old {
         Some(v) => match parse_i64(&v.value) {
             Some(n) => (n, v.expire_at),
@@ -575,7 +582,7 @@ pub fn incrbyfloat<W: RawWrite + ?Sized>(
     key: &[u8],
     by: f64,
 ) -> Reply {
-    let old = ks.get(key);
+    let old = or_wrong_type!(ks.get_str(key));
     let (current, expire_at) = match &old {
         Some(v) => match parse_f64(&v.value) {
             Some(n) => (n, v.expire_at),
@@ -615,7 +622,7 @@ pub fn append<W: RawWrite + ?Sized>(
     key: &[u8],
     value: &[u8],
 ) -> Reply {
-    match ks.get(key) {
+    match or_wrong_type!(ks.get_str(key)) {
         None => {
             ks.set(key, value, None);
             Reply::Integer(value.len() as i64)
@@ -648,7 +655,7 @@ pub(super) fn exec_strlen(op: &Op, ks: &ReadView<'_>) -> Reply {
 
 /// STRLEN: the length, 0 for a missing key.
 pub fn strlen<G: RawGet + ?Sized>(ks: &KeyspaceRead<'_, G>, key: &[u8]) -> Reply {
-    Reply::Integer(ks.get(key).map_or(0, |v| v.value.len() as i64))
+    Reply::Integer(or_wrong_type!(ks.get_str(key)).map_or(0, |v| v.value.len() as i64))
 }
 
 /// `GETRANGE key start end` (and `SUBSTR key start end`)
@@ -675,7 +682,7 @@ pub fn getrange<G: RawGet + ?Sized>(
     start: i64,
     end: i64,
 ) -> Reply {
-    let Some(v) = ks.get(key) else {
+    let Some(v) = or_wrong_type!(ks.get_str(key)) else {
         return Reply::bulk(Bytes::new());
     };
     let len = v.value.len() as i128;
@@ -735,7 +742,7 @@ pub fn setrange<W: RawWrite + ?Sized>(
     offset: u64,
     value: &[u8],
 ) -> Reply {
-    let old = ks.get(key);
+    let old = or_wrong_type!(ks.get_str(key));
     if value.is_empty() {
         return Reply::Integer(old.map_or(0, |v| v.value.len() as i64));
     }
@@ -825,8 +832,12 @@ pub fn lcs<G: RawGet + ?Sized>(
     key_b: &[u8],
     reply: &LcsReply,
 ) -> Reply {
-    let a = ks.get(key_a).map(|v| v.value).unwrap_or_default();
-    let b = ks.get(key_b).map(|v| v.value).unwrap_or_default();
+    let a = or_wrong_type!(ks.get_str(key_a))
+        .map(|v| v.value)
+        .unwrap_or_default();
+    let b = or_wrong_type!(ks.get_str(key_b))
+        .map(|v| v.value)
+        .unwrap_or_default();
     let (alen, blen) = (a.len(), b.len());
     let width = blen + 1;
     let cells = (alen as u64 + 1) * (width as u64);

@@ -13,7 +13,7 @@ use crate::mvcc::Mvcc;
 use crate::raft::{ClientSeq, Index, Payload};
 use crate::resp::Reply;
 use crate::script::context::SCRIPT_PREFIX;
-use crate::strings::raw::ApplyAt;
+use crate::raw::ApplyAt;
 use crate::strings::KeyspaceWrite;
 
 /// What applying an entry came to.
@@ -137,7 +137,7 @@ pub fn apply_entry(
             let mut ks = KeyspaceWrite::new(&mut raw, *now_ms, modes.chain());
             let mut n = 0;
             for k in keys {
-                if matches!(ks.lookup(k), crate::strings::ChainRead::Expired(_)) {
+                if ks.is_expired(k) {
                     ks.delete(k);
                     n += 1;
                 }

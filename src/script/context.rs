@@ -268,7 +268,7 @@ mod tests {
 
     fn store() -> Mvcc {
         let mut m = Mvcc::new();
-        let mut raw = crate::strings::raw::ApplyAt {
+        let mut raw = crate::raw::ApplyAt {
             store: &mut m,
             ts: 1,
         };

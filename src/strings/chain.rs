@@ -5,7 +5,7 @@
 use bytes::Bytes;
 
 use super::encoding::{decode_str, decode_ttl, str_key, ttl_key, StrValueFormat};
-use super::raw::RawGet;
+use crate::raw::RawGet;
 use crate::modes::{ChainModes, ExpiredShadow, LegacyOrder};
 
 /// Which encoding a read was served from.

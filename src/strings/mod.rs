@@ -5,8 +5,6 @@
 //!   legacy TTL index.
 //! - [`chain`]: the read chain, written once over a raw getter, so the same
 //!   code serves a fenced read, an MVCC snapshot or a script's write buffer.
-//! - [`raw`]: the raw getter and writer traits the chain and the views are
-//!   written over, and the stores that implement them.
 //! - [`keyspace`]: the read/write views commands use, and the writes that keep
 //!   every encoding in step (SET writes the current format and the TTL index;
 //!   DEL tombstones every form).
@@ -14,8 +12,7 @@
 pub mod chain;
 pub mod encoding;
 pub mod keyspace;
-pub mod raw;
 
 pub use chain::{read_string, ChainRead, Source, StrValue};
-pub use keyspace::{KeyspaceRead, KeyspaceWrite};
-pub use raw::{ApplyAt, RawGet, RawWrite};
+pub use keyspace::{KeyInfo, KeyType, KeyspaceRead, KeyspaceWrite, Stored};
+pub use crate::raw::{ApplyAt, RawGet, RawWrite};

@@ -1,8 +1,8 @@
 //! Raw access to internal keys: the one parameter of the read chain and of
 //! the keyspace views, and the stores that provide it (an MVCC snapshot, the
 //! store as an entry applies, a plain map for tests and the model's data).
-//! Its own module so the chain and the views both depend on it and not on
-//! each other.
+//! Its own module so strings, collections and the views all depend on it
+//! and not on each other.
 
 use std::collections::BTreeMap;
 
