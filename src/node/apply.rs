@@ -11,9 +11,9 @@ use crate::cmd;
 use crate::modes::{Modes, ReadSetValidation};
 use crate::mvcc::Mvcc;
 use crate::raft::{ClientSeq, Index, Payload};
+use crate::raw::ApplyAt;
 use crate::resp::Reply;
 use crate::script::context::SCRIPT_PREFIX;
-use crate::raw::ApplyAt;
 use crate::strings::KeyspaceWrite;
 
 /// What applying an entry came to.

@@ -5,8 +5,8 @@
 use bytes::Bytes;
 
 use super::encoding::{decode_str, decode_ttl, str_key, ttl_key, StrValueFormat};
-use crate::raw::RawGet;
 use crate::modes::{ChainModes, ExpiredShadow, LegacyOrder};
+use crate::raw::RawGet;
 
 /// Which encoding a read was served from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]

@@ -7,10 +7,10 @@ use bytes::Bytes;
 
 use super::chain::{read_string, ChainRead, StrValue};
 use super::encoding::{classify, encode_str, encode_ttl, str_key, ttl_key, KeyKind};
-use crate::raw::{RawGet, RawWrite};
 use crate::collections::encoding::{meta_user_key, META_PREFIX};
 use crate::collections::{self, Kind, Meta, MetaRead, WrongType};
 use crate::modes::ChainModes;
+use crate::raw::{RawGet, RawWrite};
 
 /// A key's type, as TYPE names it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -13,6 +13,6 @@ pub mod chain;
 pub mod encoding;
 pub mod keyspace;
 
+pub use crate::raw::{ApplyAt, RawGet, RawWrite};
 pub use chain::{read_string, ChainRead, Source, StrValue};
 pub use keyspace::{KeyInfo, KeyType, KeyspaceRead, KeyspaceWrite, Stored};
-pub use crate::raw::{ApplyAt, RawGet, RawWrite};
