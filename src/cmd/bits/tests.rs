@@ -661,8 +661,9 @@ fn any_value(g: &mut Gen, w: u8) -> i64 {
     let edge = 1i128 << (w - 1).min(62);
     let near = i64::try_from(small(g, 3)).unwrap_or(0) - 1;
     match small(g, 8) {
-        6 => (edge * 2 - 1) as i64 + near,
-        7 => (-edge) as i64 + near,
+        // Saturating: at 64 bits the edge is i64's own limit.
+        6 => ((edge * 2 - 1) as i64).saturating_add(near),
+        7 => ((-edge) as i64).saturating_add(near),
         0 => 0,
         1 => -1,
         2 => i64::MIN,
