@@ -2118,12 +2118,11 @@ fn random_command(rng: &mut XorShift) -> Vec<Vec<u8>> {
     let value = |rng: &mut XorShift, width: u64| -> Vec<u8> {
         let edge = 1i128 << (width - 1).min(62);
         match rng.below(8) {
-            6 => ((edge * 2 - 1) as i64 + rng.below(3) as i64 - 1)
+            // i128, so a 64-bit limit ± 1 is written out rather than overflowing.
+            6 => (edge * 2 - 1 + rng.below(3) as i128 - 1)
                 .to_string()
                 .into_bytes(),
-            7 => ((-edge) as i64 + rng.below(3) as i64 - 1)
-                .to_string()
-                .into_bytes(),
+            7 => (-edge + rng.below(3) as i128 - 1).to_string().into_bytes(),
             0 => pick(
                 rng,
                 &[
