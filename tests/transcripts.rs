@@ -218,7 +218,7 @@ fn counters() {
     );
     // KNOWN DIFF: INCRBYFLOAT results that differ between f64 (fencekv) and
     // Redis's x87 long double are left out of this transcript (see
-    // tests/differential.rs incr_family): e.g. f = 1.6, INCRBYFLOAT f 5.0e3
+    // tests/differential/main.rs incr_family): e.g. f = 1.6, INCRBYFLOAT f 5.0e3
     // is "5001.6" in fencekv, "5001.60000000000000009" in Redis 7.0; and
     // SET h 1e308, INCRBYFLOAT h 1e308 is an error in fencekv, a 309-digit
     // number in Redis.

@@ -24,6 +24,10 @@
 //! |---|---|
 //! | [`strings`] | GET SET SETNX SETEX PSETEX GETSET GETDEL GETEX MGET MSET MSETNX INCR DECR INCRBY DECRBY INCRBYFLOAT APPEND STRLEN GETRANGE SUBSTR SETRANGE LCS |
 //! | [`bits`] | SETBIT GETBIT BITCOUNT BITPOS BITOP BITFIELD BITFIELD_RO |
+//! | [`hash`] | HSET HGET HGETALL … |
+//! | [`list`] | LPUSH RPUSH LPOP RPOP LRANGE … |
+//! | [`set`] | SADD SREM SMEMBERS SINTER … |
+//! | [`zset`] | ZADD ZRANGE ZPOPMIN … |
 //! | [`keys`] | DEL UNLINK EXISTS TOUCH TYPE RENAME RENAMENX COPY OBJECT DBSIZE FLUSHDB FLUSHALL KEYS SCAN RANDOMKEY |
 //! | [`expire`] | EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST |
 //! | [`scripting`] | EVAL EVALSHA EVAL_RO EVALSHA_RO SCRIPT LOAD/EXISTS/FLUSH |
@@ -51,12 +55,16 @@ pub mod def;
 pub mod error;
 pub mod expire;
 pub mod glob;
+pub mod hash;
 pub mod keys;
+pub mod list;
 pub mod scripting;
+pub mod set;
 pub mod strings;
 pub mod table;
 #[cfg(test)]
 mod tests;
+pub mod zset;
 
 use std::cmp::Ordering;
 use std::hash::{Hash, Hasher};
@@ -94,6 +102,11 @@ pub struct ParseCtx {
     pub now_ms: u64,
     /// `--enable-debug-commands`: allow the `FENCEKV.RAW*` family.
     pub debug_commands: bool,
+    /// A random number the accepting node drew for this request. A command
+    /// with a random outcome (SPOP, SRANDMEMBER, HRANDFIELD, ZRANDMEMBER)
+    /// keeps it in its arguments and chooses with it when it runs, so every
+    /// replica that applies the logged command removes the same elements.
+    pub seed: u64,
 }
 
 /// SET's existence condition.
@@ -295,6 +308,15 @@ pub enum Op {
     Object { sub: keys::ObjectSub, key: Bytes },
     /// OBJECT HELP
     ObjectHelp,
+    // ------------------------------------------------------- collections
+    /// A hash command ([`hash`]).
+    HashCmd(hash::HashOp),
+    /// A list command ([`list`]).
+    ListCmd(list::ListOp),
+    /// A set command ([`set`]).
+    SetCmd(set::SetOp),
+    /// A sorted-set command ([`zset`]).
+    ZSetCmd(zset::ZSetOp),
 }
 
 /// A parsed command: its row and its arguments.

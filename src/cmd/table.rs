@@ -11,10 +11,13 @@
 //! runs with debug commands enabled.
 //!
 //! Adding a command: a variant of [`Op`](super::Op) for its parsed
-//! arguments, a row here, and its `parse_*` and `exec_*` functions beside its
-//! semantics (in `strings.rs`, `keys.rs`, … or a new file per type). Nothing
-//! else names it: dispatch, routing, `COMMAND` and the script checks read the
-//! row, and the tests below walk every row.
+//! arguments (for a collection type, of its own enum: `HashOp`, `ListOp`,
+//! `SetOp`, `ZSetOp`), a row, and its `parse_*` and `exec_*` functions
+//! beside its semantics (in `strings.rs`, `keys.rs`, …). The string, key,
+//! expiry, script and debug rows are [`COMMANDS`] here; each collection
+//! type's rows are its own file's `COMMANDS`, and [`rows`] walks them all.
+//! Nothing else names a command: dispatch, routing, `COMMAND` and the script
+//! checks read the row, and the tests below walk every row.
 
 use std::cmp::Ordering;
 use std::hash::{Hash, Hasher};
@@ -26,7 +29,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::def::flag::*;
 use super::def::{CommandDef, Exec, Flags};
 use super::error::ParseError;
-use super::{bits, debug, expire, keys, scripting, strings, Command, ParseCtx};
+use super::{
+    bits, debug, expire, hash, keys, list, scripting, set, strings, zset, Command, ParseCtx,
+};
 use crate::resp::Reply;
 
 /// A row of the table, as a parsed command carries it. Compared, hashed and
@@ -128,7 +133,7 @@ pub fn lookup_with(name: &[u8], debug_commands: bool) -> Option<CommandRef> {
 fn by_name() -> &'static [&'static CommandDef] {
     static INDEX: OnceLock<Vec<&'static CommandDef>> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut v: Vec<&'static CommandDef> = COMMANDS.iter().collect();
+        let mut v: Vec<&'static CommandDef> = rows().collect();
         v.sort_by_key(|d| d.name);
         v
     })
@@ -143,9 +148,23 @@ pub(super) fn row(name: &'static str) -> CommandRef {
     }
 }
 
+/// Every row, debug ones included: this file's, then each collection
+/// type's.
+pub fn rows() -> impl Iterator<Item = &'static CommandDef> {
+    [
+        COMMANDS,
+        hash::COMMANDS,
+        list::COMMANDS,
+        set::COMMANDS,
+        zset::COMMANDS,
+    ]
+    .into_iter()
+    .flatten()
+}
+
 /// Every known command, in table order.
 pub fn all(debug_commands: bool) -> impl Iterator<Item = &'static CommandDef> {
-    COMMANDS.iter().filter(move |c| debug_commands || !c.debug)
+    rows().filter(move |c| debug_commands || !c.debug)
 }
 
 /// `COMMAND COUNT`.
@@ -1311,6 +1330,7 @@ mod tests {
     const DEBUG: ParseCtx = ParseCtx {
         now_ms: 1_700_000_000_000,
         debug_commands: true,
+        seed: 7,
     };
 
     #[test]
@@ -1333,20 +1353,20 @@ mod tests {
 
     #[test]
     fn names_are_unique_and_lowercase() {
-        let mut names: Vec<_> = COMMANDS.iter().map(|c| c.name).collect();
+        let mut names: Vec<_> = rows().map(|c| c.name).collect();
         assert!(names.iter().all(|n| n.to_ascii_lowercase() == *n));
         names.sort();
         names.dedup();
-        assert_eq!(names.len(), COMMANDS.len());
+        assert_eq!(names.len(), rows().count());
     }
 
     #[test]
     fn command_replies() {
         assert_eq!(
             command_count(false),
-            Reply::Integer(COMMANDS.len() as i64 - 4)
+            Reply::Integer(rows().count() as i64 - 4)
         );
-        assert_eq!(command_count(true), Reply::Integer(COMMANDS.len() as i64));
+        assert_eq!(command_count(true), Reply::Integer(rows().count() as i64));
         let info = command_info(
             &[Bytes::from_static(b"nosuch"), Bytes::from_static(b"GET")],
             false,
@@ -1380,7 +1400,7 @@ mod tests {
         let Reply::Array(all) = command_all(false) else {
             panic!("not an array")
         };
-        assert_eq!(all.len(), COMMANDS.len() - 4);
+        assert_eq!(all.len(), rows().count() - 4);
     }
 
     /// The registry walk: COMMAND COUNT, COMMAND INFO and dispatch agree
@@ -1415,7 +1435,7 @@ mod tests {
             }
         }
         // Debug rows are unknown without debug commands, everywhere.
-        for def in COMMANDS.iter().filter(|d| d.debug) {
+        for def in rows().filter(|d| d.debug) {
             assert!(lookup(def.name.as_bytes()).is_none());
             let req = request(def, min_argc(def));
             assert_eq!(
@@ -1427,7 +1447,7 @@ mod tests {
 
     #[test]
     fn every_command_row_parses_by_its_name_in_any_case() {
-        for def in COMMANDS.iter() {
+        for def in rows() {
             let req = request(def, min_argc(def));
             let parsed = crate::cmd::parse_request(&req, &DEBUG);
             if def.is_connection() {
@@ -1448,7 +1468,7 @@ mod tests {
 
     #[test]
     fn arity_is_enforced_for_every_row() {
-        for def in COMMANDS.iter().filter(|d| !d.is_connection()) {
+        for def in rows().filter(|d| !d.is_connection()) {
             let n = min_argc(def);
             let mut wrong = vec![n - 1];
             if def.arity > 0 {
@@ -1470,7 +1490,7 @@ mod tests {
     /// Read and write routing agrees with the flags Redis reports.
     #[test]
     fn executors_agree_with_flags() {
-        for def in COMMANDS.iter() {
+        for def in rows() {
             match def.exec {
                 // A container (OBJECT) whose subcommands are all readonly.
                 Exec::Read(_) => assert!(

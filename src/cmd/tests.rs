@@ -36,6 +36,7 @@ impl Db {
         let ctx = ParseCtx {
             now_ms: self.now,
             debug_commands: self.debug,
+            seed: 7,
         };
         match parse(&args, &ctx) {
             Err(e) => e,
@@ -81,6 +82,7 @@ impl Db {
             &ParseCtx {
                 now_ms: self.now,
                 debug_commands: self.debug,
+                seed: 7,
             },
         )
     }

@@ -66,6 +66,61 @@ pub fn scan_elements<G: RawGet + ?Sized>(
     });
 }
 
+/// One page of an element scan (HSCAN, SSCAN, ZSCAN): visit elements under
+/// `prefix` from `cursor` on, at least `count` of them when there are, and
+/// return the next cursor (0: the scan is done).
+///
+/// A cursor is the first 8 bytes of the element suffix to resume at, read
+/// big-endian (shorter suffixes padded with zeros), so a client holds an
+/// integer, as Redis's cursors are, and a page resumes at or before the
+/// element it stopped at: an element present for the whole scan is returned
+/// at least once, whatever is added or removed meanwhile (Redis's
+/// guarantee). A page ends only where the cursor grows, so elements sharing
+/// their first 8 bytes come in one page, which may then exceed `count`
+/// (Redis's COUNT is a hint too); a cursor of 0 is never handed out except
+/// to say the scan is done.
+pub fn scan_page<G: RawGet + ?Sized>(
+    raw: &G,
+    prefix: &[u8],
+    key: &[u8],
+    cursor: u64,
+    count: u64,
+    f: &mut dyn FnMut(&[u8], &Bytes),
+) -> u64 {
+    let from = cursor_suffix(cursor);
+    let mut seen = 0u64;
+    let mut next = 0u64;
+    scan_elements(raw, prefix, key, &from, &mut |suffix, v| {
+        if seen >= count.max(1) {
+            let here = suffix_cursor(suffix);
+            if here > cursor {
+                next = here;
+                return false;
+            }
+        }
+        seen += 1;
+        f(suffix, v);
+        true
+    });
+    next
+}
+
+/// The cursor of an element suffix: its first 8 bytes, zero-padded.
+fn suffix_cursor(suffix: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    let n = suffix.len().min(8);
+    b[..n].copy_from_slice(&suffix[..n]);
+    u64::from_be_bytes(b)
+}
+
+/// Where a cursor resumes: its bytes without the zero padding, which sorts
+/// at or before every suffix with that cursor.
+fn cursor_suffix(cursor: u64) -> Vec<u8> {
+    let b = cursor.to_be_bytes();
+    let end = b.iter().rposition(|&x| x != 0).map_or(0, |i| i + 1);
+    b[..end].to_vec()
+}
+
 /// Every element key of `key`'s collection of `kind`.
 fn element_keys<G: RawGet + ?Sized>(raw: &G, kind: Kind, key: &[u8]) -> Vec<(Bytes, Bytes)> {
     let mut out = Vec::new();
@@ -187,6 +242,37 @@ mod tests {
         raw.raw_delete(element_key(HASH_PREFIX, b"k", b"x"));
         write_meta(&mut raw, b"k", &Meta::new(Kind::Hash));
         assert!(raw.is_empty(), "{raw:?}");
+    }
+
+    /// Page through with every COUNT: each field comes at least once, the
+    /// cursor only grows, and a scan ends.
+    #[test]
+    fn element_scans_return_every_element_and_end() {
+        let mut raw = Raw::new();
+        let fields: Vec<String> = (0..40)
+            .map(|i| format!("field:{i}"))
+            .chain(["", "a", "\0\0", "zzzzzzzzzzzz1", "zzzzzzzzzzzz2"].map(String::from))
+            .collect();
+        let names: Vec<&str> = fields.iter().map(String::as_str).collect();
+        hash(&mut raw, b"k", &names, None);
+        for count in [1, 2, 3, 10, 100] {
+            let mut got = std::collections::BTreeSet::new();
+            let mut cursor = 0;
+            for _ in 0..100 {
+                let next = scan_page(&raw, HASH_PREFIX, b"k", cursor, count, &mut |f, _| {
+                    got.insert(f.to_vec());
+                });
+                assert!(next == 0 || next > cursor, "{cursor} -> {next}");
+                cursor = next;
+                if cursor == 0 {
+                    break;
+                }
+            }
+            assert_eq!(cursor, 0, "COUNT {count}: the scan ends");
+            let want: std::collections::BTreeSet<Vec<u8>> =
+                fields.iter().map(|f| f.as_bytes().to_vec()).collect();
+            assert_eq!(got, want, "COUNT {count}");
+        }
     }
 
     #[test]

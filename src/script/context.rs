@@ -59,6 +59,9 @@ pub struct ScriptCtx<'a, G: RawGet + ?Sized> {
     read_set: RefCell<BTreeSet<Bytes>>,
     read_all: RefCell<bool>,
     read_calls: u32,
+    /// Commands run so far: with the clock, the seed of the next one (a
+    /// random outcome inside a script is logged as the script's writes).
+    commands_run: u64,
     bare_reads: std::cell::Cell<u32>,
     /// Per-call mode: how many read commands may run before the next fence.
     reads_allowed: Option<u32>,
@@ -82,6 +85,7 @@ impl<'a, G: RawGet + ?Sized> ScriptCtx<'a, G> {
             read_set: RefCell::new(BTreeSet::new()),
             read_all: RefCell::new(false),
             read_calls: 0,
+            commands_run: 0,
             bare_reads: std::cell::Cell::new(0),
             reads_allowed,
         }
@@ -222,9 +226,14 @@ impl<G: RawGet + ?Sized> Host for ScriptCtx<'_, G> {
                 errors::UNKNOWN
             }));
         }
+        self.commands_run += 1;
         let parse_ctx = ParseCtx {
             now_ms: self.now_ms,
             debug_commands: false,
+            seed: self
+                .now_ms
+                .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                .wrapping_add(self.commands_run),
         };
         // The arity of a subcommand (SCRIPT LOAD's) or of MSET's pairs
         // counts as the arity too.

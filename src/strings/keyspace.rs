@@ -278,6 +278,21 @@ impl<'a, W: RawWrite + ?Sized> KeyspaceWrite<'a, W> {
         }
     }
 
+    /// `key`'s live collection of `kind`, to change and store back with
+    /// [`Self::write_meta`]. When the key is not live, a new empty one, with
+    /// every dead form of the key (an expired string or collection, its TTL
+    /// entry) removed first; [`WrongType`] if it holds a string or another
+    /// kind.
+    pub fn open(&mut self, key: &[u8], kind: Kind) -> Result<Meta, WrongType> {
+        match self.reader().collection(key, kind)? {
+            Some(meta) => Ok(meta),
+            None => {
+                self.delete(key);
+                Ok(Meta::new(kind))
+            }
+        }
+    }
+
     /// Store a collection's meta after a change (an empty one goes), with
     /// the TTL index in step, as SET keeps it for strings.
     pub fn write_meta(&mut self, key: &[u8], meta: &Meta) {
@@ -323,6 +338,24 @@ mod tests {
         );
         assert!(w.delete(b"k"));
         assert!(m.is_empty(), "DEL tombstones every form: {m:?}");
+    }
+
+    #[test]
+    fn opening_a_dead_key_clears_its_old_forms() {
+        let mut m: BTreeMap<Vec<u8>, Bytes> = BTreeMap::new();
+        let mut w = KeyspaceWrite::new(&mut m, 10, ChainModes::default());
+        w.set(b"k", b"old", Some(5));
+        assert_eq!(w.open(b"k", Kind::List), Ok(Meta::new(Kind::List)));
+        assert!(w.raw.is_empty(), "{:?}", w.raw);
+        w.set(b"s", b"live", None);
+        assert_eq!(w.open(b"s", Kind::Hash), Err(WrongType));
+        let meta = Meta {
+            len: 1,
+            ..Meta::new(Kind::Set)
+        };
+        w.write_meta(b"c", &meta);
+        assert_eq!(w.open(b"c", Kind::Set), Ok(meta));
+        assert_eq!(w.open(b"c", Kind::ZSet), Err(WrongType));
     }
 
     #[test]

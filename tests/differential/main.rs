@@ -20,6 +20,7 @@
 //! Cases where fencekv is known to differ from Redis are marked
 //! `// KNOWN DIFF:` and sent with [`Pair::diff`], which does not assert.
 
+#[path = "../support/mod.rs"]
 mod support;
 
 use support::oracle::RedisServer;

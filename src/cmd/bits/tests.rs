@@ -24,6 +24,7 @@ fn run(raw: &mut Raw, args: &[Vec<u8>]) -> Reply {
     let ctx = ParseCtx {
         now_ms: NOW,
         debug_commands: false,
+        seed: 7,
     };
     let cmd = match parse(&args, &ctx) {
         Ok(cmd) => cmd,

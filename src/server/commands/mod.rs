@@ -97,11 +97,21 @@ pub fn handle(conn: &mut ClientConn, cfg: &ServerConfig, args: &[Bytes], now_ms:
     let ctx = ParseCtx {
         now_ms,
         debug_commands: cfg.debug_commands,
+        seed: request_seed(now_ms),
     };
     match def.parse_args(args, &ctx) {
         Ok(cmd) => Action::Node(cmd),
         Err(e) => Action::Reply(e.reply(args)),
     }
+}
+
+/// A fresh random number for a request's [`ParseCtx::seed`]: the clock and
+/// a process-wide counter through xorshift64*, so two requests in one
+/// millisecond differ.
+fn request_seed(now_ms: u64) -> u64 {
+    static REQUESTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = REQUESTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    crate::rng::XorShift::seeded(now_ms ^ n.wrapping_mul(0x9e37_79b9_7f4a_7c15)).next_u64()
 }
 
 /// The connection-level handler of a table row marked `Exec::Connection`,
