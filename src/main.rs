@@ -13,8 +13,8 @@ use serde::de::DeserializeOwned;
 
 use fencekv::modes::{
     ApplyWait, CheckQuorum, CommitRule, ElectionRestriction, ExpiredShadow, LeaderNoop,
-    LegacyOrder, LogPersistence, Modes, PreVote, ReadFence, ReadSetValidation, StartTs, TermCommit,
-    Truncation, VotePersistence,
+    LegacyOrder, LogPersistence, Modes, PreVote, RangeReads, ReadFence, ReadSetValidation, StartTs,
+    TermCommit, Truncation, VotePersistence,
 };
 use fencekv::server::storage::AppendFsync;
 use fencekv::server::{serve, ClusterOptions, ServeOptions};
@@ -176,6 +176,9 @@ struct ServeArgs {
     /// UNSAFE: what script commits validate: read-and-write | write-only.
     #[arg(long, value_name = "MODE", value_parser = mode::<ReadSetValidation>)]
     unsafe_read_set_validation: Option<ReadSetValidation>,
+    /// UNSAFE: whether script commits validate scanned ranges: validated | point-only.
+    #[arg(long, value_name = "MODE", value_parser = mode::<RangeReads>)]
+    unsafe_range_reads: Option<RangeReads>,
     /// UNSAFE: read chain order: prefixed-first | bare-first.
     #[arg(long, value_name = "MODE", value_parser = mode::<LegacyOrder>)]
     unsafe_legacy_order: Option<LegacyOrder>,
@@ -271,6 +274,7 @@ impl ServeArgs {
             read_set_validation: self
                 .unsafe_read_set_validation
                 .unwrap_or(d.read_set_validation),
+            range_reads: self.unsafe_range_reads.unwrap_or(d.range_reads),
             legacy_order: self.unsafe_legacy_order.unwrap_or(d.legacy_order),
             expired_shadow: self.unsafe_expired_shadow.unwrap_or(d.expired_shadow),
             vote_persistence: self.unsafe_vote_persistence.unwrap_or(d.vote_persistence),

@@ -112,6 +112,20 @@ pub enum ReadSetValidation {
     WriteOnly,
 }
 
+/// Whether a script's commit validates the key ranges it scanned (KEYS,
+/// SCAN, a collection's elements) besides the keys it read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RangeReads {
+    /// Every scanned range: a key inserted into or removed from one since
+    /// `start_ts` is a conflict.
+    #[default]
+    Validated,
+    /// Gap: only the keys read one by one. A key created inside a range the
+    /// script scanned and found empty goes unseen: a phantom (G2).
+    PointOnly,
+}
+
 /// Whether a vote is on disk before it is sent (Raft Figure 2: persistent
 /// state is updated on stable storage before responding to RPCs).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -233,6 +247,7 @@ pub struct Modes {
     pub term_commit: TermCommit,
     pub dedup: Dedup,
     pub read_set_validation: ReadSetValidation,
+    pub range_reads: RangeReads,
     pub legacy_order: LegacyOrder,
     pub expired_shadow: ExpiredShadow,
     pub vote_persistence: VotePersistence,
@@ -274,6 +289,9 @@ impl Modes {
         }
         if self.read_set_validation != safe.read_set_validation {
             g.push("read-set-validation=write-only");
+        }
+        if self.range_reads != safe.range_reads {
+            g.push("range-reads=point-only");
         }
         if self.legacy_order != safe.legacy_order {
             g.push("legacy-order=bare-first");

@@ -61,6 +61,16 @@ impl Versions {
 /// what keeps validation a function of the log alone (SC-3).
 pub const VALIDATION_WINDOW: Ts = 100_000;
 
+/// Raw keys a reader scanned: from `from` up to and including `to` (`None`:
+/// to the end of the keyspace). A script's commit validates each range it
+/// scanned as well as each key it read, so a key inserted into, or removed
+/// from, a range it saw makes it conflict (no phantoms).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct KeyRange {
+    pub from: Bytes,
+    pub to: Option<Bytes>,
+}
+
 /// The versioned store. `Clone` is O(1).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct Mvcc {
@@ -166,6 +176,24 @@ impl Mvcc {
     /// included — what OCC validation compares against `start_ts`.
     pub fn latest_ts(&self, key: &[u8]) -> Option<Ts> {
         self.keys.get(key).and_then(Versions::latest_ts)
+    }
+
+    /// Whether any key in `range` has a version (tombstones included) newer
+    /// than `after`: what a scanned range's validation asks. O(1) when
+    /// nothing at all was written since; else O(keys in the range).
+    pub fn changed_in(&self, range: &KeyRange, after: Ts) -> bool {
+        // An empty range (a corrupt entry could carry `to` < `from`) holds
+        // nothing to change, and must not reach `range`, which would panic.
+        if self.last_ts <= after || range.to.as_ref().is_some_and(|to| *to < range.from) {
+            return false;
+        }
+        let upper = match &range.to {
+            Some(to) => std::ops::Bound::Included(&to[..]),
+            None => std::ops::Bound::Unbounded,
+        };
+        self.keys
+            .range::<_, [u8]>((std::ops::Bound::Included(&range.from[..]), upper))
+            .any(|(_, v)| v.latest_ts().is_some_and(|t| t > after))
     }
 
     /// An O(1) read-only view at `ts`.
@@ -397,6 +425,31 @@ mod tests {
                     && store.latest_ts(&key(k)) == copy.latest_ts(&key(k))
             })
         }
+    }
+
+    #[test]
+    fn a_range_changed_when_a_key_inside_it_has_a_newer_version() {
+        let mut m = Mvcc::new();
+        let b = |s: &'static str| Bytes::from_static(s.as_bytes());
+        m.put(b("a"), 1, b("1"));
+        m.put(b("c"), 2, b("1"));
+        m.put(b("e"), 2, b("1"));
+        m.tombstone(b("e"), 3);
+        let range = |from, to: Option<&'static str>| KeyRange {
+            from: b(from),
+            to: to.map(b),
+        };
+        assert!(!m.changed_in(&range("a", None), 3), "nothing after 3");
+        assert!(
+            m.changed_in(&range("b", Some("c")), 1),
+            "c at 2, the end included"
+        );
+        assert!(
+            !m.changed_in(&range("b", Some("bz")), 1),
+            "nothing in b..bz"
+        );
+        assert!(m.changed_in(&range("d", None), 2), "a tombstone counts");
+        assert!(!m.changed_in(&range("z", Some("a")), 0), "an empty range");
     }
 
     #[test]

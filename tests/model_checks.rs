@@ -282,6 +282,18 @@ fn gap_script_write_only_validation() {
     check("gap-script-write-only");
 }
 
+/// KEYS in a script: the commit validates the scanned ranges, so a second
+/// script that also found no `u*` key conflicts and retries.
+#[test]
+fn script_phantom_passes() {
+    check("script-phantom");
+}
+
+#[test]
+fn gap_script_phantom() {
+    check("gap-script-phantom");
+}
+
 #[test]
 fn gap_bare_first() {
     check("gap-bare-first");
@@ -379,6 +391,7 @@ const GAP_CONFIGS: &[&str] = &[
     "gap-script-no-apply-wait",
     "gap-script-no-term-commit",
     "gap-script-write-only",
+    "gap-script-phantom",
     "gap-bare-first",
     "gap-expired-fall-back",
     "gap-vote-persistence",

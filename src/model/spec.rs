@@ -127,6 +127,11 @@ impl KvSpec {
                         break;
                     }
                 }
+                Step::IfNone(prefix) => {
+                    if self.map.keys().any(|k| k.starts_with(prefix.as_str())) {
+                        break;
+                    }
+                }
                 Step::IfAtLeast(k, n) => {
                     let value = self.map.get(k).and_then(|v| v.parse::<i64>().ok());
                     if value.is_none_or(|v| v < *n) {

@@ -8,7 +8,7 @@ use super::msg::ClientMsg;
 use super::state::AppliedSeqs;
 use super::step::Step;
 use crate::cmd;
-use crate::modes::{Modes, ReadSetValidation};
+use crate::modes::{Modes, RangeReads, ReadSetValidation};
 use crate::mvcc::Mvcc;
 use crate::raft::{ClientSeq, Index, Payload};
 use crate::raw::ApplyAt;
@@ -97,7 +97,7 @@ pub fn apply_entry(
         Payload::Txn {
             start_ts,
             read_set,
-            read_all,
+            read_ranges,
             write_set,
             seq,
             reply,
@@ -109,9 +109,10 @@ pub fn apply_entry(
             // have changed since its snapshot. A start_ts older than the
             // validation window cannot be checked, so it conflicts.
             let validate_reads = modes.read_set_validation == ReadSetValidation::ReadAndWrite;
+            let validate_ranges = validate_reads && modes.range_reads == RangeReads::Validated;
             let changed = |k: &Bytes| store.latest_ts(k).is_some_and(|t| t > *start_ts);
             let conflict = *start_ts + crate::mvcc::VALIDATION_WINDOW < index
-                || (validate_reads && *read_all && store.last_ts() > *start_ts)
+                || (validate_ranges && read_ranges.iter().any(|r| store.changed_in(r, *start_ts)))
                 // A cache entry's value is fixed by its key (the body's
                 // SHA-1): concurrent EVALs of one new body never conflict.
                 || write_set
@@ -162,7 +163,7 @@ mod tests {
         Payload::Txn {
             start_ts,
             read_set: vec![key(read)],
-            read_all: false,
+            read_ranges: vec![],
             write_set: vec![(key(write), Some(Bytes::from_static(b"v")))],
             seq: None,
             reply: Reply::ok(),
@@ -214,13 +215,25 @@ mod tests {
         let scan = Payload::Txn {
             start_ts: 3,
             read_set: vec![],
-            read_all: true,
+            read_ranges: vec![crate::mvcc::KeyRange {
+                from: Bytes::new(),
+                to: None,
+            }],
             write_set: vec![(Bytes::from_static(b"b"), None)],
             seq: None,
             reply: Reply::ok(),
         };
         let modes = Modes::default();
         let mut seqs = im::OrdMap::new();
+        let point_only = Modes {
+            range_reads: RangeReads::PointOnly,
+            ..Modes::default()
+        };
+        assert_eq!(
+            apply_entry(&mut store.clone(), &mut seqs, 5, &scan, &point_only),
+            Applied::Reply(Reply::ok()),
+            "the gap: a key created inside the scanned range goes unseen"
+        );
         assert_eq!(
             apply_entry(&mut store, &mut seqs, 5, &scan, &modes),
             Applied::Conflict
@@ -230,7 +243,7 @@ mod tests {
         let eval = Payload::Txn {
             start_ts: 4,
             read_set: vec![],
-            read_all: false,
+            read_ranges: vec![],
             write_set: vec![(cache, Some(Bytes::from_static(b"body")))],
             seq: None,
             reply: Reply::ok(),

@@ -130,7 +130,7 @@ impl Step<'_, '_> {
         let txn = Payload::Txn {
             start_ts,
             read_set: fx.read_set,
-            read_all: fx.read_all,
+            read_ranges: fx.read_ranges,
             write_set: fx.write_set,
             seq: r.dedup.then_some(ClientSeq {
                 client: r.client,

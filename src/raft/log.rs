@@ -41,8 +41,8 @@ pub enum Payload {
     Txn {
         start_ts: u64,
         read_set: Vec<bytes::Bytes>,
-        /// The script scanned the keyspace: any write after `start_ts` conflicts.
-        read_all: bool,
+        /// The raw key ranges the script scanned.
+        read_ranges: Vec<crate::mvcc::KeyRange>,
         write_set: Vec<(bytes::Bytes, Option<bytes::Bytes>)>,
         seq: Option<ClientSeq>,
         reply: crate::resp::Reply,

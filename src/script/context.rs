@@ -22,6 +22,7 @@ use bytes::Bytes;
 use super::engine::{Host, Interrupted};
 use crate::cmd::{self, table, Kind, ParseCtx, ParseError};
 use crate::modes::ChainModes;
+use crate::mvcc::KeyRange;
 use crate::resp::Reply;
 use crate::strings::encoding::{classify, KeyKind};
 use crate::strings::{KeyspaceWrite, RawGet, RawWrite};
@@ -42,8 +43,10 @@ pub mod errors {
 pub struct Effects {
     /// Internal keys read from the snapshot.
     pub read_set: Vec<Bytes>,
-    /// The script scanned the keyspace: any write after `start_ts` conflicts.
-    pub read_all: bool,
+    /// Raw key ranges scanned in the snapshot (KEYS, SCAN, a collection's
+    /// elements), each from where the scan began to the last key it looked
+    /// at: the commit validates them against phantoms.
+    pub read_ranges: Vec<KeyRange>,
     /// Buffered writes, `None` a delete, in key order.
     pub write_set: Vec<(Bytes, Option<Bytes>)>,
     /// Read commands the script ran (per-call mode fences each one).
@@ -57,7 +60,7 @@ pub struct ScriptCtx<'a, G: RawGet + ?Sized> {
     modes: ChainModes,
     buffer: BTreeMap<Bytes, Option<Bytes>>,
     read_set: RefCell<BTreeSet<Bytes>>,
-    read_all: RefCell<bool>,
+    read_ranges: RefCell<Vec<KeyRange>>,
     read_calls: u32,
     /// Commands run so far: with the clock, the seed of the next one (a
     /// random outcome inside a script is logged as the script's writes).
@@ -83,7 +86,7 @@ impl<'a, G: RawGet + ?Sized> ScriptCtx<'a, G> {
             modes,
             buffer: BTreeMap::new(),
             read_set: RefCell::new(BTreeSet::new()),
-            read_all: RefCell::new(false),
+            read_ranges: RefCell::new(Vec::new()),
             read_calls: 0,
             commands_run: 0,
             bare_reads: std::cell::Cell::new(0),
@@ -94,7 +97,7 @@ impl<'a, G: RawGet + ?Sized> ScriptCtx<'a, G> {
     pub fn into_effects(self) -> Effects {
         Effects {
             read_set: self.read_set.into_inner().into_iter().collect(),
-            read_all: self.read_all.into_inner(),
+            read_ranges: self.read_ranges.into_inner(),
             write_set: self.buffer.into_iter().collect(),
             read_calls: self.read_calls,
         }
@@ -132,9 +135,30 @@ impl<G: RawGet + ?Sized> RawGet for ScriptCtx<'_, G> {
         value
     }
 
-    /// The snapshot and the buffer merged in key order, the buffer winning.
+    /// A scan of the snapshot and the buffer merged, recorded as a range read.
     fn raw_scan(&self, from: &[u8], f: &mut dyn FnMut(&Bytes, &Bytes) -> bool) {
-        *self.read_all.borrow_mut() = true;
+        // The range read runs to the last key the caller looked at, the one
+        // that made it stop included; a scan that never stopped read to the
+        // end of the keyspace.
+        let mut last: Option<Bytes> = None;
+        let mut stopped = false;
+        let mut f = |k: &Bytes, v: &Bytes| {
+            last = Some(k.clone());
+            let go_on = f(k, v);
+            stopped |= !go_on;
+            go_on
+        };
+        self.merged_scan(from, &mut f);
+        self.read_ranges.borrow_mut().push(KeyRange {
+            from: Bytes::copy_from_slice(from),
+            to: if stopped { last } else { None },
+        });
+    }
+}
+
+impl<G: RawGet + ?Sized> ScriptCtx<'_, G> {
+    /// The snapshot and the buffer merged in key order, the buffer winning.
+    fn merged_scan(&self, from: &[u8], f: &mut dyn FnMut(&Bytes, &Bytes) -> bool) {
         let mut buffered = self
             .buffer
             .range::<[u8], _>((std::ops::Bound::Included(from), std::ops::Bound::Unbounded))
@@ -318,7 +342,22 @@ mod tests {
             ctx.call(&args("KEYS *"), false),
             Ok(Reply::Array(vec![Reply::bulk("b"), Reply::bulk("c")]))
         );
-        assert!(ctx.into_effects().read_all);
+        // KEYS visits the bare keys, the prefixed strings, the collections'
+        // metas and the bare keys above the internal range; each scan is a
+        // range up to the key that ended it, or to the end.
+        let range = |from: &'static str, to: Option<&'static str>| KeyRange {
+            from: Bytes::from_static(from.as_bytes()),
+            to: to.map(|t| Bytes::from_static(t.as_bytes())),
+        };
+        assert_eq!(
+            ctx.into_effects().read_ranges,
+            vec![
+                range("", Some("!redis|str|b")),
+                range("!redis|str|", None),
+                range("!redis|meta|", Some("!redis|str|b")),
+                range("!redis}", None),
+            ]
+        );
     }
 
     #[test]

@@ -11,6 +11,7 @@
 //! | `if K nil` | `GET K`; stop unless it is absent | nothing |
 //! | `if K = V` | `GET K`; stop unless it equals V | nothing |
 //! | `if K >= N` | `GET K`; stop unless it is an integer ≥ N | nothing |
+//! | `if none P*` | `KEYS P*`; stop unless no key starts with P | nothing |
 //!
 //! The reply is the array of the steps' replies up to where the script
 //! stopped; an error reply from a command ends the script with that error,
@@ -34,6 +35,8 @@ pub enum Step {
     IfNil(String),
     IfEq(String, String),
     IfAtLeast(String, i64),
+    /// `if none P*`: the prefix P, without its `*`.
+    IfNone(String),
 }
 
 /// Parse a body into its steps.
@@ -52,6 +55,12 @@ pub fn parse(body: &str) -> Result<Vec<Step>, String> {
                 ["if", k, "nil"] => Step::IfNil(k.to_string()),
                 ["if", k, "=", v] => Step::IfEq(k.to_string(), v.to_string()),
                 ["if", k, ">=", n] => Step::IfAtLeast(k.to_string(), int(n)?),
+                ["if", "none", p] => match p.strip_suffix('*') {
+                    Some(prefix) if !prefix.contains(['*', '?', '[', '\\']) => {
+                        Step::IfNone(prefix.to_string())
+                    }
+                    _ => return Err(format!("bad pattern in {s:?}: write a prefix and `*`")),
+                },
                 _ => return Err(format!("bad script step {s:?}")),
             })
         })
@@ -67,6 +76,7 @@ fn guard(step: &Step, reply: &Reply) -> Option<bool> {
     Some(match step {
         Step::IfNil(_) => value.is_none(),
         Step::IfEq(_, v) => value.is_some_and(|b| b[..] == *v.as_bytes()),
+        Step::IfNone(_) => matches!(reply, Reply::Array(keys) if keys.is_empty()),
         Step::IfAtLeast(_, n) => value
             .and_then(|b| std::str::from_utf8(b).ok())
             .and_then(|s| s.parse::<i64>().ok())
@@ -100,6 +110,7 @@ impl Engine for OpsEngine {
                 Step::Get(k) | Step::IfNil(k) | Step::IfEq(k, _) | Step::IfAtLeast(k, _) => {
                     call(host, &["GET", k], ro)?
                 }
+                Step::IfNone(prefix) => call(host, &["KEYS", &format!("{prefix}*")], ro)?,
                 Step::Set(k, v) => call(host, &["SET", k, v], ro)?,
                 Step::Del(k) => call(host, &["DEL", k], ro)?,
                 Step::IncrBy(k, n) => call(host, &["INCRBY", k, &n.to_string()], ro)?,

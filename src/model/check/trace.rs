@@ -106,6 +106,7 @@ fn show_payload(p: &crate::raft::Payload) -> String {
         crate::raft::Payload::Txn {
             start_ts,
             read_set,
+            read_ranges,
             write_set,
             ..
         } => {
@@ -114,8 +115,26 @@ fn show_payload(p: &crate::raft::Payload) -> String {
                     .collect::<Vec<_>>()
                     .join(" ")
             };
+            let ranges: Vec<String> = read_ranges
+                .iter()
+                .map(|r| {
+                    let end =
+                        r.to.as_ref()
+                            .map(|k| String::from_utf8_lossy(k).into_owned());
+                    format!(
+                        "{}..={}",
+                        String::from_utf8_lossy(&r.from),
+                        end.unwrap_or_default()
+                    )
+                })
+                .collect();
+            let scans = if ranges.is_empty() {
+                String::new()
+            } else {
+                format!(" scans=[{}]", ranges.join(" "))
+            };
             format!(
-                "txn start_ts={start_ts} reads=[{}] writes=[{}]",
+                "txn start_ts={start_ts} reads=[{}]{scans} writes=[{}]",
                 keys(&mut read_set.iter()),
                 keys(&mut write_set.iter().map(|(k, _)| k))
             )

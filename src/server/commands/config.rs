@@ -11,7 +11,8 @@
 //! entries` is Redis 7.2's (7.0 does not know it). Everything else CONFIG
 //! GET reports is fixed at startup. As in Redis 7.0, several parameters may
 //! be set at once, all or none; an alias is a parameter of its own name
-//! (setting both in one call is not a duplicate).
+//! (setting both in one call is not a duplicate). A fixed parameter may be
+//! "set" to the value it already has (`CONFIG SET save ""`): a no-op.
 
 use bytes::Bytes;
 
@@ -280,6 +281,14 @@ fn config_set(cfg: &ServerConfig, args: &[Bytes]) -> Reply {
                 chosen.push((s, value));
                 None
             }
+            // A fixed parameter set to the value it has changes nothing, so
+            // it is accepted (test harnesses send `CONFIG SET save ""`).
+            None if fixed.iter().any(|(k, v)| {
+                name.eq_ignore_ascii_case(k.as_bytes()) && value.eq_ignore_ascii_case(v.as_bytes())
+            }) =>
+            {
+                None
+            }
             None if fixed
                 .iter()
                 .any(|(k, _)| name.eq_ignore_ascii_case(k.as_bytes())) =>
@@ -452,6 +461,17 @@ mod tests {
             )
         );
         assert_eq!(get("set-max-intset-entries"), vec![Reply::bulk("512")]);
+        // A fixed parameter "set" to its own value is a no-op; another value
+        // is refused.
+        assert_eq!(set(&mut conn, &["save", ""]), Reply::ok());
+        assert_eq!(set(&mut conn, &["appendonly", "NO"]), Reply::ok());
+        assert_eq!(
+            set(&mut conn, &["save", "900 1"]).error_text(),
+            Some(
+                "ERR CONFIG SET failed (possibly related to argument 'save') - \
+                 fencekv's configuration is fixed at startup"
+            )
+        );
         for (words, e) in [
             (
                 &["list-compress-depth", "-1"][..],
