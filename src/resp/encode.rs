@@ -70,6 +70,21 @@ pub fn encode_reply(reply: &Reply, proto: Protocol, out: &mut BytesMut) {
             out.put_slice(b"\r\n");
         }
         Reply::Verbatim(_, data) => put_bulk(out, data),
+        Reply::Pairs(pairs) if resp3 => {
+            put_len(out, b'*', pairs.len());
+            for (a, b) in pairs {
+                out.put_slice(b"*2\r\n");
+                encode_reply(a, proto, out);
+                encode_reply(b, proto, out);
+            }
+        }
+        Reply::Pairs(pairs) => {
+            put_len(out, b'*', pairs.len().saturating_mul(2));
+            for (a, b) in pairs {
+                encode_reply(a, proto, out);
+                encode_reply(b, proto, out);
+            }
+        }
     }
 }
 
@@ -174,6 +189,20 @@ mod tests {
         both(&Reply::Integer(-7), b":-7\r\n");
         both(&Reply::Integer(i64::MAX), b":9223372036854775807\r\n");
         both(&Reply::Integer(i64::MIN), b":-9223372036854775808\r\n");
+    }
+
+    #[test]
+    fn pairs_nest_in_resp3_and_flatten_in_resp2() {
+        let pairs = Reply::Pairs(vec![
+            (Reply::bulk("a"), Reply::Double("1".into())),
+            (Reply::bulk("b"), Reply::Double("2.5".into())),
+        ]);
+        two_three(
+            &pairs,
+            b"*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$3\r\n2.5\r\n",
+            b"*2\r\n*2\r\n$1\r\na\r\n,1\r\n*2\r\n$1\r\nb\r\n,2.5\r\n",
+        );
+        two_three(&Reply::Pairs(vec![]), b"*0\r\n", b"*0\r\n");
     }
 
     #[test]

@@ -36,6 +36,9 @@ pub enum Reply {
     Boolean(bool),
     /// A verbatim string (RESP3 `=`, e.g. INFO under RESP3); a bulk in RESP2.
     Verbatim(String, Bytes),
+    /// Pairs in order (ZRANGE WITHSCORES, HRANDFIELD WITHVALUES): an array
+    /// of two-element arrays in RESP3, a flat array in RESP2.
+    Pairs(Vec<(Reply, Reply)>),
 }
 
 impl Reply {
