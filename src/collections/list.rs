@@ -13,6 +13,7 @@
 //! overflow is refused with [`SeqExhausted`] instead of wrapping.
 
 use bytes::Bytes;
+use serde::{Deserialize, Serialize};
 
 use super::encoding::{decode_seq, element_key, encode_seq, Meta, LIST_PREFIX};
 use super::scan_elements;
@@ -23,7 +24,7 @@ use crate::raw::{RawGet, RawWrite};
 pub struct SeqExhausted;
 
 /// Which end of a list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum End {
     Left,
     Right,
