@@ -26,6 +26,7 @@ use super::def::{CommandDef, Exec, Flags};
 use super::{mismatch, Op, ReadView, WriteView};
 use crate::collections::list::{self as items, End};
 use crate::collections::{Kind, Meta, WrongType};
+use crate::resp::reply::errors;
 use crate::resp::Reply;
 use crate::strings::{KeyspaceWrite, RawWrite};
 
@@ -53,12 +54,17 @@ pub enum ListOp {
     },
     /// LLEN key
     Len { key: Bytes },
-    /// LINDEX key index
-    Index { key: Bytes, index: i64 },
+    /// LINDEX key index; `None`: the index is not an integer, an error
+    /// once the key is found to be a list.
+    Index { key: Bytes, index: Option<i64> },
     /// LRANGE key start stop
     Range { key: Bytes, start: i64, stop: i64 },
-    /// LSET key index element
-    Set { key: Bytes, index: i64, item: Bytes },
+    /// LSET key index element; `None` as for LINDEX.
+    Set {
+        key: Bytes,
+        index: Option<i64>,
+        item: Bytes,
+    },
     /// LREM key count element
     Rem { key: Bytes, count: i64, item: Bytes },
     /// LTRIM key start stop
@@ -115,7 +121,7 @@ fn exec_push(op: &Op, ks: &mut WriteView<'_>) -> Reply {
     }
     match push(ks, key, *end, items) {
         Ok(len) => Reply::Integer(len),
-        Err(Refused::WrongType) => Reply::err(crate::resp::reply::errors::WRONGTYPE),
+        Err(Refused::WrongType) => Reply::err(errors::WRONGTYPE),
         Err(Refused::Exhausted) => Reply::err(SEQ_EXHAUSTED),
     }
 }
@@ -263,7 +269,7 @@ impl From<WrongType> for MoveRefused {
 impl MoveRefused {
     pub fn reply(self) -> Reply {
         match self {
-            MoveRefused::WrongType => Reply::err(crate::resp::reply::errors::WRONGTYPE),
+            MoveRefused::WrongType => Reply::err(errors::WRONGTYPE),
             MoveRefused::Exhausted => Reply::err(SEQ_EXHAUSTED),
         }
     }
@@ -306,6 +312,9 @@ fn exec_lindex(op: &Op, ks: &ReadView<'_>) -> Reply {
     };
     let Some(meta) = or_wrong_type!(ks.collection(key, Kind::List)) else {
         return Reply::Nil;
+    };
+    let Some(index) = index else {
+        return Reply::err(errors::NOT_INTEGER);
     };
     items::resolve_index(*index, meta.len)
         .and_then(|i| items::get(ks.raw, key, &meta, i))
@@ -407,6 +416,9 @@ fn exec_lset(op: &Op, ks: &mut WriteView<'_>) -> Reply {
     };
     let Some(meta) = or_wrong_type!(ks.reader().collection(key, Kind::List)) else {
         return Reply::err("ERR no such key");
+    };
+    let Some(index) = index else {
+        return Reply::err(errors::NOT_INTEGER);
     };
     let Some(i) = items::resolve_index(*index, meta.len) else {
         return Reply::err("ERR index out of range");

@@ -59,7 +59,10 @@ pub fn parse_rpushx(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
 
 fn pop(args: &[Bytes], end: End) -> Result<Op, ParseError> {
     if args.len() > 3 {
-        return Err(ParseError::Syntax);
+        return Err(ParseError::WrongArity(match end {
+            End::Left => "lpop",
+            End::Right => "rpop",
+        }));
     }
     // Redis's getPositiveLongFromObjectOrReply: one text for "not an
     // integer" and "negative".
@@ -93,11 +96,12 @@ pub fn parse_llen(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
     list(ListOp::Len { key: arg(args, 1) })
 }
 
-/// `LINDEX key index`
+/// `LINDEX key index` (a bad index is reported after the key is found, as
+/// Redis orders it: `None`).
 pub fn parse_lindex(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
     list(ListOp::Index {
         key: arg(args, 1),
-        index: int_arg(&arg(args, 2))?,
+        index: parse_i64(&arg(args, 2)),
     })
 }
 
@@ -110,11 +114,11 @@ pub fn parse_lrange(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
     })
 }
 
-/// `LSET key index element`
+/// `LSET key index element` (the index checked after the key, as LINDEX).
 pub fn parse_lset(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
     list(ListOp::Set {
         key: arg(args, 1),
-        index: int_arg(&arg(args, 2))?,
+        index: parse_i64(&arg(args, 2)),
         item: arg(args, 3),
     })
 }

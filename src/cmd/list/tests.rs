@@ -120,7 +120,13 @@ fn errors_as_redis_answers_them() {
     let positive = "ERR value is out of range, must be positive";
     assert_eq!(r(&mut db, "LPOP l -1"), err(positive));
     assert_eq!(r(&mut db, "LPOP l x"), err(positive));
-    assert_eq!(r(&mut db, "LPOP l 1 2"), err(SYNTAX));
+    assert_eq!(
+        r(&mut db, "LPOP l 1 2"),
+        err("ERR wrong number of arguments for 'lpop' command")
+    );
+    assert_eq!(r(&mut db, "LINDEX nokey x"), Reply::Nil);
+    assert_eq!(r(&mut db, "LSET nokey x a"), err("ERR no such key"));
+    assert_eq!(r(&mut db, "LSET s x a"), err(WRONGTYPE));
     assert_eq!(
         r(&mut db, "LPUSH"),
         err("ERR wrong number of arguments for 'lpush' command")
