@@ -389,6 +389,30 @@ fn list_binary_and_bulk() {
     );
 }
 
+/// List commands called from scripts: replies converted to Lua and back.
+#[test]
+fn list_in_scripts() {
+    let Some(mut p) = Pair::new() else {
+        return;
+    };
+    p.script(
+        r#"
+        EVAL "redis.call('RPUSH', KEYS[1], 'a', 'b', 'c') return redis.call('LRANGE', KEYS[1], 0, -1)" 1 sl
+        EVAL "return redis.call('LMPOP', 2, KEYS[2], KEYS[1], 'LEFT', 'COUNT', 2)" 2 sl nokey
+        EVAL "return redis.call('LPOP', KEYS[1], 2)" 1 nokey
+        EVAL "return redis.call('LPOP', KEYS[1])" 1 nokey
+        EVAL "return redis.call('LMPOP', 1, KEYS[1], 'LEFT')" 1 nokey
+        EVAL "return redis.call('LPOS', KEYS[1], 'c')" 1 sl
+        EVAL "return redis.call('LPOS', KEYS[1], 'c', 'COUNT', 0)" 1 sl
+        EVAL "return redis.call('LMOVE', KEYS[1], KEYS[1], 'LEFT', 'RIGHT')" 1 sl
+        EVAL "return redis.pcall('LSET', KEYS[1], 5, 'x')" 1 sl
+        EVAL "return redis.pcall('LPOS', KEYS[1], 'c', 'RANK', 0)" 1 sl
+        EVAL "redis.call('SET', KEYS[1], 'v') return redis.pcall('LPUSH', KEYS[1], 'x')" 1 str
+        LRANGE sl 0 -1
+        "#,
+    );
+}
+
 /// A seeded random stream of list commands mixed with SET, DEL, EXPIRE on
 /// keys `a`, `b`, `c`, under RESP2 then RESP3; then every list compared.
 #[test]
