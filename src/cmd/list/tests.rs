@@ -649,3 +649,55 @@ quickcheck! {
         true
     }
 }
+
+/// The steps a blocking pop runs: nothing written while every key is empty,
+/// WRONGTYPE in key order, a rotation when source and destination agree.
+#[test]
+fn try_pop_and_try_move_for_blocking_pops() {
+    use super::{try_move, try_pop, MoveRefused};
+    use crate::collections::list::End;
+    use crate::collections::WrongType;
+
+    let mut db = Raw::new();
+    r(&mut db, "SET s v");
+    let before = db.clone();
+    let keys = |names: &[&str]| -> Vec<Bytes> {
+        names
+            .iter()
+            .map(|n| Bytes::copy_from_slice(n.as_bytes()))
+            .collect()
+    };
+    let mut ks = KeyspaceWrite::new(&mut db, NOW, ChainModes::default());
+    assert_eq!(try_pop(&mut ks, &keys(&["x", "y"]), End::Left, 1), Ok(None));
+    assert_eq!(
+        try_pop(&mut ks, &keys(&["x", "s"]), End::Left, 1),
+        Err(WrongType)
+    );
+    assert_eq!(
+        try_move(&mut ks, b"x", b"s", End::Left, End::Left),
+        Ok(None)
+    );
+    assert_eq!(db, before, "nothing written");
+    r(&mut db, "RPUSH l a b c");
+    let mut ks = KeyspaceWrite::new(&mut db, NOW, ChainModes::default());
+    assert_eq!(
+        try_move(&mut ks, b"l", b"s", End::Left, End::Left),
+        Err(MoveRefused::WrongType)
+    );
+    assert_eq!(
+        try_move(&mut ks, b"l", b"l", End::Right, End::Left),
+        Ok(Some(Bytes::from_static(b"c")))
+    );
+    assert_eq!(
+        try_pop(&mut ks, &keys(&["x", "l"]), End::Right, 5),
+        Ok(Some((
+            Bytes::from_static(b"l"),
+            vec![
+                Bytes::from_static(b"b"),
+                Bytes::from_static(b"a"),
+                Bytes::from_static(b"c")
+            ]
+        )))
+    );
+    assert_eq!(db, before, "the emptied list is gone");
+}
