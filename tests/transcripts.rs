@@ -839,3 +839,71 @@ fn scripting_resp3() {
         "#,
     );
 }
+
+#[test]
+fn list() {
+    check(
+        "list",
+        &[],
+        r#"
+        # Pushes at both ends; a missing list is empty.
+        RPUSH queue job1 job2 job3
+        LPUSH queue urgent
+        LRANGE queue 0 -1
+        LLEN queue
+        LINDEX queue -1
+        LINDEX queue 4294967296
+        LPUSHX missing a
+        LRANGE missing 0 -1
+        # Pops, with and without a count.
+        LPOP queue
+        RPOP queue 2
+        LPOP queue 0
+        LPOP queue -1
+        LPOP missing
+        LPOP missing 2
+        # Middle changes.
+        RPUSH l a b c a b c
+        LSET l 1 B
+        LSET l 6 x
+        LSET missing 0 x
+        LINSERT l BEFORE c x
+        LINSERT l AFTER nothere x
+        LREM l -1 c
+        LREM l 0 a
+        LRANGE l 0 -1
+        LTRIM l 1 -1
+        LRANGE l 0 -1
+        # LPOS with RANK, COUNT and MAXLEN.
+        RPUSH p a b c 1 2 3 c c
+        LPOS p c
+        LPOS p c RANK -1
+        LPOS p c COUNT 0
+        LPOS p c COUNT 2 RANK -1 MAXLEN 3
+        LPOS p z COUNT 1
+        LPOS p c RANK 0
+        LPOS p c COUNT -1
+        # Moves: one list rotates onto itself.
+        RPUSH r 1 2 3
+        RPOPLPUSH r r
+        LMOVE r other LEFT RIGHT
+        LRANGE r 0 -1
+        LRANGE other 0 -1
+        LMOVE missing other LEFT LEFT
+        LMPOP 3 missing r other RIGHT COUNT 5
+        LMPOP 1 missing LEFT
+        LMPOP 0 r LEFT
+        LMPOP 1 r LEFT COUNT 0
+        # A key holds one type.
+        SET s v
+        LPUSH s a
+        LRANGE s 0 -1
+        # RESP3: a missing list's nil is `_`.
+        HELLO 3
+        LPOP missing 2
+        LMPOP 1 missing LEFT
+        LPOS missing a
+        LPOS missing a COUNT 1
+        "#,
+    );
+}

@@ -44,6 +44,9 @@ pub const NOT_INT32: &str =
 /// COPY's DB other than 0 (a server with `databases 1`).
 pub const DB_OUT_OF_RANGE: &str = "ERR DB index is out of range";
 
+/// LPOS's RANK 0.
+pub const RANK_ZERO: &str = "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list";
+
 /// A request that does not parse.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ParseError {
@@ -106,6 +109,18 @@ pub enum ParseError {
     /// `CONTAINER sub` with an unknown `sub` (`container` in upper case, as
     /// the text names it: "Try SCRIPT HELP.").
     UnknownSubcommand { container: &'static str, sub: Bytes },
+    /// LPOP's and RPOP's count is not a non-negative integer.
+    MustBePositive,
+    /// LPOS's RANK 0.
+    RankZero,
+    /// LPOS's COUNT is not a non-negative integer.
+    CountNegative,
+    /// LPOS's MAXLEN is not a non-negative integer.
+    MaxlenNegative,
+    /// LMPOP's numkeys is not a positive integer.
+    NumkeysNotPositive,
+    /// LMPOP's COUNT is not a positive integer.
+    CountNotPositive,
 }
 
 impl ParseError {
@@ -151,6 +166,12 @@ impl ParseError {
                 "ERR unknown subcommand '{}'. Try {container} HELP.",
                 errors::truncate_for_error(sub)
             ),
+            ParseError::MustBePositive => "ERR value is out of range, must be positive".into(),
+            ParseError::RankZero => RANK_ZERO.into(),
+            ParseError::CountNegative => "ERR COUNT can't be negative".into(),
+            ParseError::MaxlenNegative => "ERR MAXLEN can't be negative".into(),
+            ParseError::NumkeysNotPositive => "ERR numkeys should be greater than 0".into(),
+            ParseError::CountNotPositive => "ERR count should be greater than 0".into(),
         }
     }
 
