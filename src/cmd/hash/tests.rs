@@ -57,6 +57,10 @@ fn bulk(s: &str) -> Reply {
     Reply::bulk(s.as_bytes().to_vec())
 }
 
+fn bulks(v: &[&str]) -> Reply {
+    Reply::Array(v.iter().map(|s| bulk(s)).collect())
+}
+
 fn map(v: &[(&str, &str)]) -> Reply {
     Reply::Map(v.iter().map(|(f, x)| (bulk(f), bulk(x))).collect())
 }
@@ -212,3 +216,286 @@ fn binary_and_empty_fields() {
         ])
     );
 }
+
+#[test]
+fn hsetnx_hmget_hexists_hstrlen_hkeys_hvals() {
+    let mut db = Raw::new();
+    assert_eq!(r(&mut db, "HSETNX h a 1"), int(1));
+    assert_eq!(r(&mut db, "HSETNX h a 2"), int(0));
+    assert_eq!(r(&mut db, "HGET h a"), bulk("1"));
+    r(&mut db, "HSET h b hello");
+    assert_eq!(
+        r(&mut db, "HMGET h a zz b"),
+        Reply::Array(vec![bulk("1"), Reply::Nil, bulk("hello")])
+    );
+    assert_eq!(
+        r(&mut db, "HMGET nokey a b"),
+        Reply::Array(vec![Reply::Nil, Reply::Nil])
+    );
+    assert_eq!(r(&mut db, "HEXISTS h a"), int(1));
+    assert_eq!(r(&mut db, "HEXISTS h zz"), int(0));
+    assert_eq!(r(&mut db, "HEXISTS nokey a"), int(0));
+    assert_eq!(r(&mut db, "HSTRLEN h b"), int(5));
+    assert_eq!(r(&mut db, "HSTRLEN h zz"), int(0));
+    assert_eq!(r(&mut db, "HSTRLEN nokey a"), int(0));
+    assert_eq!(r(&mut db, "HKEYS h"), bulks(&["a", "b"]));
+    assert_eq!(r(&mut db, "HVALS h"), bulks(&["1", "hello"]));
+    assert_eq!(r(&mut db, "HKEYS nokey"), bulks(&[]));
+    assert_eq!(r(&mut db, "HVALS nokey"), bulks(&[]));
+    r(&mut db, "SET s x");
+    for line in [
+        "HSETNX s a 1",
+        "HMGET s a",
+        "HEXISTS s a",
+        "HSTRLEN s a",
+        "HKEYS s",
+        "HVALS s",
+        "HINCRBY s a 1",
+        "HINCRBYFLOAT s a 1",
+        "HRANDFIELD s",
+        "HRANDFIELD s 1",
+        "HSCAN s 0",
+    ] {
+        assert_eq!(r(&mut db, line), err(WRONGTYPE), "{line}");
+    }
+}
+
+#[test]
+fn hincrby() {
+    let mut db = Raw::new();
+    assert_eq!(r(&mut db, "HINCRBY h n 5"), int(5));
+    assert_eq!(r(&mut db, "HINCRBY h n -7"), int(-2));
+    assert_eq!(r(&mut db, "HGET h n"), bulk("-2"));
+    r(&mut db, "HSET h big 9223372036854775806 s abc");
+    assert_eq!(r(&mut db, "HINCRBY h big 1"), int(i64::MAX));
+    assert_eq!(
+        r(&mut db, "HINCRBY h big 1"),
+        err("ERR increment or decrement would overflow")
+    );
+    assert_eq!(r(&mut db, "HGET h big"), bulk("9223372036854775807"));
+    assert_eq!(
+        r(&mut db, "HINCRBY h s 1"),
+        err("ERR hash value is not an integer")
+    );
+    assert_eq!(
+        r(&mut db, "HINCRBY h n x"),
+        err("ERR value is not an integer or out of range")
+    );
+    assert_eq!(
+        r(&mut db, "HINCRBY h n 9223372036854775808"),
+        err("ERR value is not an integer or out of range")
+    );
+    // The increment is checked before the type.
+    r(&mut db, "SET str x");
+    assert_eq!(
+        r(&mut db, "HINCRBY str n x"),
+        err("ERR value is not an integer or out of range")
+    );
+    assert_eq!(r(&mut db, "HLEN h"), int(3));
+}
+
+#[test]
+fn hincrbyfloat() {
+    let mut db = Raw::new();
+    assert_eq!(r(&mut db, "HINCRBYFLOAT h f 10.5"), bulk("10.5"));
+    assert_eq!(r(&mut db, "HINCRBYFLOAT h f 0.1"), bulk("10.6"));
+    assert_eq!(r(&mut db, "HINCRBYFLOAT h f -10.6"), bulk("0"));
+    assert_eq!(r(&mut db, "HINCRBYFLOAT h g 3.0e3"), bulk("3000"));
+    assert_eq!(r(&mut db, "HINCRBYFLOAT h g 0x10"), bulk("3016"));
+    r(&mut db, "HSET h i 17 s abc");
+    assert_eq!(r(&mut db, "HINCRBYFLOAT h i 1.5"), bulk("18.5"));
+    assert_eq!(r(&mut db, "HGET h i"), bulk("18.5"));
+    assert_eq!(
+        r(&mut db, "HINCRBYFLOAT h s 1"),
+        err("ERR hash value is not a float")
+    );
+    assert_eq!(
+        r(&mut db, "HINCRBYFLOAT h f x"),
+        err("ERR value is not a valid float")
+    );
+    assert_eq!(
+        r(&mut db, "HINCRBYFLOAT h f nan"),
+        err("ERR value is not a valid float")
+    );
+    r(&mut db, "SET str x");
+    for line in ["HINCRBYFLOAT h f inf", "HINCRBYFLOAT str f -inf"] {
+        assert_eq!(
+            r(&mut db, line),
+            err("ERR value is NaN or Infinity"),
+            "{line}"
+        );
+    }
+    r(&mut db, "HSET h max 1.7976931348623157e308");
+    assert_eq!(
+        r(&mut db, "HINCRBYFLOAT h max 1.7976931348623157e308"),
+        err("ERR increment would produce NaN or Infinity")
+    );
+    assert_eq!(r(&mut db, "HGET h max"), bulk("1.7976931348623157e308"));
+}
+
+#[test]
+fn hrandfield_counts() {
+    let mut db = Raw::new();
+    r(&mut db, "HSET h a 1 b 2 c 3");
+    let fields = ["a", "b", "c"];
+    for seed in 0..50 {
+        let one = run_seeded(&mut db, &words("HRANDFIELD h"), seed);
+        assert!(fields.iter().any(|f| one == bulk(f)), "{one:?}");
+        let Reply::Array(two) = run_seeded(&mut db, &words("HRANDFIELD h 2"), seed) else {
+            panic!("an array")
+        };
+        assert_eq!(two.len(), 2);
+        assert_ne!(two[0], two[1], "distinct fields");
+        let Reply::Array(rep) = run_seeded(&mut db, &words("HRANDFIELD h -7 WITHVALUES"), seed)
+        else {
+            panic!("an array")
+        };
+        assert_eq!(rep.len(), 14);
+        for pair in rep.chunks(2) {
+            assert_eq!(r(&mut db, &format!("HGET h {}", show(&pair[0]))), pair[1]);
+        }
+    }
+    // Deterministic in the seed.
+    assert_eq!(
+        run_seeded(&mut db, &words("HRANDFIELD h -20"), 3),
+        run_seeded(&mut db, &words("HRANDFIELD h -20"), 3)
+    );
+    let Reply::Array(all) = r(&mut db, "HRANDFIELD h 10") else {
+        panic!("an array")
+    };
+    assert_eq!(all.len(), 3, "at most the whole hash");
+    assert_eq!(r(&mut db, "HRANDFIELD h 0"), bulks(&[]));
+    assert_eq!(r(&mut db, "HRANDFIELD h 0 WITHVALUES"), bulks(&[]));
+    assert_eq!(r(&mut db, "HRANDFIELD nokey"), Reply::Nil);
+    assert_eq!(r(&mut db, "HRANDFIELD nokey 5"), bulks(&[]));
+    assert_eq!(
+        r(&mut db, "HRANDFIELD nokey -9223372036854775807"),
+        bulks(&[])
+    );
+}
+
+/// A bulk's text.
+fn show(r: &Reply) -> String {
+    match r {
+        Reply::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
+        other => format!("{other:?}"),
+    }
+}
+
+#[test]
+fn hrandfield_errors_in_redis_order() {
+    let mut db = Raw::new();
+    r(&mut db, "HSET h a 1");
+    r(&mut db, "SET s x");
+    const MIN: &str =
+        "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
+    for (line, want) in [
+        (
+            "HRANDFIELD h x",
+            "ERR value is not an integer or out of range",
+        ),
+        (
+            "HRANDFIELD s x",
+            "ERR value is not an integer or out of range",
+        ),
+        ("HRANDFIELD h -9223372036854775808", MIN),
+        ("HRANDFIELD s -9223372036854775808 WITHVALUES", MIN),
+        ("HRANDFIELD h -9223372036854775808 foo", MIN),
+        ("HRANDFIELD h 1 foo", "ERR syntax error"),
+        ("HRANDFIELD h 1 WITHVALUES x", "ERR syntax error"),
+        (
+            "HRANDFIELD h x WITHVALUES",
+            "ERR value is not an integer or out of range",
+        ),
+        (
+            "HRANDFIELD h 9223372036854775807 WITHVALUES",
+            "ERR value is out of range",
+        ),
+        (
+            "HRANDFIELD h -4611686018427387904 WITHVALUES",
+            "ERR value is out of range",
+        ),
+        (
+            "HRANDFIELD h -4611686018427387903 WITHVALUES",
+            "ERR value is out of range: the reply would hold too many fields",
+        ),
+        (
+            "HRANDFIELD h -9223372036854775807",
+            "ERR value is out of range: the reply would hold too many fields",
+        ),
+    ] {
+        assert_eq!(r(&mut db, line), err(want), "{line}");
+    }
+    // A huge positive count is the whole hash.
+    assert_eq!(
+        r(&mut db, "HRANDFIELD h 9223372036854775807"),
+        bulks(&["a"])
+    );
+    assert_eq!(
+        r(&mut db, "HRANDFIELD h 4611686018427387903 WITHVALUES"),
+        bulks(&["a", "1"])
+    );
+}
+
+/// Every page of an HSCAN until the cursor is 0: the fields and values seen.
+fn hscan_all(db: &mut Raw, key: &str, opts: &str) -> Vec<(String, String)> {
+    let mut cursor = "0".to_string();
+    let mut seen = vec![];
+    for _ in 0..1000 {
+        let Reply::Array(page) = r(db, &format!("HSCAN {key} {cursor} {opts}")) else {
+            panic!("an array")
+        };
+        let [next, Reply::Array(items)] = &page[..] else {
+            panic!("[cursor, items]: {page:?}")
+        };
+        for pair in items.chunks(2) {
+            seen.push((show(&pair[0]), show(&pair[1])));
+        }
+        cursor = show(next);
+        if cursor == "0" {
+            return seen;
+        }
+    }
+    panic!("the scan ends")
+}
+
+#[test]
+fn hscan_pages_and_match() {
+    let mut db = Raw::new();
+    for i in 0..100 {
+        r(&mut db, &format!("HSET h field:{i} v{i} other:{i} w"));
+    }
+    for count in ["", "COUNT 1", "COUNT 7", "COUNT 1000"] {
+        let mut seen = hscan_all(&mut db, "h", count);
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 200, "{count}");
+    }
+    let matched = hscan_all(&mut db, "h", "MATCH field:1* COUNT 5");
+    assert_eq!(matched.len(), 11);
+    assert!(matched.iter().all(|(f, _)| f.starts_with("field:1")));
+    assert!(matched.contains(&("field:17".into(), "v17".into())));
+    assert_eq!(
+        r(&mut db, "HSCAN nokey 0 COUNT x"),
+        Reply::Array(vec![bulk("0"), bulks(&[])]),
+        "no key: the empty scan, whatever the options"
+    );
+    r(&mut db, "SET s x");
+    for (line, want) in [
+        ("HSCAN h x", "ERR invalid cursor"),
+        ("HSCAN s x", "ERR invalid cursor"),
+        ("HSCAN s 0 COUNT x", WRONGTYPE),
+        (
+            "HSCAN h 0 COUNT x",
+            "ERR value is not an integer or out of range",
+        ),
+        ("HSCAN h 0 COUNT 0", "ERR syntax error"),
+        ("HSCAN h 0 COUNT -1", "ERR syntax error"),
+        ("HSCAN h 0 MATCH", "ERR syntax error"),
+        ("HSCAN h 0 TYPE string", "ERR syntax error"),
+        ("HSCAN h 0 NOVALUES", "ERR syntax error"),
+    ] {
+        assert_eq!(r(&mut db, line), err(want), "{line}");
+    }
+}
+
