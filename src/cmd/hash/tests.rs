@@ -1,9 +1,13 @@
 //! The hash commands end to end (parse → execute over a plain `BTreeMap`
-//! raw store), their errors as redis-server 7.0.15 answers them.
+//! raw store), their errors as redis-server 7.0.15 answers them, and a
+//! quickcheck property: any sequence of HSET HMSET HSETNX HDEL HINCRBY DEL
+//! on two keys leaves exactly the fields of a plain `BTreeMap` model, with
+//! the meta's count exact and no key left behind by an emptied hash.
 
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
+use quickcheck::{quickcheck, Arbitrary, Gen};
 
 use crate::cmd::{parse, run_read, run_write, Kind, ParseCtx};
 use crate::collections::encoding::{element_prefix, HASH_PREFIX};
@@ -499,3 +503,172 @@ fn hscan_pages_and_match() {
     }
 }
 
+// --------------------------------------------------------------- property
+
+const KEYS: [&str; 2] = ["h1", "h2"];
+const FIELDS: [&str; 4] = ["a", "b", "", "long-field-name"];
+const VALUES: [&str; 4] = ["0", "12", "x", ""];
+
+/// One write of the property's streams.
+#[derive(Clone, Debug)]
+enum Write {
+    HSet(usize, Vec<(usize, usize)>),
+    HMSet(usize, Vec<(usize, usize)>),
+    HSetNx(usize, usize, usize),
+    HDel(usize, Vec<usize>),
+    HIncrBy(usize, usize, i8),
+    Del(usize),
+}
+
+impl Arbitrary for Write {
+    fn arbitrary(g: &mut Gen) -> Write {
+        let k = usize::arbitrary(g) % KEYS.len();
+        let f = |g: &mut Gen| usize::arbitrary(g) % FIELDS.len();
+        let v = |g: &mut Gen| usize::arbitrary(g) % VALUES.len();
+        let n = 1 + usize::arbitrary(g) % 3;
+        match u8::arbitrary(g) % 8 {
+            0 | 1 => Write::HSet(k, (0..n).map(|_| (f(g), v(g))).collect()),
+            2 => Write::HMSet(k, (0..n).map(|_| (f(g), v(g))).collect()),
+            3 => Write::HSetNx(k, f(g), v(g)),
+            4 | 5 => Write::HDel(k, (0..n).map(|_| f(g)).collect()),
+            6 => Write::HIncrBy(k, f(g), i8::arbitrary(g)),
+            _ => Write::Del(k),
+        }
+    }
+}
+
+type Model = BTreeMap<&'static str, BTreeMap<&'static str, String>>;
+
+/// The request and the reply the model expects, applying it to the model.
+fn apply(model: &mut Model, w: &Write) -> (String, Reply) {
+    match w {
+        Write::HSet(k, pairs) | Write::HMSet(k, pairs) => {
+            let h = model.entry(KEYS[*k]).or_default();
+            let mut added = 0;
+            let mut line = String::new();
+            for (f, v) in pairs {
+                added += i64::from(h.insert(FIELDS[*f], VALUES[*v].into()).is_none());
+                line.push_str(&format!(" {} {}", quote(FIELDS[*f]), quote(VALUES[*v])));
+            }
+            if matches!(w, Write::HSet(..)) {
+                (format!("HSET {}{line}", KEYS[*k]), int(added))
+            } else {
+                (format!("HMSET {}{line}", KEYS[*k]), Reply::ok())
+            }
+        }
+        Write::HSetNx(k, f, v) => {
+            let h = model.entry(KEYS[*k]).or_default();
+            let new = !h.contains_key(FIELDS[*f]);
+            if new {
+                h.insert(FIELDS[*f], VALUES[*v].into());
+            }
+            let line = format!(
+                "HSETNX {} {} {}",
+                KEYS[*k],
+                quote(FIELDS[*f]),
+                quote(VALUES[*v])
+            );
+            (line, int(i64::from(new)))
+        }
+        Write::HDel(k, fields) => {
+            let mut removed = 0;
+            let mut line = format!("HDEL {}", KEYS[*k]);
+            for f in fields {
+                if let Some(h) = model.get_mut(KEYS[*k]) {
+                    removed += i64::from(h.remove(FIELDS[*f]).is_some());
+                }
+                line.push_str(&format!(" {}", quote(FIELDS[*f])));
+            }
+            (line, int(removed))
+        }
+        Write::HIncrBy(k, f, by) => {
+            let h = model.entry(KEYS[*k]).or_default();
+            let line = format!("HINCRBY {} {} {by}", KEYS[*k], quote(FIELDS[*f]));
+            let old = h.get(FIELDS[*f]).map_or(Some(0), |v| v.parse::<i64>().ok());
+            match old.filter(|_| h.get(FIELDS[*f]).is_none_or(|v| !v.is_empty())) {
+                Some(n) => {
+                    let new = n + i64::from(*by);
+                    h.insert(FIELDS[*f], new.to_string());
+                    (line, int(new))
+                }
+                None => (line, err("ERR hash value is not an integer")),
+            }
+        }
+        Write::Del(k) => {
+            let had = model.remove(KEYS[*k]).is_some_and(|h| !h.is_empty());
+            (format!("DEL {}", KEYS[*k]), int(i64::from(had)))
+        }
+    }
+}
+
+/// A word for [`run_line`]: `-` stands for the empty argument.
+fn quote(s: &str) -> &str {
+    if s.is_empty() {
+        "-"
+    } else {
+        s
+    }
+}
+
+/// Run a line whose `-` words are empty arguments.
+fn run_line(raw: &mut Raw, line: &str) -> Reply {
+    let args: Vec<Vec<u8>> = line
+        .split_whitespace()
+        .map(|w| {
+            if w == "-" {
+                vec![]
+            } else {
+                w.as_bytes().to_vec()
+            }
+        })
+        .collect();
+    run_seeded(raw, &args, 1)
+}
+
+/// The fields under `key`'s prefix, decoded from the raw store.
+fn decoded(raw: &Raw, key: &str) -> BTreeMap<Vec<u8>, Vec<u8>> {
+    let p = element_prefix(HASH_PREFIX, key.as_bytes());
+    raw.iter()
+        .filter_map(|(k, v)| k.strip_prefix(&p[..]).map(|f| (f.to_vec(), v.to_vec())))
+        .collect()
+}
+
+fn matches_model(raw: &Raw, model: &Model) -> bool {
+    KEYS.iter().all(|key| {
+        let want: BTreeMap<Vec<u8>, Vec<u8>> = model
+            .get(key)
+            .into_iter()
+            .flatten()
+            .map(|(f, v)| (f.as_bytes().to_vec(), v.as_bytes().to_vec()))
+            .collect();
+        let meta = read_meta(raw, key.as_bytes(), NOW);
+        let len_ok = match &meta {
+            MetaRead::Live(m) => m.len == want.len() as u64 && !want.is_empty(),
+            MetaRead::Absent => want.is_empty(),
+            MetaRead::Expired(_) => false,
+        };
+        decoded(raw, key) == want && len_ok
+    }) && raw.keys().all(|k| {
+        // Nothing but the two hashes' metas and fields.
+        KEYS.iter().any(|key| {
+            k.starts_with(&element_prefix(HASH_PREFIX, key.as_bytes()))
+                || k[..] == crate::collections::encoding::meta_key(key.as_bytes())[..]
+        })
+    })
+}
+
+quickcheck! {
+    fn hash_writes_match_a_plain_model(writes: Vec<Write>) -> bool {
+        let mut raw = Raw::new();
+        let mut model = Model::new();
+        for w in &writes {
+            let (line, want) = apply(&mut model, w);
+            let got = run_line(&mut raw, &line);
+            if got != want || !matches_model(&raw, &model) {
+                eprintln!("{line}: got {got:?}, want {want:?}\n{raw:?}");
+                return false;
+            }
+        }
+        true
+    }
+}
