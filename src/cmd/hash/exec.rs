@@ -347,7 +347,10 @@ pub(super) fn exec_hrandfield(op: &Op, ks: &ReadView<'_>) -> Reply {
     if n == 0 {
         return Reply::Array(vec![]);
     }
-    let picks: Vec<usize> = if *count < 0 {
+    let picks: Vec<usize> = if *count > 0 && count.unsigned_abs() >= n {
+        // The whole hash, in its order (Redis's first case too).
+        (0..all.len()).collect()
+    } else if *count < 0 {
         let draws = count.unsigned_abs();
         if draws > MAX_REPEATED_FIELDS {
             return Reply::err(TOO_MANY_FIELDS);
@@ -355,7 +358,7 @@ pub(super) fn exec_hrandfield(op: &Op, ks: &ReadView<'_>) -> Reply {
         (0..draws).map(|_| rng.below(n) as usize).collect()
     } else {
         // A partial Fisher–Yates shuffle: `count` distinct positions.
-        let take = count.unsigned_abs().min(n) as usize;
+        let take = count.unsigned_abs() as usize;
         let mut order: Vec<usize> = (0..all.len()).collect();
         for i in 0..take {
             let j = i + rng.below((order.len() - i) as u64) as usize;
