@@ -342,6 +342,9 @@ pub(super) fn exec_hrandfield(op: &Op, ks: &ReadView<'_>) -> Reply {
     if meta.is_none() || *count == 0 {
         return Reply::Array(vec![]);
     }
+    if *count < 0 && count.unsigned_abs() > MAX_REPEATED_FIELDS {
+        return Reply::err(TOO_MANY_FIELDS);
+    }
     let all = hash::all(ks.raw, key);
     let n = all.len() as u64;
     if n == 0 {
@@ -351,11 +354,9 @@ pub(super) fn exec_hrandfield(op: &Op, ks: &ReadView<'_>) -> Reply {
         // The whole hash, in its order (Redis's first case too).
         (0..all.len()).collect()
     } else if *count < 0 {
-        let draws = count.unsigned_abs();
-        if draws > MAX_REPEATED_FIELDS {
-            return Reply::err(TOO_MANY_FIELDS);
-        }
-        (0..draws).map(|_| rng.below(n) as usize).collect()
+        (0..count.unsigned_abs())
+            .map(|_| rng.below(n) as usize)
+            .collect()
     } else {
         // A partial Fisher–Yates shuffle: `count` distinct positions.
         let take = count.unsigned_abs() as usize;
