@@ -904,6 +904,100 @@ fn list() {
         LMPOP 1 missing LEFT
         LPOS missing a
         LPOS missing a COUNT 1
+fn hash() {
+    check(
+        "hash",
+        &[],
+        r#"
+        # HSET replies the number of new fields; HMSET replies OK.
+        HSET user:1 name Ada lang en
+        HSET user:1 name Ada visits 1
+        HMSET user:1 city London
+        HGET user:1 name
+        HGET user:1 nope
+        HGET nokey name
+        HMGET user:1 name nope city
+        HLEN user:1
+        HLEN nokey
+        HEXISTS user:1 lang
+        HEXISTS user:1 nope
+        HSTRLEN user:1 city
+        HSTRLEN user:1 nope
+        HSETNX user:1 name Grace
+        HSETNX user:1 email ada@example.com
+        # Whole-hash replies come in field byte order.
+        HGETALL user:1
+        HKEYS user:1
+        HVALS user:1
+        HGETALL nokey
+        HKEYS nokey
+        # Counters.
+        HINCRBY user:1 visits 41
+        HINCRBY user:1 visits -50
+        HINCRBY user:1 name 1
+        HINCRBY user:1 visits x
+        HSET user:1 big 9223372036854775807
+        HINCRBY user:1 big 1
+        HINCRBYFLOAT user:1 score 10.5
+        HINCRBYFLOAT user:1 score 0.1
+        HINCRBYFLOAT user:1 score -10.6
+        HINCRBYFLOAT user:1 score 3.0e3
+        HINCRBYFLOAT user:1 name 1
+        HINCRBYFLOAT user:1 score x
+        HINCRBYFLOAT user:1 score inf
+        HSET user:1 huge 1.7976931348623157e308
+        HINCRBYFLOAT user:1 huge 1.7976931348623157e308
+        # HDEL: the hash goes with its last field.
+        HDEL user:1 big huge nope
+        HDEL pair a
+        HSET pair a 1 b 2
+        HDEL pair a b
+        EXISTS pair
+        TYPE user:1
+        # HRANDFIELD: deterministic here on one field, or a count covering the hash.
+        HSET one only 1
+        HRANDFIELD one
+        HRANDFIELD one -3
+        HRANDFIELD one -2 WITHVALUES
+        HRANDFIELD user:1 100
+        HRANDFIELD user:1 100 WITHVALUES
+        HRANDFIELD user:1 0
+        HRANDFIELD nokey
+        HRANDFIELD nokey 3
+        HRANDFIELD one x
+        HRANDFIELD one 1 foo
+        HRANDFIELD one -9223372036854775808
+        HRANDFIELD one 9223372036854775807 WITHVALUES
+        # HSCAN: a small hash in one page; options checked after the key.
+        HSCAN user:1 0
+        HSCAN user:1 0 MATCH c*
+        HSCAN user:1 0 COUNT 2
+        HSCAN nokey 0 COUNT x
+        HSCAN user:1 0 COUNT 0
+        HSCAN user:1 0 NOVALUES
+        HSCAN user:1 x
+        # Arity and pairing, then type.
+        HSET user:1 a
+        HMSET user:1 a 1 b
+        HGET user:1
+        SET str x
+        HSET str a 1
+        HGETALL str
+        HINCRBY str a x
+        GET user:1
+        # Expiry: field writes keep the TTL.
+        EXPIREAT user:1 4102444800
+        HSET user:1 extra 1
+        EXPIRETIME user:1
+        # Scripts see hashes too.
+        EVAL "redis.call('HSET', KEYS[1], 'f', ARGV[1]) return redis.call('HGETALL', KEYS[1])" 1 fromscript v
+        EVAL "return redis.call('HGET', KEYS[1], 'nope')" 1 fromscript
+        # RESP3: HGETALL is a map.
+        HELLO 3
+        HGETALL one
+        HGETALL nokey
+        HMGET one only nope
+        HRANDFIELD nokey
         "#,
     );
 }

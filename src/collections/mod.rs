@@ -14,6 +14,7 @@
 
 pub mod encoding;
 pub mod list;
+pub mod hash;
 
 use bytes::Bytes;
 

@@ -24,6 +24,7 @@
 mod support;
 
 mod list;
+mod hash;
 
 use support::oracle::RedisServer;
 use support::render::repr;
