@@ -106,6 +106,14 @@ pub enum ParseError {
     /// `CONTAINER sub` with an unknown `sub` (`container` in upper case, as
     /// the text names it: "Try SCRIPT HELP.").
     UnknownSubcommand { container: &'static str, sub: Bytes },
+    /// A count that must be 0 or more (SPOP's).
+    NotPositive,
+    /// An integer outside `min..=max` (SRANDMEMBER's count).
+    OutOfRange { min: i64, max: i64 },
+    /// SINTERCARD's numkeys below 1 or not an integer.
+    NumKeysNotPositive,
+    /// SINTERCARD's LIMIT below 0 or not an integer.
+    NegativeLimit,
 }
 
 impl ParseError {
@@ -151,6 +159,12 @@ impl ParseError {
                 "ERR unknown subcommand '{}'. Try {container} HELP.",
                 errors::truncate_for_error(sub)
             ),
+            ParseError::NotPositive => "ERR value is out of range, must be positive".into(),
+            ParseError::OutOfRange { min, max } => {
+                format!("ERR value is out of range, value must between {min} and {max}")
+            }
+            ParseError::NumKeysNotPositive => "ERR numkeys should be greater than 0".into(),
+            ParseError::NegativeLimit => "ERR LIMIT can't be negative".into(),
         }
     }
 

@@ -442,7 +442,7 @@ pub fn scan_hash(key: &[u8]) -> u64 {
 /// Redis's `parseScanCursorOrReply` (`strtoul`): optional sign, decimal
 /// digits, nothing else; "" is 0 and "-1" wraps to 2^64-1 as in C; no
 /// leading space; overflow is refused.
-fn parse_cursor(b: &[u8]) -> Option<u64> {
+pub(super) fn parse_cursor(b: &[u8]) -> Option<u64> {
     if b.is_empty() {
         return Some(0);
     }
