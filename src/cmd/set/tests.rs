@@ -156,3 +156,280 @@ fn sets_expire_and_a_dead_key_is_reused() {
         "an expired string is no string"
     );
 }
+
+fn arr(members: &[&str]) -> Reply {
+    Reply::Array(members.iter().map(|m| Reply::bulk(m.to_string())).collect())
+}
+
+fn members_of(reply: &Reply) -> Vec<Bytes> {
+    match reply {
+        Reply::Set(v) | Reply::Array(v) => v
+            .iter()
+            .map(|r| match r {
+                Reply::Bulk(b) => b.clone(),
+                other => panic!("not a member: {other:?}"),
+            })
+            .collect(),
+        other => panic!("not a list of members: {other:?}"),
+    }
+}
+
+#[test]
+fn smismember_and_smove() {
+    let mut db = Raw::new();
+    r(&mut db, "SADD a x y");
+    r(&mut db, "SET str v");
+    let ints = |v: &[i64]| Reply::Array(v.iter().map(|n| int(*n)).collect());
+    assert_eq!(r(&mut db, "SMISMEMBER a x z y"), ints(&[1, 0, 1]));
+    assert_eq!(r(&mut db, "SMISMEMBER nokey x"), ints(&[0]));
+    assert_eq!(r(&mut db, "SMISMEMBER str x"), err(WRONGTYPE));
+    assert_eq!(
+        r(&mut db, "SMOVE nokey str x"),
+        int(0),
+        "a missing source first"
+    );
+    assert_eq!(r(&mut db, "SMOVE a str x"), err(WRONGTYPE));
+    assert_eq!(r(&mut db, "SMOVE str a x"), err(WRONGTYPE));
+    assert_eq!(r(&mut db, "SMOVE a a x"), int(1));
+    assert_eq!(r(&mut db, "SMOVE a a z"), int(0));
+    assert_eq!(r(&mut db, "SMOVE a b z"), int(0));
+    assert_eq!(r(&mut db, "EXISTS b"), int(0));
+    assert_eq!(r(&mut db, "SMOVE a b x"), int(1));
+    assert_eq!(r(&mut db, "SMEMBERS b"), set_of(&["x"]));
+    r(&mut db, "SADD b y");
+    assert_eq!(
+        r(&mut db, "SMOVE a b y"),
+        int(1),
+        "already in the destination"
+    );
+    assert_eq!(r(&mut db, "EXISTS a"), int(0), "the emptied source goes");
+    assert_eq!(r(&mut db, "SCARD b"), int(2));
+}
+
+#[test]
+fn spop_is_decided_by_the_seed() {
+    let mut db = Raw::new();
+    r(&mut db, "SADD s a b c d e f g h");
+    let line = |l: &str| {
+        l.split_whitespace()
+            .map(|w| w.as_bytes().to_vec())
+            .collect::<Vec<_>>()
+    };
+    let mut copy = db.clone();
+    let one = run_seeded(&mut db, &line("SPOP s 3"), 99);
+    let two = run_seeded(&mut copy, &line("SPOP s 3"), 99);
+    assert_eq!(one, two, "same seed, same members");
+    assert_eq!(db, copy, "same seed, same writes");
+    let popped = members_of(&one);
+    assert_eq!(popped.len(), 3);
+    assert!(matches!(one, Reply::Set(_)));
+    assert_eq!(r(&mut db, "SCARD s"), int(5));
+    for m in &popped {
+        let args = vec![b"SISMEMBER".to_vec(), b"s".to_vec(), m.to_vec()];
+        assert_eq!(run(&mut db, &args), int(0));
+    }
+    assert!(matches!(r(&mut db, "SPOP s"), Reply::Bulk(_)));
+    assert_eq!(r(&mut db, "SPOP s 0"), set_of(&[]));
+    assert_eq!(members_of(&r(&mut db, "SPOP s 100")).len(), 4);
+    assert!(db.is_empty(), "{db:?}");
+    assert_eq!(r(&mut db, "SPOP s"), Reply::Nil);
+    assert_eq!(r(&mut db, "SPOP s 2"), set_of(&[]));
+    r(&mut db, "SET str v");
+    assert_eq!(r(&mut db, "SPOP str 0"), err(WRONGTYPE));
+    assert_eq!(
+        r(&mut db, "SPOP str -1"),
+        err("ERR value is out of range, must be positive")
+    );
+    assert_eq!(
+        r(&mut db, "SPOP s x"),
+        err("ERR value is out of range, must be positive")
+    );
+    assert_eq!(r(&mut db, "SPOP s 1 2"), err("ERR syntax error"));
+}
+
+#[test]
+fn spop_covers_every_member() {
+    let mut db = Raw::new();
+    r(&mut db, "SADD s a b c d e");
+    let mut seen = std::collections::BTreeSet::new();
+    for seed in 0..200 {
+        let mut copy = db.clone();
+        let got = run_seeded(&mut copy, &[b"SPOP".to_vec(), b"s".to_vec()], seed);
+        seen.insert(members_of(&Reply::Array(vec![got])));
+    }
+    assert_eq!(seen.len(), 5, "{seen:?}");
+}
+
+#[test]
+fn srandmember_counts() {
+    let mut db = Raw::new();
+    r(&mut db, "SADD s a b c");
+    let before = db.clone();
+    assert!(matches!(r(&mut db, "SRANDMEMBER s"), Reply::Bulk(_)));
+    assert_eq!(r(&mut db, "SRANDMEMBER s 5"), arr(&["a", "b", "c"]));
+    assert_eq!(members_of(&r(&mut db, "SRANDMEMBER s 2")).len(), 2);
+    let mut two = members_of(&r(&mut db, "SRANDMEMBER s 2"));
+    two.dedup();
+    assert_eq!(two.len(), 2, "distinct");
+    assert_eq!(members_of(&r(&mut db, "SRANDMEMBER s -7")).len(), 7);
+    assert_eq!(r(&mut db, "SRANDMEMBER s 0"), arr(&[]));
+    assert_eq!(db, before, "nothing removed");
+    assert_eq!(r(&mut db, "SRANDMEMBER nokey"), Reply::Nil);
+    assert_eq!(r(&mut db, "SRANDMEMBER nokey -3"), arr(&[]));
+    assert_eq!(
+        r(&mut db, "SRANDMEMBER nokey -9223372036854775807"),
+        arr(&[]),
+        "a missing key answers before the count matters"
+    );
+    assert_eq!(
+        r(&mut db, "SRANDMEMBER s -9223372036854775808"),
+        err("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
+    );
+    assert!(
+        r(&mut db, "SRANDMEMBER s -9223372036854775807").is_error(),
+        "bounded"
+    );
+    assert_eq!(
+        r(&mut db, "SRANDMEMBER s x"),
+        err("ERR value is not an integer or out of range")
+    );
+    assert_eq!(r(&mut db, "SRANDMEMBER s 1 2"), err("ERR syntax error"));
+    r(&mut db, "SET str v");
+    assert_eq!(r(&mut db, "SRANDMEMBER str 0"), err(WRONGTYPE));
+}
+
+#[test]
+fn inter_union_diff() {
+    let mut db = Raw::new();
+    r(&mut db, "SADD a 1 2 3 4");
+    r(&mut db, "SADD b 2 3 5");
+    r(&mut db, "SADD c 3 4 2 9");
+    r(&mut db, "SET str v");
+    assert_eq!(r(&mut db, "SINTER a b c"), set_of(&["2", "3"]));
+    assert_eq!(r(&mut db, "SINTER a a"), set_of(&["1", "2", "3", "4"]));
+    assert_eq!(r(&mut db, "SINTER a nokey"), set_of(&[]));
+    assert_eq!(r(&mut db, "SINTER nokey str"), err(WRONGTYPE));
+    assert_eq!(
+        r(&mut db, "SUNION a b nokey"),
+        set_of(&["1", "2", "3", "4", "5"])
+    );
+    assert_eq!(r(&mut db, "SUNION nokey str"), err(WRONGTYPE));
+    assert_eq!(r(&mut db, "SDIFF a b"), set_of(&["1", "4"]));
+    assert_eq!(r(&mut db, "SDIFF a b c"), set_of(&["1"]));
+    assert_eq!(r(&mut db, "SDIFF a a"), set_of(&[]));
+    assert_eq!(r(&mut db, "SDIFF a nokey"), set_of(&["1", "2", "3", "4"]));
+    assert_eq!(r(&mut db, "SDIFF nokey a"), set_of(&[]));
+    assert_eq!(r(&mut db, "SDIFF nokey str"), err(WRONGTYPE));
+}
+
+#[test]
+fn stores_overwrite_and_delete() {
+    let mut db = Raw::new();
+    r(&mut db, "SADD a 1 2 3");
+    r(&mut db, "SADD b 2 3 4");
+    r(&mut db, &format!("SET d v PXAT {}", NOW + 1000));
+    assert_eq!(r(&mut db, "SINTERSTORE d a b"), int(2));
+    assert_eq!(r(&mut db, "SMEMBERS d"), set_of(&["2", "3"]));
+    assert_eq!(r(&mut db, "PTTL d"), int(-1), "the old TTL goes");
+    assert_eq!(
+        r(&mut db, "SUNIONSTORE d d a b"),
+        int(4),
+        "a source as destination"
+    );
+    assert_eq!(r(&mut db, "SMEMBERS d"), set_of(&["1", "2", "3", "4"]));
+    assert_eq!(r(&mut db, "SDIFFSTORE d a b"), int(1));
+    assert_eq!(r(&mut db, "SMEMBERS d"), set_of(&["1"]));
+    assert_eq!(r(&mut db, "SINTERSTORE d a nokey"), int(0));
+    assert_eq!(r(&mut db, "EXISTS d"), int(0), "an empty result deletes");
+    r(&mut db, "SET str v");
+    assert_eq!(r(&mut db, "SUNIONSTORE d a str"), err(WRONGTYPE));
+    assert_eq!(
+        r(&mut db, "SUNIONSTORE str a"),
+        int(3),
+        "any type is overwritten"
+    );
+    assert_eq!(r(&mut db, "TYPE str"), Reply::Status("set".into()));
+    let keys_before = db.len();
+    assert_eq!(r(&mut db, "SDIFFSTORE b a a"), int(0));
+    assert!(db.len() < keys_before, "the old members went");
+    assert_eq!(r(&mut db, "EXISTS b"), int(0));
+}
+
+#[test]
+fn sintercard() {
+    let mut db = Raw::new();
+    r(&mut db, "SADD a 1 2 3 4");
+    r(&mut db, "SADD b 1 2 3 5");
+    r(&mut db, "SET str v");
+    assert_eq!(r(&mut db, "SINTERCARD 2 a b"), int(3));
+    assert_eq!(r(&mut db, "SINTERCARD 2 a b LIMIT 2"), int(2));
+    assert_eq!(r(&mut db, "SINTERCARD 2 a b limit 0"), int(3));
+    assert_eq!(r(&mut db, "SINTERCARD 1 nokey"), int(0));
+    assert_eq!(r(&mut db, "SINTERCARD 2 nokey str"), err(WRONGTYPE));
+    for (line, text) in [
+        ("SINTERCARD 0 a", "ERR numkeys should be greater than 0"),
+        ("SINTERCARD x a", "ERR numkeys should be greater than 0"),
+        ("SINTERCARD -1 a", "ERR numkeys should be greater than 0"),
+        (
+            "SINTERCARD 2 a",
+            "ERR Number of keys can't be greater than number of args",
+        ),
+        (
+            "SINTERCARD 9223372036854775807 a",
+            "ERR Number of keys can't be greater than number of args",
+        ),
+        ("SINTERCARD 1 a LIMIT -1", "ERR LIMIT can't be negative"),
+        ("SINTERCARD 1 a LIMIT x", "ERR LIMIT can't be negative"),
+        ("SINTERCARD 1 a LIMIT", "ERR syntax error"),
+        ("SINTERCARD 1 nokey str", "ERR syntax error"),
+    ] {
+        assert_eq!(r(&mut db, line), err(text), "{line}");
+    }
+}
+
+#[test]
+fn sscan_pages_and_errors() {
+    let mut db = Raw::new();
+    let members: Vec<String> = (0..50).map(|i| format!("m{i:02}")).collect();
+    r(&mut db, &format!("SADD s {}", members.join(" ")));
+    let mut cursor = "0".to_string();
+    let mut got = Vec::new();
+    for _ in 0..100 {
+        let Reply::Array(page) = r(&mut db, &format!("SSCAN s {cursor} COUNT 7")) else {
+            panic!("a page")
+        };
+        let [Reply::Bulk(next), list] = &page[..] else {
+            panic!("{page:?}")
+        };
+        got.extend(members_of(list));
+        cursor = String::from_utf8_lossy(next).into_owned();
+        if cursor == "0" {
+            break;
+        }
+    }
+    let want: Vec<Bytes> = members.iter().map(|m| Bytes::from(m.clone())).collect();
+    assert_eq!(got, want);
+    let all = |v: &[&str]| Reply::Array(vec![Reply::bulk("0"), arr(v)]);
+    assert_eq!(
+        r(&mut db, "SSCAN s 0 MATCH m4* COUNT 1000"),
+        all(&["m40", "m41", "m42", "m43", "m44", "m45", "m46", "m47", "m48", "m49"])
+    );
+    assert_eq!(r(&mut db, "SSCAN nokey 0"), all(&[]));
+    assert_eq!(
+        r(&mut db, "SSCAN nokey 0 COUNT x"),
+        all(&[]),
+        "options read after the key"
+    );
+    assert_eq!(
+        r(&mut db, "SSCAN s 0 COUNT x"),
+        err("ERR value is not an integer or out of range")
+    );
+    assert_eq!(r(&mut db, "SSCAN s 0 COUNT 0"), err("ERR syntax error"));
+    assert_eq!(r(&mut db, "SSCAN s 0 TYPE set"), err("ERR syntax error"));
+    assert_eq!(r(&mut db, "SSCAN s 0 MATCH"), err("ERR syntax error"));
+    assert_eq!(r(&mut db, "SSCAN s x"), err("ERR invalid cursor"));
+    r(&mut db, "SET str v");
+    assert_eq!(r(&mut db, "SSCAN str x"), err("ERR invalid cursor"));
+    assert_eq!(r(&mut db, "SSCAN str 0 COUNT x"), err(WRONGTYPE));
+}
+
