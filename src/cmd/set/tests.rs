@@ -1,6 +1,7 @@
 //! The set commands end to end (parse → execute over a plain `BTreeMap`
 //! raw store), their replies and errors as redis-server 7.0.15 answers
-//! them (members in byte order here).
+//! them (members in byte order here), and a quickcheck property: random
+//! streams of set writes leave exactly a `BTreeSet` model's members.
 
 use std::collections::BTreeMap;
 
@@ -433,3 +434,211 @@ fn sscan_pages_and_errors() {
     assert_eq!(r(&mut db, "SSCAN str 0 COUNT x"), err(WRONGTYPE));
 }
 
+// ------------------------------------------------------ model property
+
+use std::collections::BTreeSet;
+
+use quickcheck::{quickcheck, Arbitrary, Gen};
+
+use crate::collections::encoding::{element_prefix, SET_PREFIX};
+use crate::collections::{read_meta, MetaRead};
+
+/// A set write on one of three keys, members from a small alphabet.
+#[derive(Clone, Debug)]
+enum Cmd {
+    Add(u8, Vec<u8>),
+    Rem(u8, Vec<u8>),
+    Move(u8, u8, u8),
+    Pop(u8, Option<u8>, u64),
+    Store(&'static str, u8, Vec<u8>),
+    Del(u8),
+}
+
+fn key(k: u8) -> Vec<u8> {
+    format!("k{k}").into_bytes()
+}
+
+fn member(m: u8) -> Vec<u8> {
+    // A few members share a prefix with others, and one is empty.
+    ["", "a", "ab", "b", "\0", "zz"][usize::from(m % 6)]
+        .as_bytes()
+        .to_vec()
+}
+
+impl Arbitrary for Cmd {
+    fn arbitrary(g: &mut Gen) -> Cmd {
+        let k = |g: &mut Gen| u8::arbitrary(g) % 3;
+        let ms = |g: &mut Gen| {
+            let n = 1 + usize::arbitrary(g) % 4;
+            (0..n).map(|_| u8::arbitrary(g)).collect()
+        };
+        match u8::arbitrary(g) % 8 {
+            0 | 1 => Cmd::Add(k(g), ms(g)),
+            2 => Cmd::Rem(k(g), ms(g)),
+            3 => Cmd::Move(k(g), k(g), u8::arbitrary(g)),
+            4 => Cmd::Pop(
+                k(g),
+                Option::<u8>::arbitrary(g).map(|c| c % 5),
+                u64::arbitrary(g),
+            ),
+            5 | 6 => {
+                let how = *g
+                    .choose(&["SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"])
+                    .unwrap_or(&"SUNIONSTORE");
+                let srcs = (0..1 + usize::arbitrary(g) % 3).map(|_| k(g)).collect();
+                Cmd::Store(how, k(g), srcs)
+            }
+            _ => Cmd::Del(k(g)),
+        }
+    }
+}
+
+impl Cmd {
+    fn args(&self) -> Vec<Vec<u8>> {
+        let mut a: Vec<Vec<u8>> = Vec::new();
+        match self {
+            Cmd::Add(k, ms) | Cmd::Rem(k, ms) => {
+                let name = if matches!(self, Cmd::Add(..)) {
+                    "SADD"
+                } else {
+                    "SREM"
+                };
+                a.push(name.into());
+                a.push(key(*k));
+                a.extend(ms.iter().map(|m| member(*m)));
+            }
+            Cmd::Move(s, d, m) => {
+                a.extend([b"SMOVE".to_vec(), key(*s), key(*d), member(*m)]);
+            }
+            Cmd::Pop(k, count, _) => {
+                a.extend([b"SPOP".to_vec(), key(*k)]);
+                a.extend(count.map(|c| c.to_string().into_bytes()));
+            }
+            Cmd::Store(how, d, srcs) => {
+                a.push(how.as_bytes().to_vec());
+                a.push(key(*d));
+                a.extend(srcs.iter().map(|k| key(*k)));
+            }
+            Cmd::Del(k) => a.extend([b"DEL".to_vec(), key(*k)]),
+        }
+        a
+    }
+}
+
+type Model = BTreeMap<u8, BTreeSet<Vec<u8>>>;
+
+/// What the model replies, except SPOP's random choice: it checks the
+/// members SPOP replied came from the set and removes them.
+fn apply(model: &mut Model, cmd: &Cmd, got: &Reply) -> Option<Reply> {
+    let set = |model: &Model, k: &u8| model.get(k).cloned().unwrap_or_default();
+    let reply = match cmd {
+        Cmd::Add(k, ms) => {
+            let s = model.entry(*k).or_default();
+            int(ms.iter().filter(|m| s.insert(member(**m))).count() as i64)
+        }
+        Cmd::Rem(k, ms) => {
+            let s = model.entry(*k).or_default();
+            int(ms.iter().filter(|m| s.remove(&member(**m))).count() as i64)
+        }
+        Cmd::Move(s, d, m) => {
+            let m = member(*m);
+            if !set(model, s).contains(&m) {
+                int(0)
+            } else {
+                model.entry(*s).or_default().remove(&m);
+                model.entry(*d).or_default().insert(m);
+                int(1)
+            }
+        }
+        Cmd::Pop(k, count, _) => {
+            let before = set(model, k);
+            let popped = match (count, got) {
+                (None, Reply::Nil) => vec![],
+                (None, Reply::Bulk(b)) => vec![b.to_vec()],
+                (Some(_), reply) => members_of(reply).iter().map(|b| b.to_vec()).collect(),
+                _ => return None,
+            };
+            let want_len = count.map_or(before.len().min(1), |c| before.len().min(usize::from(c)));
+            let distinct: BTreeSet<_> = popped.iter().cloned().collect();
+            if popped.len() != want_len
+                || distinct.len() != want_len
+                || !distinct.is_subset(&before)
+            {
+                return None;
+            }
+            let s = model.entry(*k).or_default();
+            for m in &popped {
+                s.remove(m);
+            }
+            got.clone()
+        }
+        Cmd::Store(how, d, srcs) => {
+            let sets: Vec<_> = srcs.iter().map(|k| set(model, k)).collect();
+            let mut result = sets[0].clone();
+            for s in &sets[1..] {
+                result = match *how {
+                    "SINTERSTORE" => result.intersection(s).cloned().collect(),
+                    "SUNIONSTORE" => result.union(s).cloned().collect(),
+                    _ => result.difference(s).cloned().collect(),
+                };
+            }
+            let n = result.len() as i64;
+            model.insert(*d, result);
+            int(n)
+        }
+        Cmd::Del(k) => int(i64::from(model.remove(k).is_some_and(|s| !s.is_empty()))),
+    };
+    model.retain(|_, s| !s.is_empty());
+    Some(reply)
+}
+
+/// The members stored under `k`'s element keys, and its meta's length.
+fn stored(db: &Raw, k: u8) -> (BTreeSet<Vec<u8>>, Option<u64>) {
+    let base = element_prefix(SET_PREFIX, &key(k));
+    let members = db
+        .keys()
+        .filter_map(|raw| raw.strip_prefix(&base[..]).map(<[u8]>::to_vec))
+        .collect();
+    let len = match read_meta(db, &key(k), NOW) {
+        MetaRead::Live(m) => Some(m.len),
+        _ => None,
+    };
+    (members, len)
+}
+
+quickcheck! {
+    /// Any sequence of set writes leaves exactly the model's members, an
+    /// exact `meta.len`, and no key for an emptied set.
+    fn set_writes_match_a_btreeset_model(cmds: Vec<Cmd>) -> bool {
+        let mut db = Raw::new();
+        let mut model = Model::new();
+        for cmd in &cmds {
+            let seed = if let Cmd::Pop(_, _, s) = cmd { *s } else { 0 };
+            let got = run_seeded(&mut db, &cmd.args(), seed);
+            let Some(want) = apply(&mut model, cmd, &got) else {
+                eprintln!("{cmd:?}: bad SPOP reply {got:?}");
+                return false;
+            };
+            if got != want {
+                eprintln!("{cmd:?}: got {got:?}, model {want:?}");
+                return false;
+            }
+            let mut keys = 0;
+            for k in 0..3 {
+                let (members, len) = stored(&db, k);
+                let want = model.get(&k).cloned().unwrap_or_default();
+                let want_len = (!want.is_empty()).then_some(want.len() as u64);
+                if members != want || len != want_len {
+                    eprintln!("{cmd:?}: k{k} holds {members:?} (len {len:?}), model {want:?}");
+                    return false;
+                }
+                keys += want.len() + usize::from(!want.is_empty());
+            }
+            if db.len() != keys {
+                eprintln!("{cmd:?}: stray keys in {db:?}");
+                return false;
+            }
+        }
+        true
+    }
+}
