@@ -23,6 +23,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod set;
+
 use support::oracle::RedisServer;
 use support::render::repr;
 use support::resp::{encode, split_line, Conn, Reply, Value};
