@@ -3,11 +3,14 @@
 //! them (members in byte order here), and a quickcheck property: random
 //! streams of set writes leave exactly a `BTreeSet` model's members.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use bytes::Bytes;
+use quickcheck::{quickcheck, Arbitrary, Gen};
 
 use crate::cmd::{parse, run_read, run_write, Kind, ParseCtx};
+use crate::collections::encoding::{element_prefix, SET_PREFIX};
+use crate::collections::{read_meta, MetaRead};
 use crate::modes::ChainModes;
 use crate::resp::Reply;
 use crate::strings::{KeyspaceRead, KeyspaceWrite};
@@ -252,7 +255,7 @@ fn spop_is_decided_by_the_seed() {
 fn spop_covers_every_member() {
     let mut db = Raw::new();
     r(&mut db, "SADD s a b c d e");
-    let mut seen = std::collections::BTreeSet::new();
+    let mut seen = BTreeSet::new();
     for seed in 0..200 {
         let mut copy = db.clone();
         let got = run_seeded(&mut copy, &[b"SPOP".to_vec(), b"s".to_vec()], seed);
@@ -435,13 +438,6 @@ fn sscan_pages_and_errors() {
 }
 
 // ------------------------------------------------------ model property
-
-use std::collections::BTreeSet;
-
-use quickcheck::{quickcheck, Arbitrary, Gen};
-
-use crate::collections::encoding::{element_prefix, SET_PREFIX};
-use crate::collections::{read_meta, MetaRead};
 
 /// A set write on one of three keys, members from a small alphabet.
 #[derive(Clone, Debug)]
