@@ -154,7 +154,25 @@ const EXACT: &str = r#"
     SSCAN s 0 NOPE 1
     SSCAN s 18446744073709551616
     SSCAN s 0 MATCH nothing*
-    DEL s x y dst bin
+    # Expired keys are gone for every command.
+    SADD e a b
+    PEXPIREAT e 1
+    SCARD e
+    SADD e c
+    SMEMBERS e
+    SET es v PX 1
+    SADD ex a
+    PEXPIREAT ex 1
+    SMOVE e ex c
+    SMEMBERS ex
+    PEXPIREAT ex 1
+    SUNIONSTORE ex e
+    SMEMBERS ex
+    SET str v
+    PEXPIREAT str 1
+    SADD str a
+    TYPE str
+    DEL s x y dst bin e ex str
 "#;
 
 #[test]
