@@ -998,6 +998,85 @@ fn hash() {
         HGETALL nokey
         HMGET one only nope
         HRANDFIELD nokey
+fn sets() {
+    check(
+        "sets",
+        &[],
+        r#"
+        # Members come back in byte order (Redis: hash order).
+        SADD s c a b a
+        SADD s d
+        SCARD s
+        SMEMBERS s
+        SISMEMBER s a
+        SISMEMBER s z
+        SMISMEMBER s a z d
+        SREM s d z
+        SMEMBERS missing
+        SCARD missing
+        # SMOVE: a missing source is 0 before any type check.
+        SET str v
+        SMOVE missing str a
+        SMOVE s str a
+        SMOVE s s a
+        SMOVE s t a
+        SMEMBERS t
+        SADD t b x
+        SINTER s t
+        SUNION s t missing
+        SDIFF s t
+        SDIFF t s
+        SINTER s missing
+        SINTERCARD 2 s t
+        SINTERCARD 1 t LIMIT 2
+        SINTERCARD 0 s
+        SINTERCARD 3 s t
+        SINTERCARD 1 s LIMIT -1
+        # *STORE overwrites any type and deletes on an empty result.
+        SINTERSTORE str s t
+        TYPE str
+        SMEMBERS str
+        SUNIONSTORE u s t
+        SMEMBERS u
+        SDIFFSTORE u s s
+        EXISTS u
+        SUNIONSTORE s str
+        # SPOP and SRANDMEMBER: random members (counts and shapes shown).
+        SPOP missing
+        SPOP missing 2
+        SPOP s 0
+        SPOP s -1
+        SRANDMEMBER missing
+        SRANDMEMBER missing 3
+        SRANDMEMBER s 0
+        SRANDMEMBER s 10
+        SRANDMEMBER s -9223372036854775808
+        SRANDMEMBER s x
+        SADD one only
+        SRANDMEMBER one -3
+        SPOP one 5
+        EXISTS one
+        # SSCAN pages members in byte order; options are read after the key.
+        SADD big m1 m2 m3 m4 m5 m6 m7 m8 m9 m10 m11 m12
+        SSCAN big 0 COUNT 5
+        SSCAN big 0 MATCH m1* COUNT 100
+        SSCAN missing 0 COUNT x
+        SSCAN big 0 COUNT x
+        SSCAN big 0 TYPE set
+        SSCAN big x
+        # WRONGTYPE against a string.
+        SET str v
+        SADD str a
+        SMEMBERS str
+        SINTER s str
+        SPOP str
+        SSCAN str 0
+        # RESP3: set replies are sets.
+        HELLO 3
+        SMEMBERS s
+        SPOP missing 2
+        SRANDMEMBER s 2
+        SINTER missing
         "#,
     );
 }

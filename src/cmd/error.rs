@@ -109,7 +109,7 @@ pub enum ParseError {
     /// `CONTAINER sub` with an unknown `sub` (`container` in upper case, as
     /// the text names it: "Try SCRIPT HELP.").
     UnknownSubcommand { container: &'static str, sub: Bytes },
-    /// LPOP's and RPOP's count is not a non-negative integer.
+    /// LPOP's and RPOP's count (SPOP's too) is not a non-negative integer.
     MustBePositive,
     /// LPOS's RANK 0.
     RankZero,
@@ -121,6 +121,10 @@ pub enum ParseError {
     NumkeysNotPositive,
     /// LMPOP's COUNT is not a positive integer.
     CountNotPositive,
+    /// An integer outside `min..=max` (SRANDMEMBER's count).
+    OutOfRange { min: i64, max: i64 },
+    /// SINTERCARD's LIMIT below 0 or not an integer.
+    NegativeLimit,
 }
 
 impl ParseError {
@@ -172,6 +176,10 @@ impl ParseError {
             ParseError::MaxlenNegative => "ERR MAXLEN can't be negative".into(),
             ParseError::NumkeysNotPositive => "ERR numkeys should be greater than 0".into(),
             ParseError::CountNotPositive => "ERR count should be greater than 0".into(),
+            ParseError::OutOfRange { min, max } => {
+                format!("ERR value is out of range, value must between {min} and {max}")
+            }
+            ParseError::NegativeLimit => "ERR LIMIT can't be negative".into(),
         }
     }
 

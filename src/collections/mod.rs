@@ -15,6 +15,7 @@
 pub mod encoding;
 pub mod list;
 pub mod hash;
+pub mod set;
 
 use bytes::Bytes;
 

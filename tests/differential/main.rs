@@ -25,6 +25,7 @@ mod support;
 
 mod list;
 mod hash;
+mod set;
 
 use support::oracle::RedisServer;
 use support::render::repr;
