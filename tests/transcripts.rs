@@ -904,6 +904,11 @@ fn list() {
         LMPOP 1 missing LEFT
         LPOS missing a
         LPOS missing a COUNT 1
+        "#,
+    );
+}
+
+#[test]
 fn hash() {
     check(
         "hash",
@@ -998,6 +1003,11 @@ fn hash() {
         HGETALL nokey
         HMGET one only nope
         HRANDFIELD nokey
+        "#,
+    );
+}
+
+#[test]
 fn sets() {
     check(
         "sets",

@@ -35,7 +35,7 @@
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use super::args::{is, parse_i64};
+use super::args::{int_arg, is, parse_i64};
 use super::error::ParseError;
 use super::glob::glob_match;
 use super::strings::arg;
@@ -234,6 +234,67 @@ pub fn string_encoding(value: &[u8]) -> &'static str {
     } else {
         "raw"
     }
+}
+
+/// `MEMORY USAGE key [SAMPLES count]`, with Redis's checks: SAMPLES takes
+/// a non-negative integer, anything else is a syntax error, all before the
+/// key is looked at. Redis's other MEMORY subcommands report its allocator
+/// and are unknown here.
+pub(super) fn parse_memory(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
+    let sub = arg(args, 1);
+    if !is(&sub, "usage") {
+        return Err(ParseError::UnknownSubcommand {
+            container: "MEMORY",
+            sub,
+        });
+    }
+    if args.len() < 3 {
+        return Err(ParseError::WrongArity("memory|usage"));
+    }
+    let mut i = 3;
+    while i < args.len() {
+        if is(&args[i], "samples") && i + 1 < args.len() {
+            if int_arg(&args[i + 1])? < 0 {
+                return Err(ParseError::Syntax);
+            }
+            i += 2;
+        } else {
+            return Err(ParseError::Syntax);
+        }
+    }
+    Ok(Op::MemoryUsage { key: arg(args, 2) })
+}
+
+/// MEMORY USAGE: the bytes of every internal key and value that stores the
+/// key (its string forms and TTL entry, or its meta and every element),
+/// nil for a missing key. O(elements), as Redis's is with `SAMPLES 0`.
+pub(super) fn exec_memory(op: &Op, ks: &ReadView<'_>) -> Reply {
+    let Op::MemoryUsage { key } = op else {
+        return mismatch();
+    };
+    let Some(stored) = ks.stored(key) else {
+        return Reply::Nil;
+    };
+    let mut bytes = 0usize;
+    let mut count = |raw_key: &[u8]| {
+        if let Some(v) = ks.raw.raw_get(raw_key) {
+            bytes = bytes.saturating_add(raw_key.len() + v.len());
+        }
+    };
+    count(key);
+    count(&crate::strings::encoding::str_key(key));
+    count(&crate::strings::encoding::ttl_key(key));
+    count(&crate::collections::encoding::meta_key(key));
+    if let Stored::Collection(meta) = stored {
+        for prefix in meta.kind.element_prefixes() {
+            let base = crate::collections::encoding::element_prefix(prefix, key).len();
+            crate::collections::scan_elements(ks.raw, prefix, key, b"", &mut |suffix, v| {
+                bytes = bytes.saturating_add(base + suffix.len() + v.len());
+                true
+            });
+        }
+    }
+    Reply::Integer(i64::try_from(bytes).unwrap_or(i64::MAX))
 }
 
 /// OBJECT HELP, as Redis 7.0 words it.

@@ -317,6 +317,9 @@ pub enum Op {
     SetCmd(set::SetOp),
     /// A sorted-set command ([`zset`]).
     ZSetCmd(zset::ZSetOp),
+    /// MEMORY USAGE key [SAMPLES count] (the count changes nothing: every
+    /// element is counted).
+    MemoryUsage { key: Bytes },
 }
 
 /// A parsed command: its row and its arguments.

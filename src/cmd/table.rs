@@ -810,6 +810,18 @@ pub static COMMANDS: &[CommandDef] = &[
         ..CommandDef::DEFAULT
     },
     CommandDef {
+        name: "memory",
+        arity: -2,
+        subcommand_flags: Flags(READONLY),
+        acl_categories: &["@slow"],
+        group: "server",
+        since: "4.0.0",
+        summary: "A container for memory diagnostics commands",
+        parse: keys::parse_memory,
+        exec: Exec::Read(keys::exec_memory),
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
         name: "expire",
         arity: -3,
         flags: Flags(WRITE | FAST),

@@ -1447,6 +1447,34 @@ fn older_op_variants_keep_their_log_encoding() {
 }
 
 #[test]
+fn memory_usage_counts_every_internal_key_of_the_key() {
+    let mut db = Db::new();
+    assert_eq!(db.r("MEMORY USAGE k"), Reply::Nil);
+    assert_eq!(
+        db.r("MEMORY USAGE k SAMPLES x"),
+        err(crate::resp::reply::errors::NOT_INTEGER)
+    );
+    assert_eq!(
+        db.r("MEMORY USAGE k SAMPLES -1"),
+        err(crate::resp::reply::errors::SYNTAX)
+    );
+    assert_eq!(
+        db.r("MEMORY USAGE k SAMPLES"),
+        err(crate::resp::reply::errors::SYNTAX)
+    );
+    assert_eq!(
+        db.r("MEMORY STATS"),
+        err("ERR unknown subcommand 'STATS'. Try MEMORY HELP.")
+    );
+    db.r("SET k v");
+    let Reply::Integer(one) = db.r("MEMORY USAGE k SAMPLES 0") else {
+        panic!("an integer")
+    };
+    db.r("SET k vv");
+    assert_eq!(db.r("MEMORY USAGE k"), Reply::Integer(one + 1));
+}
+
+#[test]
 fn command_keys() {
     let db = Db::new();
     let keys = |l: &str| {

@@ -13,8 +13,8 @@
 //! collection of another kind ([`WrongType`]).
 
 pub mod encoding;
-pub mod list;
 pub mod hash;
+pub mod list;
 pub mod set;
 
 use bytes::Bytes;

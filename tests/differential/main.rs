@@ -23,8 +23,8 @@
 #[path = "../support/mod.rs"]
 mod support;
 
-mod list;
 mod hash;
+mod list;
 mod set;
 
 use support::oracle::RedisServer;
