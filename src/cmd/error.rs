@@ -106,6 +106,9 @@ pub enum ParseError {
     /// `CONTAINER sub` with an unknown `sub` (`container` in upper case, as
     /// the text names it: "Try SCRIPT HELP.").
     UnknownSubcommand { container: &'static str, sub: Bytes },
+    /// An error whose text is the command's own (ZADD's option conflicts,
+    /// ZRANGE's bounds, …), the whole text, code included.
+    Message(&'static str),
 }
 
 impl ParseError {
@@ -151,6 +154,7 @@ impl ParseError {
                 "ERR unknown subcommand '{}'. Try {container} HELP.",
                 errors::truncate_for_error(sub)
             ),
+            ParseError::Message(text) => (*text).into(),
         }
     }
 

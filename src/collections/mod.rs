@@ -13,6 +13,7 @@
 //! collection of another kind ([`WrongType`]).
 
 pub mod encoding;
+pub mod zset;
 
 use bytes::Bytes;
 

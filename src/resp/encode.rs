@@ -70,6 +70,21 @@ pub fn encode_reply(reply: &Reply, proto: Protocol, out: &mut BytesMut) {
             out.put_slice(b"\r\n");
         }
         Reply::Verbatim(_, data) => put_bulk(out, data),
+        Reply::Pairs(pairs) if resp3 => {
+            put_len(out, b'*', pairs.len());
+            for (a, b) in pairs {
+                put_len(out, b'*', 2);
+                encode_reply(a, proto, out);
+                encode_reply(b, proto, out);
+            }
+        }
+        Reply::Pairs(pairs) => {
+            put_len(out, b'*', pairs.len().saturating_mul(2));
+            for (a, b) in pairs {
+                encode_reply(a, proto, out);
+                encode_reply(b, proto, out);
+            }
+        }
     }
 }
 
@@ -218,6 +233,16 @@ mod tests {
             &Reply::Double("-inf".into()),
             b"$4\r\n-inf\r\n",
             b",-inf\r\n",
+        );
+    }
+
+    #[test]
+    fn pairs_nest_in_resp3_only() {
+        let pairs = Reply::Pairs(vec![(Reply::bulk("a"), Reply::Double("1".into()))]);
+        two_three(
+            &pairs,
+            b"*2\r\n$1\r\na\r\n$1\r\n1\r\n",
+            b"*1\r\n*2\r\n$1\r\na\r\n,1\r\n",
         );
     }
 

@@ -36,6 +36,10 @@ pub enum Reply {
     Boolean(bool),
     /// A verbatim string (RESP3 `=`, e.g. INFO under RESP3); a bulk in RESP2.
     Verbatim(String, Bytes),
+    /// Pairs (a sorted set's members with their scores): an array of
+    /// two-element arrays in RESP3, one flat array in RESP2, as Redis 7.0
+    /// replies ZRANGE WITHSCORES and HRANDFIELD WITHVALUES.
+    Pairs(Vec<(Reply, Reply)>),
 }
 
 impl Reply {

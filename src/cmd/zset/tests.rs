@@ -1,0 +1,1 @@
+//! Sorted-set commands end to end.
