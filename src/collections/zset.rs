@@ -39,7 +39,8 @@ pub fn score<G: RawGet + ?Sized>(raw: &G, key: &[u8], member: &[u8]) -> Option<f
 }
 
 /// Give `member` the score `score`; `old` is its current score, if it has
-/// one (its index entry moves). The meta's length is the caller's.
+/// one (its index entry moves). The meta's length is the caller's. A score
+/// of −0 is stored as 0, as Redis's compact encoding keeps it.
 pub fn put<W: RawWrite + ?Sized>(
     raw: &mut W,
     key: &[u8],
@@ -47,6 +48,7 @@ pub fn put<W: RawWrite + ?Sized>(
     score: f64,
     old: Option<f64>,
 ) {
+    let score = if score == 0.0 { 0.0 } else { score };
     if let Some(old) = old {
         if old.to_bits() == score.to_bits() {
             return;

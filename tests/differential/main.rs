@@ -22,6 +22,7 @@
 
 #[path = "../support/mod.rs"]
 mod support;
+mod zset;
 
 use support::oracle::RedisServer;
 use support::render::repr;

@@ -128,8 +128,11 @@ pub fn read(op: &Op, ks: &ReadView<'_>) -> Reply {
             }
             members_reply(algebra::compute(sources, combine), *withscores)
         }
-        ZSetOp::InterCard { keys, limit } => {
-            let sources = or_wrong_type!(read_sources(ks, keys));
+        ZSetOp::InterCard { combine, limit } => {
+            let sources = or_wrong_type!(read_sources(ks, &combine.keys));
+            if let Some(e) = &combine.options_error {
+                return Reply::err(e.clone());
+            }
             let n = algebra::inter_card(sources, *limit);
             Reply::Integer(i64::try_from(n).unwrap_or(i64::MAX))
         }

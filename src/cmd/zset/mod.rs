@@ -242,8 +242,9 @@ pub enum ZSetOp {
     Combine { combine: Combine, withscores: bool },
     /// ZUNIONSTORE / ZINTERSTORE / ZDIFFSTORE dst numkeys key [key ...] [...]
     CombineStore { dst: Bytes, combine: Combine },
-    /// ZINTERCARD numkeys key [key ...] [LIMIT limit]; 0: no limit.
-    InterCard { keys: Vec<Bytes>, limit: u64 },
+    /// ZINTERCARD numkeys key [key ...] [LIMIT limit]; 0: no limit (its
+    /// option errors wait in `combine`, as ZINTER's).
+    InterCard { combine: Combine, limit: u64 },
     /// ZSCAN key cursor [MATCH pattern] [COUNT count]. Redis checks the
     /// options after the key's type, so an option error waits here.
     Scan {

@@ -28,7 +28,8 @@ pub const COUNT: &str = "ERR count should be greater than 0";
 pub const OUT_OF_RANGE: &str = "ERR value is out of range";
 pub const WEIGHT: &str = "ERR weight value is not a float";
 pub const LIMIT_NEGATIVE: &str = "ERR LIMIT can't be negative";
-pub const TOO_MANY_KEYS: &str = "ERR Number of keys can't be greater than number of args";
+pub const COUNT_RANGE: &str =
+    "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807";
 const SYNTAX: &str = "ERR syntax error";
 
 /// The most members a negative ZRANDMEMBER count may ask for: Redis
@@ -116,9 +117,10 @@ fn lex_range(min: &Bytes, max: &Bytes) -> Result<(LexBound, LexBound), ParseErro
     }
 }
 
-/// An integer in `lo..=hi`, Redis's `getRangeLongFromObjectOrReply`.
+/// An integer in `lo..=hi`, Redis's `getRangeLongFromObjectOrReply` with
+/// its message, which answers a non-integer too.
 fn ranged(s: &[u8], lo: i64, hi: i64, msg: &'static str) -> Result<i64, ParseError> {
-    let v = int_arg(s)?;
+    let v = parse_i64(s).ok_or(ParseError::Message(msg))?;
     if v < lo || v > hi {
         return Err(ParseError::Message(msg));
     }
@@ -479,7 +481,10 @@ pub(in crate::cmd) fn parse_zrandmember(args: &[Bytes], ctx: &ParseCtx) -> Resul
     let mut count = None;
     let mut withscores = false;
     if let Some(c) = args.get(2) {
-        let n = ranged(c, -i64::MAX, i64::MAX, OUT_OF_RANGE)?;
+        let n = int_arg(c)?;
+        if n == i64::MIN {
+            return Err(ParseError::Message(COUNT_RANGE));
+        }
         if args.len() > 4 || (args.len() == 4 && !is(&args[3], "withscores")) {
             return Err(ParseError::Syntax);
         }
@@ -594,7 +599,7 @@ pub(in crate::cmd) fn parse_zunion(args: &[Bytes], _: &ParseCtx) -> Result<Op, P
     parse_combine(
         args,
         Algebra::Union,
-        "ERR at least 1 input key is needed for zunion",
+        "ERR at least 1 input key is needed for 'zunion' command",
     )
 }
 
@@ -602,7 +607,7 @@ pub(in crate::cmd) fn parse_zinter(args: &[Bytes], _: &ParseCtx) -> Result<Op, P
     parse_combine(
         args,
         Algebra::Inter,
-        "ERR at least 1 input key is needed for zinter",
+        "ERR at least 1 input key is needed for 'zinter' command",
     )
 }
 
@@ -610,7 +615,7 @@ pub(in crate::cmd) fn parse_zdiff(args: &[Bytes], _: &ParseCtx) -> Result<Op, Pa
     parse_combine(
         args,
         Algebra::Diff,
-        "ERR at least 1 input key is needed for zdiff",
+        "ERR at least 1 input key is needed for 'zdiff' command",
     )
 }
 
@@ -618,7 +623,7 @@ pub(in crate::cmd) fn parse_zunionstore(args: &[Bytes], _: &ParseCtx) -> Result<
     parse_combine_store(
         args,
         Algebra::Union,
-        "ERR at least 1 input key is needed for zunionstore",
+        "ERR at least 1 input key is needed for 'zunionstore' command",
     )
 }
 
@@ -626,7 +631,7 @@ pub(in crate::cmd) fn parse_zinterstore(args: &[Bytes], _: &ParseCtx) -> Result<
     parse_combine_store(
         args,
         Algebra::Inter,
-        "ERR at least 1 input key is needed for zinterstore",
+        "ERR at least 1 input key is needed for 'zinterstore' command",
     )
 }
 
@@ -634,32 +639,46 @@ pub(in crate::cmd) fn parse_zdiffstore(args: &[Bytes], _: &ParseCtx) -> Result<O
     parse_combine_store(
         args,
         Algebra::Diff,
-        "ERR at least 1 input key is needed for zdiffstore",
+        "ERR at least 1 input key is needed for 'zdiffstore' command",
     )
 }
 
 pub(in crate::cmd) fn parse_zintercard(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
-    let numkeys = ranged(&arg(args, 1), 1, i64::MAX, NUMKEYS)?;
-    let n = usize::try_from(numkeys)
+    let setnum = int_arg(&arg(args, 1))?;
+    if setnum < 1 {
+        return Err(ParseError::Message(
+            "ERR at least 1 input key is needed for 'zintercard' command",
+        ));
+    }
+    let n = usize::try_from(setnum)
         .ok()
         .filter(|&n| n <= args.len() - 2)
-        .ok_or(ParseError::Message(TOO_MANY_KEYS))?;
+        .ok_or(ParseError::Syntax)?;
+    let mut combine = Combine {
+        algebra: Algebra::Inter,
+        keys: args[2..2 + n].to_vec(),
+        weights: vec![Score::of(1.0); n],
+        aggregate: Aggregate::Sum,
+        options_error: None,
+    };
     let mut limit = 0u64;
     let mut j = 2 + n;
     while j < args.len() {
-        let more = args.len() - 1 - j;
-        if is(&args[j], "limit") && more > 0 {
-            j += 1;
-            limit = ranged(&args[j], 0, i64::MAX, LIMIT_NEGATIVE)?.unsigned_abs();
+        if is(&args[j], "limit") && args.len() - j >= 2 {
+            match parse_i64(&args[j + 1]) {
+                Some(l) if l >= 0 => limit = l.unsigned_abs(),
+                _ => {
+                    combine.options_error = Some(LIMIT_NEGATIVE.to_string());
+                    break;
+                }
+            }
+            j += 2;
         } else {
-            return Err(ParseError::Syntax);
+            combine.options_error = Some(SYNTAX.to_string());
+            break;
         }
-        j += 1;
     }
-    z(ZSetOp::InterCard {
-        keys: args[2..2 + n].to_vec(),
-        limit,
-    })
+    z(ZSetOp::InterCard { combine, limit })
 }
 
 /// SCAN's cursor: an unsigned decimal (Redis's `strtoul` with its checks).
