@@ -157,7 +157,7 @@ mod tests {
         put(&mut raw, b"k", b"a", 2.0, None);
         put(&mut raw, b"k", b"b", 1.0, None);
         put(&mut raw, b"k", b"a", 0.5, Some(2.0));
-        let order: Vec<_> = all(&raw, b"k").into_iter().map(|(m, s)| (m, s)).collect();
+        let order = all(&raw, b"k");
         assert_eq!(
             order,
             vec![(Bytes::from("a"), 0.5), (Bytes::from("b"), 1.0)]

@@ -386,6 +386,9 @@ fn finish_add(ks: &mut WriteView<'_>, key: &[u8], meta: &Meta, changed: bool, r:
     r
 }
 
+/// A pop's key and the members taken from it, in pop order.
+pub type Popped = (Bytes, Vec<(Bytes, f64)>);
+
 /// Pop up to `count` members from the low or high end of the first of
 /// `keys` that holds a sorted set (missing keys are skipped; a key of
 /// another type stops the search with [`WrongType`]). Returns that key and
@@ -398,7 +401,7 @@ pub fn pop_first(
     keys: &[Bytes],
     end: End,
     count: u64,
-) -> Result<Option<(Bytes, Vec<(Bytes, f64)>)>, WrongType> {
+) -> Result<Option<Popped>, WrongType> {
     for key in keys {
         let Some(mut meta) = ks.reader().collection(key, Kind::ZSet)? else {
             continue;

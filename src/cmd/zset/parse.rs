@@ -150,13 +150,13 @@ pub(in crate::cmd) fn parse_zadd(args: &[Bytes], _: &ParseCtx) -> Result<Op, Par
         i += 1;
     }
     let rest = &args[i.min(args.len())..];
-    if rest.is_empty() || rest.len() % 2 != 0 {
+    if rest.is_empty() || !rest.len().is_multiple_of(2) {
         return Err(ParseError::Syntax);
     }
     if flags.nx && flags.xx {
         return Err(ParseError::Message(XX_NX));
     }
-    if (flags.gt && flags.nx) || (flags.lt && flags.nx) || (flags.gt && flags.lt) {
+    if (flags.nx && (flags.gt || flags.lt)) || (flags.gt && flags.lt) {
         return Err(ParseError::Message(GT_LT_NX));
     }
     if flags.incr && rest.len() > 2 {
