@@ -298,6 +298,17 @@ const SCRIPT: &str = r#"
     ZREMRANGEBYSCORE str 0 1
     ZREMRANGEBYLEX str - +
     ZUNION 1 str
+    # Scripts see pairs flat under RESP2 and nested under redis.setresp(3).
+    EVAL "return redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')" 1 s2
+    EVAL "redis.setresp(3) return redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')" 1 s2
+    EVAL "return redis.call('ZSCORE', KEYS[1], 'd')" 1 s2
+    EVAL "redis.setresp(3) return redis.call('ZSCORE', KEYS[1], 'd')" 1 s2
+    EVAL "return redis.call('ZADD', KEYS[1], 'INCR', 1, 'd')" 1 s2
+    # A store replaces the destination, TTL and type included.
+    SET dstr v EX 100000
+    ZUNIONSTORE dstr 1 s2
+    TTL dstr
+    TYPE dstr
     # A TTL survives writes and goes with the emptied set.
     ZADD ex 1 a
     EXPIRE ex 100000

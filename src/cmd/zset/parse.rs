@@ -34,7 +34,7 @@ const SYNTAX: &str = "ERR syntax error";
 
 /// The most members a negative ZRANDMEMBER count may ask for: Redis
 /// streams any number; fencekv builds its reply whole, so it refuses more.
-pub const MAX_RANDOM_REPLY: u64 = 1 << 24;
+pub const MAX_RANDOM_REPLY: u64 = 1 << 20;
 
 fn z(op: ZSetOp) -> Result<Op, ParseError> {
     Ok(Op::ZSetCmd(op))
