@@ -298,6 +298,23 @@ const SCRIPT: &str = r#"
     ZREMRANGEBYSCORE str 0 1
     ZREMRANGEBYLEX str - +
     ZUNION 1 str
+    # Counts and indices at the i64 limits.
+    ZADD lim 1 a 2 b 3 c
+    ZRANGE lim 0 9223372036854775807
+    ZRANGE lim -9223372036854775808 -9223372036854775808
+    ZRANGE lim -inf +inf BYSCORE LIMIT 9223372036854775807 9223372036854775807
+    ZRANGE lim -inf +inf BYSCORE LIMIT 1 -9223372036854775808
+    ZRANGE lim 0 9223372036854775808
+    ZREMRANGEBYRANK lim 9223372036854775807 -9223372036854775808
+    ZRANDMEMBER lim 4611686018427387904 WITHSCORES
+    ZMPOP 9223372036854775807 lim MIN
+    ZUNION 9223372036854775807 lim
+    ZINTERCARD 9223372036854775807 lim
+    ZINTERCARD 1 lim LIMIT 9223372036854775807
+    ZSCAN lim 18446744073709551616
+    ZSCAN lim 0 COUNT 9223372036854775807
+    ZPOPMIN lim 9223372036854775807
+    ZPOPMIN lim 9223372036854775808
     # Scripts see pairs flat under RESP2 and nested under redis.setresp(3).
     EVAL "return redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')" 1 s2
     EVAL "redis.setresp(3) return redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')" 1 s2
@@ -394,6 +411,7 @@ fn scan_returns_every_member() {
     }
     p.same("ZCARD big");
     p.same_sorted("ZRANDMEMBER big 1000");
+    p.same_sorted("ZRANDMEMBER big 9223372036854775807");
     let (r, f) = p.both("ZRANDMEMBER big -5 WITHSCORES");
     assert_eq!(r.value.items().len(), f.value.items().len());
     let (r, f) = p.both("ZRANDMEMBER big 5");
