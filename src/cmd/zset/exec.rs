@@ -12,7 +12,7 @@ use super::range::{select, visit_lex, visit_scores};
 use super::{format_score, AddFlags, Combine, End, Query, Range, Score, ZSetOp};
 use crate::cmd::glob::glob_match;
 use crate::cmd::{mismatch, Op, ReadView, WriteView};
-use crate::collections::encoding::{decode_score, ZSET_PREFIX};
+use crate::collections::encoding::{decode_score, encode_score_key, ZSET_PREFIX};
 use crate::collections::{scan_page, zset, Kind, Meta, WrongType};
 use crate::resp::Reply;
 use crate::rng::XorShift;
@@ -171,11 +171,11 @@ fn len_i64(meta: &Meta) -> i64 {
 /// index up to it.
 fn rank(ks: &ReadView<'_>, key: &[u8], member: &[u8]) -> Option<i64> {
     let score = zset::score(ks.raw, key, member)?;
-    let target = zset::index_suffix(score, member);
+    let target = encode_score_key(score);
     let mut n = 0i64;
     let mut found = false;
     zset::scan_index(ks.raw, key, b"", &mut |s, m| {
-        if zset::index_suffix(s, m) >= target {
+        if (encode_score_key(s), m) >= (target, member) {
             found = true;
             return false;
         }
