@@ -1090,3 +1090,78 @@ fn sets() {
         "#,
     );
 }
+
+#[test]
+fn zset() {
+    check(
+        "zset",
+        &[],
+        r#"
+        # ZADD and its options; scores print as Redis 7.0 prints them (%.17g).
+        ZADD board 100 alice 85.5 bob 92 carol
+        ZADD board CH 101 alice 70 dave
+        ZADD board NX 1 alice 60 erin
+        ZADD board XX GT 50 bob 95 carol
+        ZADD board INCR 0.1 bob
+        ZADD board NX XX 1 alice
+        ZADD board GT LT 1 alice
+        ZADD board nan alice
+        ZSCORE board bob
+        ZMSCORE board alice nobody
+        ZCARD board
+        # Ranges by rank, score and lex, forwards and REV.
+        ZRANGE board 0 -1 WITHSCORES
+        ZRANGE board 0 1 REV
+        ZRANGE board (70 100 BYSCORE WITHSCORES
+        ZRANGE board +inf -inf BYSCORE REV LIMIT 1 2
+        ZRANGEBYSCORE board -inf +inf LIMIT 0 2
+        ZREVRANGEBYSCORE board 100 90 WITHSCORES
+        ZRANGE board 0 1 LIMIT 0 1
+        ZCOUNT board (85.6 +inf
+        ZADD names 0 apple 0 banana 0 cherry 0 date
+        ZRANGEBYLEX names [b (d
+        ZREVRANGEBYLEX names + - LIMIT 0 2
+        ZLEXCOUNT names - +
+        ZRANGE names - + BYLEX WITHSCORES
+        ZRANK board carol
+        ZREVRANK board carol
+        ZRANK board nobody
+        # Pops, removals and stores.
+        ZPOPMIN board
+        ZPOPMAX board 2
+        ZMPOP 2 missing board MIN COUNT 5
+        EXISTS board
+        ZADD r 1 a 2 b 3 c 4 d 5 e
+        ZREMRANGEBYRANK r 0 0
+        ZREMRANGEBYSCORE r (4 +inf
+        ZREMRANGEBYLEX names [apple [banana
+        ZRANGESTORE top r 0 1 REV
+        ZRANGE top 0 -1 WITHSCORES
+        # Set algebra.
+        ZADD s1 1 a 2 b 3 c
+        ZADD s2 10 b 20 c 30 d
+        ZUNION 2 s1 s2 WITHSCORES
+        ZINTER 2 s1 s2 WEIGHTS 2 1 AGGREGATE MAX WITHSCORES
+        ZDIFF 2 s1 s2 WITHSCORES
+        ZUNIONSTORE u 2 s1 s2 AGGREGATE MIN
+        ZRANGE u 0 -1 WITHSCORES
+        ZINTERCARD 2 s1 s2 LIMIT 1
+        ZUNION 0 s1
+        ZSCAN s1 0
+        ZRANDMEMBER s1 0
+        # Errors and WRONGTYPE.
+        ZINCRBY s1 abc a
+        ZPOPMIN s1 -1
+        SET str v
+        ZADD str 1 a
+        ZUNION 2 s1 str WEIGHTS 1 x
+        # RESP3: doubles, and WITHSCORES as pairs.
+        HELLO 3
+        ZSCORE s1 a
+        ZRANGE s1 0 -1 WITHSCORES
+        ZPOPMIN s2
+        ZPOPMIN s2 1
+        ZMPOP 1 s2 MAX
+        "#,
+    );
+}

@@ -125,6 +125,9 @@ pub enum ParseError {
     OutOfRange { min: i64, max: i64 },
     /// SINTERCARD's LIMIT below 0 or not an integer.
     NegativeLimit,
+    /// An error whose text is the command's own (ZADD's option conflicts,
+    /// ZRANGE's bounds, …), the whole text, code included.
+    Message(&'static str),
 }
 
 impl ParseError {
@@ -180,6 +183,7 @@ impl ParseError {
                 format!("ERR value is out of range, value must between {min} and {max}")
             }
             ParseError::NegativeLimit => "ERR LIMIT can't be negative".into(),
+            ParseError::Message(text) => (*text).into(),
         }
     }
 

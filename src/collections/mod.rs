@@ -16,6 +16,7 @@ pub mod encoding;
 pub mod hash;
 pub mod list;
 pub mod set;
+pub mod zset;
 
 use bytes::Bytes;
 

@@ -22,6 +22,7 @@
 
 #[path = "../support/mod.rs"]
 mod support;
+mod zset;
 
 mod hash;
 mod list;

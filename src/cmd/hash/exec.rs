@@ -309,8 +309,8 @@ const RANGE_PLAIN: &str = "ERR value is out of range";
 /// HRANDFIELD: without a count, one random field (nil without a hash);
 /// with a positive count, that many distinct fields (all of them when the
 /// hash is smaller); with a negative one, that many draws with repeats.
-/// WITHVALUES puts each field's value after it (a flat array in both
-/// protocols). The choice is a function of the op's `seed` alone.
+/// WITHVALUES pairs each field with its value (a flat array in RESP2,
+/// pairs in RESP3, as Redis 7.0). The choice is a function of the op's `seed` alone.
 pub(super) fn exec_hrandfield(op: &Op, ks: &ReadView<'_>) -> Reply {
     let Some(HashOp::RandField {
         key,
@@ -368,15 +368,20 @@ pub(super) fn exec_hrandfield(op: &Op, ks: &ReadView<'_>) -> Reply {
         order.truncate(take);
         order
     };
-    let mut out = Vec::with_capacity(picks.len() * if *with_values { 2 } else { 1 });
-    for i in picks {
-        let (f, v) = &all[i];
-        out.push(Reply::Bulk(f.clone()));
-        if *with_values {
-            out.push(Reply::Bulk(v.clone()));
-        }
+    if *with_values {
+        return Reply::Pairs(
+            picks
+                .into_iter()
+                .map(|i| (Reply::Bulk(all[i].0.clone()), Reply::Bulk(all[i].1.clone())))
+                .collect(),
+        );
     }
-    Reply::Array(out)
+    Reply::Array(
+        picks
+            .into_iter()
+            .map(|i| Reply::Bulk(all[i].0.clone()))
+            .collect(),
+    )
 }
 
 /// The `index`-th field of `key`'s hash in field order, and its value.

@@ -268,24 +268,6 @@ pub fn reply_to_lua(lua: &Lua, r: &Reply, resp3: bool) -> mlua::Result<Value> {
             }
             single("set", Value::Table(t))?
         }
-        Reply::Pairs(pairs) if !resp3 => {
-            let t = lua.create_table_with_capacity(pairs.len() * 2, 0)?;
-            for (i, (a, b)) in pairs.iter().enumerate() {
-                t.raw_set(2 * i + 1, reply_to_lua(lua, a, resp3)?)?;
-                t.raw_set(2 * i + 2, reply_to_lua(lua, b, resp3)?)?;
-            }
-            Value::Table(t)
-        }
-        Reply::Pairs(pairs) => {
-            let t = lua.create_table_with_capacity(pairs.len(), 0)?;
-            for (i, (a, b)) in pairs.iter().enumerate() {
-                let pair = lua.create_table_with_capacity(2, 0)?;
-                pair.raw_set(1, reply_to_lua(lua, a, resp3)?)?;
-                pair.raw_set(2, reply_to_lua(lua, b, resp3)?)?;
-                t.raw_set(i + 1, pair)?;
-            }
-            Value::Table(t)
-        }
         Reply::Map(pairs) if !resp3 => {
             let t = lua.create_table_with_capacity(pairs.len() * 2, 0)?;
             for (i, (k, v)) in pairs.iter().enumerate() {
@@ -306,6 +288,24 @@ pub fn reply_to_lua(lua: &Lua, r: &Reply, resp3: bool) -> mlua::Result<Value> {
         Reply::Boolean(b) if resp3 => Value::Boolean(*b),
         // addReplyBool to a RESP2 client is :1 / :0.
         Reply::Boolean(b) => Value::Integer(i64::from(*b)),
+        Reply::Pairs(pairs) if !resp3 => {
+            let t = lua.create_table_with_capacity(pairs.len() * 2, 0)?;
+            for (i, (k, v)) in pairs.iter().enumerate() {
+                t.raw_set(2 * i + 1, reply_to_lua(lua, k, resp3)?)?;
+                t.raw_set(2 * i + 2, reply_to_lua(lua, v, resp3)?)?;
+            }
+            Value::Table(t)
+        }
+        Reply::Pairs(pairs) => {
+            let t = lua.create_table_with_capacity(pairs.len(), 0)?;
+            for (i, (k, v)) in pairs.iter().enumerate() {
+                let pair = lua.create_table_with_capacity(2, 0)?;
+                pair.raw_set(1, reply_to_lua(lua, k, resp3)?)?;
+                pair.raw_set(2, reply_to_lua(lua, v, resp3)?)?;
+                t.raw_set(i + 1, pair)?;
+            }
+            Value::Table(t)
+        }
         Reply::Verbatim(_, b) if !resp3 => string(b)?,
         Reply::Verbatim(f, b) => {
             let t = lua.create_table_with_capacity(0, 2)?;
