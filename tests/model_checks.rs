@@ -282,6 +282,25 @@ fn gap_script_write_only_validation() {
     check("gap-script-write-only");
 }
 
+/// The base config with a list: RPUSH and LRANGE across a leadership change.
+#[test]
+fn list_append_passes() {
+    check("list-append");
+}
+
+/// Two scripts that push to one list and read it: one commit conflicts on
+/// the list's meta key and its script runs again.
+#[test]
+fn script_list_passes() {
+    check("script-list");
+}
+
+/// LRANGE with its start_ts taken before the fence: a stale list.
+#[test]
+fn gap_collection_start_ts_before_fence() {
+    check("gap-collection-start-ts-before-fence");
+}
+
 /// KEYS in a script: the commit validates the scanned ranges, so a second
 /// script that also found no `u*` key conflicts and retries.
 #[test]
@@ -392,6 +411,7 @@ const GAP_CONFIGS: &[&str] = &[
     "gap-script-no-term-commit",
     "gap-script-write-only",
     "gap-script-phantom",
+    "gap-collection-start-ts-before-fence",
     "gap-bare-first",
     "gap-expired-fall-back",
     "gap-vote-persistence",

@@ -424,9 +424,14 @@ pub(super) fn exec_mget(op: &Op, ks: &ReadView<'_>) -> Reply {
     mget(ks, keys)
 }
 
-/// MGET: one value or nil per key.
+/// MGET: one value or nil per key; nil for a key of another type too
+/// (Redis's MGET never answers WRONGTYPE).
 pub fn mget<G: RawGet + ?Sized>(ks: &KeyspaceRead<'_, G>, keys: &[Bytes]) -> Reply {
-    Reply::Array(keys.iter().map(|k| get(ks, k)).collect())
+    Reply::Array(
+        keys.iter()
+            .map(|k| ks.get(k).map_or(Reply::Nil, |v| Reply::Bulk(v.value)))
+            .collect(),
+    )
 }
 
 fn parse_pairs(args: &[Bytes], name: &'static str) -> Result<Vec<(Bytes, Bytes)>, ParseError> {

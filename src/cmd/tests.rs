@@ -1447,6 +1447,18 @@ fn older_op_variants_keep_their_log_encoding() {
 }
 
 #[test]
+fn mget_answers_nil_for_a_collection() {
+    let mut db = Db::new();
+    db.r("SET a 1");
+    db.r("SADD s m");
+    assert_eq!(
+        db.r("MGET a s none"),
+        Reply::Array(vec![Reply::bulk("1"), Reply::Nil, Reply::Nil])
+    );
+    assert_eq!(db.r("GET s"), err(crate::resp::reply::errors::WRONGTYPE));
+}
+
+#[test]
 fn memory_usage_counts_every_internal_key_of_the_key() {
     let mut db = Db::new();
     assert_eq!(db.r("MEMORY USAGE k"), Reply::Nil);

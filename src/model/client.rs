@@ -53,6 +53,13 @@ impl Client {
             Op::Set(k, v) => Command::set(Bytes::from(k.clone()), Bytes::from(v.clone())),
             Op::Del(k) => Command::del(vec![Bytes::from(k.clone())]),
             Op::Script(body) => Command::eval(Bytes::from(body.clone())),
+            Op::Cmd(words) => {
+                let args: Vec<Bytes> = words.iter().map(|w| Bytes::from(w.clone())).collect();
+                match crate::cmd::parse_request(&args, &crate::cmd::ParseCtx::default()) {
+                    Ok(cmd) => cmd,
+                    Err(_) => unreachable!("a config's operations parse when it is read"),
+                }
+            }
         };
         Msg::Client(ClientMsg::Request(Request {
             req: i as ReqId,

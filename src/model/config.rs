@@ -42,6 +42,7 @@ use super::spec::Op;
 use crate::cmd::{self, Command, ParseCtx};
 use crate::modes::Modes;
 use crate::node::ElectionTimer;
+use crate::script::ops::COLLECTION_COMMANDS;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -230,7 +231,8 @@ pub struct ModelCfg {
     pub plant: Vec<Plant>,
 }
 
-/// `get K`, `set K V` or `del K`, optionally followed by `@N`: send this
+/// `get K`, `set K V`, `del K`, a collection command or `eval STEPS`,
+/// optionally followed by `@N`: send this
 /// operation to node N (otherwise to the node the previous one ended at).
 fn parse_op(s: &str) -> Result<(Op, Option<usize>), String> {
     let mut w: Vec<&str> = s.split_whitespace().collect();
@@ -244,7 +246,17 @@ fn parse_op(s: &str) -> Result<(Op, Option<usize>), String> {
     if let Some(["eval", ..]) = w.get(..1) {
         return Ok((Op::Script(w[1..].join(" ")), node));
     }
-    let expected = "expected `get K`, `set K V`, `del K` or `eval STEPS`, then optionally `@node`";
+    if w.first().is_some_and(|n| COLLECTION_COMMANDS.contains(n)) {
+        let args: Vec<Bytes> = w
+            .iter()
+            .map(|x| Bytes::copy_from_slice(x.as_bytes()))
+            .collect();
+        cmd::parse_request(&args, &ParseCtx::default())
+            .map_err(|e| format!("bad operation {s:?}: {}", e.text(&args)))?;
+        return Ok((Op::Cmd(w.iter().map(|x| x.to_string()).collect()), node));
+    }
+    let expected = "expected `get K`, `set K V`, `del K`, a collection command (`rpush K V`, \
+                    `lrange K 0 -1`, …) or `eval STEPS`, then optionally `@node`";
     let op = spec_op(&w).map_err(|why| format!("bad operation {s:?}: {why}{expected}"))?;
     Ok((op, node))
 }

@@ -117,24 +117,39 @@ fn op_of(cmd: &Command) -> Option<Op> {
     })
 }
 
+/// An element of an array reply as the spec writes it: an array as `[a b]`
+/// (a collection read inside a script), a map flat as in RESP2.
+fn text(r: &Reply) -> String {
+    match r {
+        Reply::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
+        Reply::Nil => "nil".into(),
+        Reply::Status(s) => s.clone(),
+        Reply::Integer(n) => n.to_string(),
+        Reply::Array(items) | Reply::Set(items) => {
+            format!("[{}]", items.iter().map(text).collect::<Vec<_>>().join(" "))
+        }
+        Reply::Map(pairs) => format!(
+            "[{}]",
+            pairs
+                .iter()
+                .flat_map(|(k, v)| [text(k), text(v)])
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        other => format!("{other:?}"),
+    }
+}
+
 fn ret_of(reply: &Reply) -> Option<Ret> {
     Some(match reply {
         Reply::Bulk(b) => Ret::Value(Some(String::from_utf8_lossy(b).into_owned())),
         Reply::Nil => Ret::Value(None),
         Reply::Status(s) if s == "OK" => Ret::Ok,
         Reply::Integer(n) => Ret::Deleted(*n),
-        Reply::Array(items) => Ret::Script(
-            items
-                .iter()
-                .map(|r| match r {
-                    Reply::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
-                    Reply::Nil => "nil".into(),
-                    Reply::Status(s) => s.clone(),
-                    Reply::Integer(n) => n.to_string(),
-                    other => format!("{other:?}"),
-                })
-                .collect(),
-        ),
+        Reply::Array(items) | Reply::Set(items) => Ret::Script(items.iter().map(text).collect()),
+        Reply::Map(pairs) => {
+            Ret::Script(pairs.iter().flat_map(|(k, v)| [text(k), text(v)]).collect())
+        }
         Reply::Error(e) => Ret::Error(e.clone()),
         _ => return None,
     })
@@ -152,7 +167,13 @@ pub(super) fn record_out(cfg: &ModelCfg, h: &History, env: Envelope<&Msg>) -> Op
     }
     let mut h = Recorded::clone(h);
     h.invoked.insert(env.src, *req);
-    let _ = h.tester.on_invoke(env.src, op_of(cmd)?);
+    // A collection command is recorded as the client's operation itself.
+    let op = op_of(cmd).or_else(|| {
+        let client = usize::from(env.src).checked_sub(cfg.nodes)?;
+        let (op, _) = cfg.clients.get(client)?.get(usize::try_from(*req).ok()?)?;
+        matches!(op, Op::Cmd(_)).then(|| op.clone())
+    })?;
+    let _ = h.tester.on_invoke(env.src, op);
     Some(h.into())
 }
 

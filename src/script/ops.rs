@@ -12,6 +12,7 @@
 //! | `if K = V` | `GET K`; stop unless it equals V | nothing |
 //! | `if K >= N` | `GET K`; stop unless it is an integer ≥ N | nothing |
 //! | `if none P*` | `KEYS P*`; stop unless no key starts with P | nothing |
+//! | `rpush K V…`, `lpop K`, `lrange K A B`, `hset K F V`, `hgetall K`, … | the collection command of that name ([`COLLECTION_COMMANDS`]) | its reply; an array as `[a b]` |
 //!
 //! The reply is the array of the steps' replies up to where the script
 //! stopped; an error reply from a command ends the script with that error,
@@ -25,6 +26,16 @@ use bytes::Bytes;
 use super::engine::{Engine, Host, Interrupted, Invocation};
 use crate::resp::Reply;
 
+/// The collection commands the model's clients and scripts use, with the
+/// words they take (the sequential spec models exactly these):
+/// `rpush K V…`, `lpush K V…`, `lpop K`, `rpop K`, `lrange K A B`,
+/// `hset K F V`, `hget K F`, `hgetall K`, `sadd K M…`, `smembers K`,
+/// `zadd K S M` (an integer score), `zrange K A B`.
+pub const COLLECTION_COMMANDS: &[&str] = &[
+    "rpush", "lpush", "lpop", "rpop", "lrange", "hset", "hget", "hgetall", "sadd", "smembers",
+    "zadd", "zrange",
+];
+
 /// One step of an op-list script.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Step {
@@ -37,6 +48,8 @@ pub enum Step {
     IfAtLeast(String, i64),
     /// `if none P*`: the prefix P, without its `*`.
     IfNone(String),
+    /// A collection command, its words as written.
+    Cmd(Vec<String>),
 }
 
 /// Parse a body into its steps.
@@ -61,6 +74,9 @@ pub fn parse(body: &str) -> Result<Vec<Step>, String> {
                     }
                     _ => return Err(format!("bad pattern in {s:?}: write a prefix and `*`")),
                 },
+                [name, _, ..] if COLLECTION_COMMANDS.contains(name) => {
+                    Step::Cmd(w.iter().map(|x| x.to_string()).collect())
+                }
                 _ => return Err(format!("bad script step {s:?}")),
             })
         })
@@ -111,6 +127,10 @@ impl Engine for OpsEngine {
                     call(host, &["GET", k], ro)?
                 }
                 Step::IfNone(prefix) => call(host, &["KEYS", &format!("{prefix}*")], ro)?,
+                Step::Cmd(words) => {
+                    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+                    call(host, &words, ro)?
+                }
                 Step::Set(k, v) => call(host, &["SET", k, v], ro)?,
                 Step::Del(k) => call(host, &["DEL", k], ro)?,
                 Step::IncrBy(k, n) => call(host, &["INCRBY", k, &n.to_string()], ro)?,
