@@ -29,12 +29,13 @@ wait_port() {
     exit 1
 }
 
-# run <name> <port> <pipeline>: requests/s per test from redis-benchmark's CSV.
+# run <name> <port> <pipeline>: requests/s per test from redis-benchmark's CSV
+# (the tests of $TESTS, set,get unless the script sets it).
 declare -A RPS
 run() {
     local name=$1 port=$2 pipe=$3
-    redis-benchmark -p "$port" -t set,get -c "$CLIENTS" -n "$N" -P "$pipe" -q --csv 2>/dev/null |
-        tr -d '"' | awk -F, 'NR > 1 { print $1, $2 }' >"$work/out"
+    redis-benchmark -p "$port" -t "${TESTS:-set,get}" -c "$CLIENTS" -n "$N" -P "$pipe" -q --csv 2>/dev/null |
+        tr -d '"' | awk -F, 'NR > 1 && $1 !~ /needed to benchmark/ { split($1, name, " "); print name[1], $2 }' >"$work/out"
     while read -r test rps; do
         RPS["$name,$pipe,$test"]=$rps
     done <"$work/out"
