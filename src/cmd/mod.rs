@@ -63,6 +63,8 @@ pub mod set;
 pub mod strings;
 pub mod table;
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
 pub mod zset;
 

@@ -9,49 +9,8 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 use quickcheck::{quickcheck, Arbitrary, Gen};
 
-use crate::cmd::{parse, run_read, run_write, Kind, ParseCtx};
-use crate::modes::ChainModes;
+use crate::cmd::test_support::{err, int, r, run, Raw, NOT_INT, SYNTAX};
 use crate::resp::Reply;
-use crate::strings::{KeyspaceRead, KeyspaceWrite};
-
-type Raw = BTreeMap<Vec<u8>, Bytes>;
-
-const NOW: u64 = 1_700_000_000_000;
-
-/// Parse and run one request at `NOW`.
-fn run(raw: &mut Raw, args: &[Vec<u8>]) -> Reply {
-    let args: Vec<Bytes> = args.iter().map(|a| Bytes::from(a.clone())).collect();
-    let ctx = ParseCtx {
-        now_ms: NOW,
-        debug_commands: false,
-        seed: 7,
-    };
-    let cmd = match parse(&args, &ctx) {
-        Ok(cmd) => cmd,
-        Err(e) => return e,
-    };
-    match cmd.kind() {
-        Kind::Read => run_read(&cmd, &KeyspaceRead::new(&*raw, NOW, ChainModes::default())),
-        Kind::Write => run_write(
-            &cmd,
-            &mut KeyspaceWrite::new(raw, NOW, ChainModes::default()),
-        ),
-        Kind::Script => Reply::err("not here"),
-    }
-}
-
-/// Run a whitespace-separated line.
-fn r(raw: &mut Raw, line: &str) -> Reply {
-    let args: Vec<Vec<u8>> = line
-        .split_whitespace()
-        .map(|w| w.as_bytes().to_vec())
-        .collect();
-    run(raw, &args)
-}
-
-fn int(n: i64) -> Reply {
-    Reply::Integer(n)
-}
 
 fn ints(v: &[Option<i64>]) -> Reply {
     Reply::Array(
@@ -61,13 +20,7 @@ fn ints(v: &[Option<i64>]) -> Reply {
     )
 }
 
-fn err(s: &str) -> Reply {
-    Reply::err(s)
-}
-
 const OFFSET: &str = "ERR bit offset is not an integer or out of range";
-const NOT_INT: &str = "ERR value is not an integer or out of range";
-const SYNTAX: &str = "ERR syntax error";
 
 #[test]
 fn setbit_getbit() {

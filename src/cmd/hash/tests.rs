@@ -6,74 +6,18 @@
 
 use std::collections::BTreeMap;
 
-use bytes::Bytes;
 use quickcheck::{quickcheck, Arbitrary, Gen};
 
-use crate::cmd::{parse, run_read, run_write, Kind, ParseCtx};
+use crate::cmd::test_support::{
+    bulk, bulks, err, int, r, run_seeded, words, wrong_arity, Raw, NOW, WRONGTYPE,
+};
 use crate::collections::encoding::{element_prefix, HASH_PREFIX};
 use crate::collections::{read_meta, MetaRead};
-use crate::modes::ChainModes;
 use crate::resp::Reply;
-use crate::strings::{KeyspaceRead, KeyspaceWrite};
-
-type Raw = BTreeMap<Vec<u8>, Bytes>;
-
-const NOW: u64 = 1_700_000_000_000;
-
-/// Parse and run one request at `NOW` with random seed `seed`.
-fn run_seeded(raw: &mut Raw, args: &[Vec<u8>], seed: u64) -> Reply {
-    let args: Vec<Bytes> = args.iter().map(|a| Bytes::from(a.clone())).collect();
-    let ctx = ParseCtx {
-        now_ms: NOW,
-        debug_commands: false,
-        seed,
-    };
-    let cmd = match parse(&args, &ctx) {
-        Ok(cmd) => cmd,
-        Err(e) => return e,
-    };
-    match cmd.kind() {
-        Kind::Read => run_read(&cmd, &KeyspaceRead::new(&*raw, NOW, ChainModes::default())),
-        Kind::Write => run_write(
-            &cmd,
-            &mut KeyspaceWrite::new(raw, NOW, ChainModes::default()),
-        ),
-        Kind::Script => Reply::err("not here"),
-    }
-}
-
-fn words(line: &str) -> Vec<Vec<u8>> {
-    line.split_whitespace()
-        .map(|w| w.as_bytes().to_vec())
-        .collect()
-}
-
-/// Run a whitespace-separated line.
-fn r(raw: &mut Raw, line: &str) -> Reply {
-    run_seeded(raw, &words(line), 7)
-}
-
-fn int(n: i64) -> Reply {
-    Reply::Integer(n)
-}
-
-fn bulk(s: &str) -> Reply {
-    Reply::bulk(s.as_bytes().to_vec())
-}
-
-fn bulks(v: &[&str]) -> Reply {
-    Reply::Array(v.iter().map(|s| bulk(s)).collect())
-}
 
 fn map(v: &[(&str, &str)]) -> Reply {
     Reply::Map(v.iter().map(|(f, x)| (bulk(f), bulk(x))).collect())
 }
-
-fn err(s: &str) -> Reply {
-    Reply::err(s)
-}
-
-const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
 
 /// The raw keys under `key`'s hash prefix.
 fn field_keys(raw: &Raw, key: &[u8]) -> usize {
@@ -135,13 +79,7 @@ fn arity_and_pairing_errors() {
         ("HLEN", "hlen"),
         ("HGETALL h x", "hgetall"),
     ] {
-        assert_eq!(
-            r(&mut db, line),
-            err(&format!(
-                "ERR wrong number of arguments for '{name}' command"
-            )),
-            "{line}"
-        );
+        assert_eq!(r(&mut db, line), wrong_arity(name), "{line}");
     }
 }
 

@@ -9,72 +9,17 @@ use std::collections::{BTreeMap, VecDeque};
 use bytes::Bytes;
 use quickcheck::{quickcheck, Arbitrary, Gen};
 
-use crate::cmd::{parse, run_read, run_write, Kind, ParseCtx};
+use crate::cmd::test_support::{bulk, bulks, err, int, r, Raw, NOT_INT, NOW, SYNTAX, WRONGTYPE};
 use crate::collections::encoding::{
     decode_meta, decode_seq, element_prefix, meta_key, LIST_PREFIX,
 };
 use crate::modes::ChainModes;
 use crate::resp::Reply;
-use crate::strings::{KeyspaceRead, KeyspaceWrite};
-
-type Raw = BTreeMap<Vec<u8>, Bytes>;
-
-const NOW: u64 = 1_700_000_000_000;
-
-/// Parse and run one request at `NOW`.
-fn run(raw: &mut Raw, args: &[Vec<u8>]) -> Reply {
-    let args: Vec<Bytes> = args.iter().map(|a| Bytes::from(a.clone())).collect();
-    let ctx = ParseCtx {
-        now_ms: NOW,
-        debug_commands: false,
-        seed: 7,
-    };
-    let cmd = match parse(&args, &ctx) {
-        Ok(cmd) => cmd,
-        Err(e) => return e,
-    };
-    match cmd.kind() {
-        Kind::Read => run_read(&cmd, &KeyspaceRead::new(&*raw, NOW, ChainModes::default())),
-        Kind::Write => run_write(
-            &cmd,
-            &mut KeyspaceWrite::new(raw, NOW, ChainModes::default()),
-        ),
-        Kind::Script => Reply::err("not here"),
-    }
-}
-
-/// Run a whitespace-separated line.
-fn r(raw: &mut Raw, line: &str) -> Reply {
-    let args: Vec<Vec<u8>> = line
-        .split_whitespace()
-        .map(|w| w.as_bytes().to_vec())
-        .collect();
-    run(raw, &args)
-}
-
-fn int(n: i64) -> Reply {
-    Reply::Integer(n)
-}
-
-fn bulk(s: &str) -> Reply {
-    Reply::bulk(s.as_bytes().to_vec())
-}
-
-fn bulks(items: &[&str]) -> Reply {
-    Reply::Array(items.iter().map(|s| bulk(s)).collect())
-}
+use crate::strings::KeyspaceWrite;
 
 fn ints(v: &[i64]) -> Reply {
     Reply::Array(v.iter().map(|&n| int(n)).collect())
 }
-
-fn err(s: &str) -> Reply {
-    Reply::err(s)
-}
-
-const NOT_INT: &str = "ERR value is not an integer or out of range";
-const SYNTAX: &str = "ERR syntax error";
-const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
 
 #[test]
 fn pushes_pops_and_ranges() {

@@ -8,65 +8,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use bytes::Bytes;
 use quickcheck::{quickcheck, Arbitrary, Gen};
 
-use crate::cmd::{parse, run_read, run_write, Kind, ParseCtx};
+use crate::cmd::test_support::{
+    bulks, err, int, r, run, run_seeded, wrong_arity, Raw, NOW, WRONGTYPE,
+};
 use crate::collections::encoding::{element_prefix, SET_PREFIX};
 use crate::collections::{read_meta, MetaRead};
-use crate::modes::ChainModes;
 use crate::resp::Reply;
-use crate::strings::{KeyspaceRead, KeyspaceWrite};
-
-type Raw = BTreeMap<Vec<u8>, Bytes>;
-
-const NOW: u64 = 1_700_000_000_000;
-
-/// Parse and run one request at `NOW`, with the random seed `seed`.
-fn run_seeded(raw: &mut Raw, args: &[Vec<u8>], seed: u64) -> Reply {
-    let args: Vec<Bytes> = args.iter().map(|a| Bytes::from(a.clone())).collect();
-    let ctx = ParseCtx {
-        now_ms: NOW,
-        debug_commands: false,
-        seed,
-    };
-    let cmd = match parse(&args, &ctx) {
-        Ok(cmd) => cmd,
-        Err(e) => return e,
-    };
-    match cmd.kind() {
-        Kind::Read => run_read(&cmd, &KeyspaceRead::new(&*raw, NOW, ChainModes::default())),
-        Kind::Write => run_write(
-            &cmd,
-            &mut KeyspaceWrite::new(raw, NOW, ChainModes::default()),
-        ),
-        Kind::Script => Reply::err("not here"),
-    }
-}
-
-fn run(raw: &mut Raw, args: &[Vec<u8>]) -> Reply {
-    run_seeded(raw, args, 7)
-}
-
-/// Run a whitespace-separated line.
-fn r(raw: &mut Raw, line: &str) -> Reply {
-    let args: Vec<Vec<u8>> = line
-        .split_whitespace()
-        .map(|w| w.as_bytes().to_vec())
-        .collect();
-    run(raw, &args)
-}
-
-fn int(n: i64) -> Reply {
-    Reply::Integer(n)
-}
-
-fn err(s: &str) -> Reply {
-    Reply::err(s)
-}
 
 fn set_of(members: &[&str]) -> Reply {
     Reply::Set(members.iter().map(|m| Reply::bulk(m.to_string())).collect())
 }
-
-const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
 
 #[test]
 fn sadd_srem_smembers_scard_sismember() {
@@ -127,13 +78,7 @@ fn wrong_types_and_arity() {
         ("SISMEMBER s", "sismember"),
         ("SCARD", "scard"),
     ] {
-        assert_eq!(
-            r(&mut db, line),
-            err(&format!(
-                "ERR wrong number of arguments for '{name}' command"
-            )),
-            "{line}"
-        );
+        assert_eq!(r(&mut db, line), wrong_arity(name), "{line}");
     }
 }
 
@@ -159,10 +104,6 @@ fn sets_expire_and_a_dead_key_is_reused() {
         int(1),
         "an expired string is no string"
     );
-}
-
-fn arr(members: &[&str]) -> Reply {
-    Reply::Array(members.iter().map(|m| Reply::bulk(m.to_string())).collect())
 }
 
 fn members_of(reply: &Reply) -> Vec<Bytes> {
@@ -270,19 +211,19 @@ fn srandmember_counts() {
     r(&mut db, "SADD s a b c");
     let before = db.clone();
     assert!(matches!(r(&mut db, "SRANDMEMBER s"), Reply::Bulk(_)));
-    assert_eq!(r(&mut db, "SRANDMEMBER s 5"), arr(&["a", "b", "c"]));
+    assert_eq!(r(&mut db, "SRANDMEMBER s 5"), bulks(&["a", "b", "c"]));
     assert_eq!(members_of(&r(&mut db, "SRANDMEMBER s 2")).len(), 2);
     let mut two = members_of(&r(&mut db, "SRANDMEMBER s 2"));
     two.dedup();
     assert_eq!(two.len(), 2, "distinct");
     assert_eq!(members_of(&r(&mut db, "SRANDMEMBER s -7")).len(), 7);
-    assert_eq!(r(&mut db, "SRANDMEMBER s 0"), arr(&[]));
+    assert_eq!(r(&mut db, "SRANDMEMBER s 0"), bulks(&[]));
     assert_eq!(db, before, "nothing removed");
     assert_eq!(r(&mut db, "SRANDMEMBER nokey"), Reply::Nil);
-    assert_eq!(r(&mut db, "SRANDMEMBER nokey -3"), arr(&[]));
+    assert_eq!(r(&mut db, "SRANDMEMBER nokey -3"), bulks(&[]));
     assert_eq!(
         r(&mut db, "SRANDMEMBER nokey -9223372036854775807"),
-        arr(&[]),
+        bulks(&[]),
         "a missing key answers before the count matters"
     );
     assert_eq!(
@@ -413,7 +354,7 @@ fn sscan_pages_and_errors() {
     }
     let want: Vec<Bytes> = members.iter().map(|m| Bytes::from(m.clone())).collect();
     assert_eq!(got, want);
-    let all = |v: &[&str]| Reply::Array(vec![Reply::bulk("0"), arr(v)]);
+    let all = |v: &[&str]| Reply::Array(vec![Reply::bulk("0"), bulks(v)]);
     assert_eq!(
         r(&mut db, "SSCAN s 0 MATCH m4* COUNT 1000"),
         all(&["m40", "m41", "m42", "m43", "m44", "m45", "m46", "m47", "m48", "m49"])

@@ -6,71 +6,19 @@
 
 use std::collections::BTreeMap;
 
-use bytes::Bytes;
 use quickcheck::{quickcheck, Arbitrary, Gen};
 
-use crate::cmd::{parse, run_read, run_write, Kind, ParseCtx};
+use crate::cmd::test_support::{bulk as b, bulks, err, int, r, Raw, NOW};
 use crate::collections::encoding::{element_prefix, ZSCORE_PREFIX, ZSET_PREFIX};
 use crate::collections::{read_meta, zset, MetaRead};
-use crate::modes::ChainModes;
 use crate::resp::Reply;
-use crate::strings::{KeyspaceRead, KeyspaceWrite};
-
-type Raw = BTreeMap<Vec<u8>, Bytes>;
-
-const NOW: u64 = 1_700_000_000_000;
-
-fn run(raw: &mut Raw, args: &[Vec<u8>]) -> Reply {
-    let args: Vec<Bytes> = args.iter().map(|a| Bytes::from(a.clone())).collect();
-    let ctx = ParseCtx {
-        now_ms: NOW,
-        debug_commands: false,
-        seed: 7,
-    };
-    let cmd = match parse(&args, &ctx) {
-        Ok(cmd) => cmd,
-        Err(e) => return e,
-    };
-    match cmd.kind() {
-        Kind::Read => run_read(&cmd, &KeyspaceRead::new(&*raw, NOW, ChainModes::default())),
-        Kind::Write => run_write(
-            &cmd,
-            &mut KeyspaceWrite::new(raw, NOW, ChainModes::default()),
-        ),
-        Kind::Script => Reply::err("not here"),
-    }
-}
-
-fn r(raw: &mut Raw, line: &str) -> Reply {
-    let args: Vec<Vec<u8>> = line
-        .split_whitespace()
-        .map(|w| w.as_bytes().to_vec())
-        .collect();
-    run(raw, &args)
-}
-
-fn int(n: i64) -> Reply {
-    Reply::Integer(n)
-}
 
 fn d(s: &str) -> Reply {
     Reply::Double(s.into())
 }
 
-fn b(s: &str) -> Reply {
-    Reply::bulk(s.to_string())
-}
-
-fn bulks(v: &[&str]) -> Reply {
-    Reply::Array(v.iter().map(|s| b(s)).collect())
-}
-
 fn pairs(v: &[(&str, &str)]) -> Reply {
     Reply::Pairs(v.iter().map(|(m, s)| (b(m), d(s))).collect())
-}
-
-fn err(s: &str) -> Reply {
-    Reply::err(s)
 }
 
 #[test]
