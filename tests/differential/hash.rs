@@ -9,7 +9,7 @@
 //! elsewhere whole-hash replies are compared as sorted pairs or members.
 
 use super::support::resp::{split_line, Value};
-use super::{repr, show, Pair, XorShift, FUTURE_S};
+use super::{mismatch, pick, repr, show, Pair, XorShift, FUTURE_S};
 
 #[test]
 fn hash_commands_and_errors() {
@@ -540,6 +540,39 @@ fn hash_wrong_type() {
     );
 }
 
+/// One command of the random stream to both: HRANDFIELD by
+/// [`random_reply_agrees`], whole-hash replies as sorted pairs or members,
+/// everything else byte for byte.
+fn hash_reply_agrees(p: &mut Pair, args: &[Vec<u8>], resp3: bool) -> Option<String> {
+    let name = String::from_utf8_lossy(&args[0]).to_ascii_uppercase();
+    match name.as_str() {
+        "HRANDFIELD" => {
+            let line = String::from_utf8_lossy(&args.join(&b' ')).into_owned();
+            random_reply_agrees(p, &line, resp3)
+        }
+        "HGETALL" | "HKEYS" | "HVALS" | "HSCAN" => {
+            let (r, f) = p.both_args(args);
+            let same = if r.value.is_error() || f.value.is_error() {
+                r.raw == f.raw
+            } else if name == "HSCAN" {
+                let (ri, fi) = (r.value.items(), f.value.items());
+                ri[0] == fi[0] && sorted_pairs(&ri[1]) == sorted_pairs(&fi[1])
+            } else if name == "HGETALL" {
+                sorted_pairs(&r.value) == sorted_pairs(&f.value)
+            } else {
+                let sorted = |v: &Value| {
+                    let mut items = v.items().to_vec();
+                    items.sort();
+                    items
+                };
+                sorted(&r.value) == sorted(&f.value)
+            };
+            (!same).then(|| mismatch(args, &r, &f))
+        }
+        _ => p.compare(args),
+    }
+}
+
 /// A seeded random stream of hash commands mixed with SET/DEL/EXPIRE on
 /// three keys, in RESP2 then RESP3: every reply byte-identical, except
 /// whole-hash replies (compared as sorted pairs or members) and random
@@ -547,58 +580,7 @@ fn hash_wrong_type() {
 #[test]
 fn random_hash_and_key_stream() {
     let Some(mut p) = Pair::new() else { return };
-    let mut rng = XorShift::seeded(0x4a5b_1e55);
-    let mut failures = Vec::new();
-    for phase in 0..2 {
-        let resp3 = phase == 1;
-        if resp3 {
-            p.both("HELLO 3");
-        }
-        for _ in 0..3000 {
-            let args = random_command(&mut rng);
-            let name = String::from_utf8_lossy(&args[0]).to_ascii_uppercase();
-            let shown: Vec<String> = args.iter().map(|a| repr(a)).collect();
-            let line = shown.join(" ");
-            let problem = match name.as_str() {
-                "HRANDFIELD" => {
-                    let line = String::from_utf8_lossy(&args.join(&b' ')).into_owned();
-                    random_reply_agrees(&mut p, &line, resp3)
-                }
-                "HGETALL" | "HKEYS" | "HVALS" | "HSCAN" => {
-                    let (r, f) = p.both_args(&args);
-                    let same = if r.value.is_error() || f.value.is_error() {
-                        r.raw == f.raw
-                    } else if name == "HSCAN" {
-                        let (ri, fi) = (r.value.items(), f.value.items());
-                        ri[0] == fi[0] && sorted_pairs(&ri[1]) == sorted_pairs(&fi[1])
-                    } else if name == "HGETALL" {
-                        sorted_pairs(&r.value) == sorted_pairs(&f.value)
-                    } else {
-                        let sorted = |v: &Value| {
-                            let mut items = v.items().to_vec();
-                            items.sort();
-                            items
-                        };
-                        sorted(&r.value) == sorted(&f.value)
-                    };
-                    (!same).then(|| {
-                        format!("> {line}\n  redis:   {}\n  fencekv: {}", show(&r), show(&f))
-                    })
-                }
-                _ => {
-                    let (r, f) = p.both_args(&args);
-                    (r.raw != f.raw).then(|| {
-                        format!("> {line}\n  redis:   {}\n  fencekv: {}", show(&r), show(&f))
-                    })
-                }
-            };
-            if let Some(problem) = problem {
-                if failures.len() < 20 {
-                    failures.push(problem);
-                }
-            }
-        }
-    }
+    let failures = p.random_stream_with(0x4a5b_1e55, 3000, random_command, hash_reply_agrees);
     for k in ["a", "b", "c"] {
         let (r, f) = p.both(&format!("HGETALL {k}"));
         if r.value.is_error() {
@@ -611,11 +593,6 @@ fn random_hash_and_key_stream() {
 }
 
 fn random_command(rng: &mut XorShift) -> Vec<Vec<u8>> {
-    let pick = |rng: &mut XorShift, items: &[&str]| -> Vec<u8> {
-        items[rng.below(items.len() as u64) as usize]
-            .as_bytes()
-            .to_vec()
-    };
     let key = |rng: &mut XorShift| pick(rng, &["a", "b", "c"]);
     // HINCRBYFLOAT works on `g` alone and HINCRBY never does, so a float
     // never meets an integer past a double's 53 bits (where a long double

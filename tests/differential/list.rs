@@ -5,8 +5,7 @@
 
 use fencekv::rng::XorShift;
 
-use super::support::render::repr;
-use super::{show, Pair};
+use super::{pick, Pair};
 
 const BASICS: &str = r#"
 RPUSH l a b c
@@ -420,26 +419,7 @@ fn random_list_stream() {
     let Some(mut p) = Pair::new() else {
         return;
     };
-    let mut rng = XorShift::seeded(0x5eed_115f);
-    let mut failures = Vec::new();
-    for phase in 0..2 {
-        if phase == 1 {
-            p.both("HELLO 3");
-        }
-        for _ in 0..3000 {
-            let args = random_list_command(&mut rng);
-            let (r, f) = p.both_args(&args);
-            if r.raw != f.raw && failures.len() < 20 {
-                let shown: Vec<String> = args.iter().map(|a| repr(a)).collect();
-                failures.push(format!(
-                    "> {}\n  redis:   {}\n  fencekv: {}",
-                    shown.join(" "),
-                    show(&r),
-                    show(&f)
-                ));
-            }
-        }
-    }
+    let failures = p.random_stream(0x5eed_115f, 3000, random_list_command);
     for k in ["a", "b", "c"] {
         p.same(&format!("TYPE {k}"));
         p.same(&format!("LRANGE {k} 0 -1"));
@@ -448,11 +428,6 @@ fn random_list_stream() {
 }
 
 fn random_list_command(rng: &mut XorShift) -> Vec<Vec<u8>> {
-    let pick = |rng: &mut XorShift, items: &[&str]| -> Vec<u8> {
-        items[rng.below(items.len() as u64) as usize]
-            .as_bytes()
-            .to_vec()
-    };
     let key = |rng: &mut XorShift| pick(rng, &["a", "b", "c"]);
     let item = |rng: &mut XorShift| pick(rng, &["x", "y", "z", "", "1"]);
     // An index or count: mostly small, sometimes extreme or not a number.

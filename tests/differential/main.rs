@@ -58,6 +58,25 @@ fn show(r: &Reply) -> String {
     }
 }
 
+/// A failure message for `args`: the command as redis-cli shows it, then
+/// both replies.
+fn mismatch<A: AsRef<[u8]>>(args: &[A], r: &Reply, f: &Reply) -> String {
+    let shown: Vec<String> = args.iter().map(|a| repr(a.as_ref())).collect();
+    format!(
+        "> {}\n  redis:   {}\n  fencekv: {}",
+        shown.join(" "),
+        show(r),
+        show(f)
+    )
+}
+
+/// One of `items`, for the random command generators.
+fn pick(rng: &mut XorShift, items: &[&str]) -> Vec<u8> {
+    items[rng.below(items.len() as u64) as usize]
+        .as_bytes()
+        .to_vec()
+}
+
 impl Pair {
     /// Both servers, or `None` (the test is skipped, loudly) when no
     /// redis-server 7.0 oracle can run (see [`RedisServer::start_7_0`]).
@@ -166,6 +185,54 @@ impl Pair {
             items
         };
         assert_eq!(sorted(&r.value), sorted(&f.value), "> {line}");
+    }
+
+    /// Send `args` to both; the failure message when the replies differ by
+    /// a byte.
+    fn compare<A: AsRef<[u8]>>(&mut self, args: &[A]) -> Option<String> {
+        let (r, f) = self.both_args(args);
+        (r.raw != f.raw).then(|| mismatch(args, &r, &f))
+    }
+
+    /// [`Pair::random_stream_with`], every reply byte-identical.
+    fn random_stream<A: AsRef<[u8]>>(
+        &mut self,
+        seed: u64,
+        per_phase: usize,
+        command: impl FnMut(&mut XorShift) -> Vec<A>,
+    ) -> Vec<String> {
+        self.random_stream_with(seed, per_phase, command, |p, args, _| p.compare(args))
+    }
+
+    /// A stream of `per_phase` commands from `command` (seeded with `seed`,
+    /// so a failure replays) in RESP2, then as many more in RESP3. `check`
+    /// sends each one (told whether the stream is in RESP3) and returns a
+    /// failure message, or `None` when the servers agree. The first 20
+    /// failures come back, so the caller can compare the keys' final state
+    /// before asserting.
+    fn random_stream_with<A>(
+        &mut self,
+        seed: u64,
+        per_phase: usize,
+        mut command: impl FnMut(&mut XorShift) -> Vec<A>,
+        mut check: impl FnMut(&mut Pair, &[A], bool) -> Option<String>,
+    ) -> Vec<String> {
+        let mut rng = XorShift::seeded(seed);
+        let mut failures = Vec::new();
+        for resp3 in [false, true] {
+            if resp3 {
+                self.both("HELLO 3");
+            }
+            for _ in 0..per_phase {
+                let args = command(&mut rng);
+                if let Some(failure) = check(self, &args, resp3) {
+                    if failures.len() < 20 {
+                        failures.push(failure);
+                    }
+                }
+            }
+        }
+        failures
     }
 }
 
@@ -2070,26 +2137,7 @@ fn random_bit_and_key_stream() {
     let Some(mut p) = Pair::single_db() else {
         return;
     };
-    let mut rng = XorShift::seeded(0x5eed_b175);
-    let mut failures = Vec::new();
-    for phase in 0..2 {
-        if phase == 1 {
-            p.both("HELLO 3");
-        }
-        for _ in 0..2500 {
-            let args = random_command(&mut rng);
-            let (r, f) = p.both_args(&args);
-            if r.raw != f.raw && failures.len() < 20 {
-                let shown: Vec<String> = args.iter().map(|a| repr(a)).collect();
-                failures.push(format!(
-                    "> {}\n  redis:   {}\n  fencekv: {}",
-                    shown.join(" "),
-                    show(&r),
-                    show(&f)
-                ));
-            }
-        }
-    }
+    let failures = p.random_stream(0x5eed_b175, 2500, random_command);
     for k in ["a", "b", "c"] {
         p.same(&format!("GET {k}"));
     }
@@ -2097,11 +2145,6 @@ fn random_bit_and_key_stream() {
 }
 
 fn random_command(rng: &mut XorShift) -> Vec<Vec<u8>> {
-    let pick = |rng: &mut XorShift, items: &[&str]| -> Vec<u8> {
-        items[rng.below(items.len() as u64) as usize]
-            .as_bytes()
-            .to_vec()
-    };
     let key = |rng: &mut XorShift| pick(rng, &["a", "b", "c"]);
     // A range end: mostly small, sometimes extreme or not a number.
     let index = |rng: &mut XorShift| -> Vec<u8> {

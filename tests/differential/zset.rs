@@ -3,9 +3,8 @@
 //! types, and a seeded random stream of sorted-set writes and reads mixed
 //! with SET/DEL/EXPIRE on a small key space.
 
-use super::support::render::repr;
 use super::support::resp::Value;
-use super::{show, Pair};
+use super::Pair;
 use fencekv::rng::XorShift;
 
 fn text(v: &Value) -> String {
@@ -540,26 +539,7 @@ fn random_command(rng: &mut XorShift) -> Vec<String> {
 #[test]
 fn random_zset_stream() {
     let Some(mut p) = Pair::new() else { return };
-    let mut rng = XorShift::seeded(0x25e7_5eed);
-    let mut failures = Vec::new();
-    for phase in 0..2 {
-        if phase == 1 {
-            p.both("HELLO 3");
-        }
-        for _ in 0..3000 {
-            let args = random_command(&mut rng);
-            let (r, f) = p.both_args(&args);
-            if r.raw != f.raw && failures.len() < 20 {
-                let shown: Vec<String> = args.iter().map(|a| repr(a.as_bytes())).collect();
-                failures.push(format!(
-                    "> {}\n  redis:   {}\n  fencekv: {}",
-                    shown.join(" "),
-                    show(&r),
-                    show(&f)
-                ));
-            }
-        }
-    }
+    let failures = p.random_stream(0x25e7_5eed, 3000, random_command);
     for k in ["a", "b", "c"] {
         p.same(&format!("ZRANGE {k} 0 -1 WITHSCORES"));
     }
