@@ -19,6 +19,19 @@ pub fn parse_i64(s: &[u8]) -> Option<i64> {
     crate::resp::decode::string2ll(s)
 }
 
+/// The keys of a `numkeys key [key ...]` command whose numkeys is at `at`:
+/// the `numkeys` arguments after it, or none when numkeys is not a count
+/// the arguments hold (the parser reports that; key extraction only must
+/// not panic). EVAL, LMPOP, SINTERCARD and the sorted-set algebra share it.
+pub fn numkeys_keys(args: &[Bytes], at: usize) -> &[Bytes] {
+    let n = args
+        .get(at)
+        .and_then(|n| parse_i64(n))
+        .and_then(|n| usize::try_from(n).ok());
+    n.and_then(|n| args.get(at + 1..(at + 1).saturating_add(n)))
+        .unwrap_or(&[])
+}
+
 /// An integer argument, or Redis's "not an integer" error.
 pub fn int_arg(s: &[u8]) -> Result<i64, ParseError> {
     parse_i64(s).ok_or(ParseError::NotInteger)
@@ -163,6 +176,24 @@ mod tests {
         ] {
             assert_eq!(parse_i64(s.as_bytes()), v, "{s:?}");
         }
+    }
+
+    #[test]
+    fn numkeys_keys_take_only_what_numkeys_counts() {
+        let args: Vec<Bytes> = ["EVAL", "s", "2", "a", "b", "c"]
+            .iter()
+            .map(|w| Bytes::from(w.as_bytes().to_vec()))
+            .collect();
+        assert_eq!(numkeys_keys(&args, 2), &args[3..5]);
+        assert_eq!(numkeys_keys(&args, 0), &[] as &[Bytes], "not a number");
+        let mut bad = args.clone();
+        for n in ["-1", "4", "9223372036854775807", "x"] {
+            bad[2] = Bytes::from(n.as_bytes().to_vec());
+            assert!(numkeys_keys(&bad, 2).is_empty(), "{n}");
+        }
+        bad[2] = Bytes::from_static(b"0");
+        assert!(numkeys_keys(&bad, 2).is_empty());
+        assert!(numkeys_keys(&args, 9).is_empty(), "past the end");
     }
 
     #[test]

@@ -11,7 +11,7 @@
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-use super::args::{int_arg, is, parse_i64};
+use super::args::{int_arg, is, numkeys_keys};
 use super::def::Exec;
 use super::error::ParseError;
 use super::{mismatch, Kind, Op, ParseCtx};
@@ -109,13 +109,7 @@ pub(super) fn parse_script(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseErro
 /// EVAL's keys: the `numkeys` arguments after it (none when `numkeys` is
 /// not a count the arguments hold).
 pub(super) fn eval_keys(args: &[Bytes]) -> &[Bytes] {
-    let numkeys = args
-        .get(2)
-        .and_then(|n| parse_i64(n))
-        .and_then(|n| usize::try_from(n).ok());
-    numkeys
-        .and_then(|n| args.get(3..3usize.saturating_add(n)))
-        .unwrap_or(&[])
+    numkeys_keys(args, 2)
 }
 
 /// SCRIPT EXISTS reads; LOAD and FLUSH write.

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::args::{is, parse_i64};
+use super::args::{is, numkeys_keys, parse_i64};
 use super::error::ParseError;
 use super::glob::glob_match;
 use super::keys::parse_cursor;
@@ -595,13 +595,7 @@ fn exec_combine_store(o: &Op, ks: &mut WriteView<'_>) -> Reply {
 
 /// SINTERCARD's keys: the `numkeys` after it.
 fn intercard_keys(args: &[Bytes]) -> &[Bytes] {
-    let numkeys = args
-        .get(1)
-        .and_then(|n| parse_i64(n))
-        .and_then(|n| usize::try_from(n).ok());
-    numkeys
-        .and_then(|n| args.get(2..2usize.saturating_add(n)))
-        .unwrap_or(&[])
+    numkeys_keys(args, 1)
 }
 
 /// `SINTERCARD numkeys key [key ...] [LIMIT limit]`

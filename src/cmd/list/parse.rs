@@ -4,7 +4,7 @@
 use bytes::Bytes;
 
 use super::ListOp;
-use crate::cmd::args::{int_arg, is, parse_i64};
+use crate::cmd::args::{int_arg, is, numkeys_keys, parse_i64};
 use crate::cmd::error::ParseError;
 use crate::cmd::{Op, ParseCtx};
 use crate::collections::list::End;
@@ -256,11 +256,5 @@ pub fn parse_lmpop(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
 /// LMPOP's keys, for `COMMAND GETKEYS`, scripts and routing: `numkeys`
 /// of them after it.
 pub fn lmpop_keys(args: &[Bytes]) -> &[Bytes] {
-    let numkeys = args
-        .get(1)
-        .and_then(|n| parse_i64(n))
-        .and_then(|n| usize::try_from(n).ok());
-    numkeys
-        .and_then(|n| args.get(2..2usize.saturating_add(n)))
-        .unwrap_or(&[])
+    numkeys_keys(args, 1)
 }

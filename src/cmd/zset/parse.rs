@@ -10,7 +10,7 @@ use super::{
     AddFlags, Aggregate, Algebra, Combine, End, LexBound, Limit, Query, Range, Score, ScoreBound,
     ZSetOp,
 };
-use crate::cmd::args::{int_arg, is, parse_f64, parse_i64};
+use crate::cmd::args::{int_arg, is, numkeys_keys, parse_f64, parse_i64};
 use crate::cmd::{Op, ParseCtx, ParseError};
 
 pub const XX_NX: &str = "ERR XX and NX options at the same time are not compatible";
@@ -417,16 +417,6 @@ pub(in crate::cmd) fn parse_zpopmin(args: &[Bytes], _: &ParseCtx) -> Result<Op, 
 
 pub(in crate::cmd) fn parse_zpopmax(args: &[Bytes], _: &ParseCtx) -> Result<Op, ParseError> {
     parse_pop(args, End::Max)
-}
-
-/// The keys of a `numkeys key...` command whose numkeys is at `at`.
-fn numkeys_keys(args: &[Bytes], at: usize) -> &[Bytes] {
-    let n = args
-        .get(at)
-        .and_then(|n| parse_i64(n))
-        .and_then(|n| usize::try_from(n).ok());
-    n.and_then(|n| args.get(at + 1..(at + 1).saturating_add(n)))
-        .unwrap_or(&[])
 }
 
 /// Keys of ZMPOP, ZUNION, ZINTER, ZDIFF, ZINTERCARD (numkeys first).
