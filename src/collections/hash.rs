@@ -78,27 +78,10 @@ mod tests {
     fn len_counts_fields_through_puts_and_deletes() {
         let mut raw = Raw::new();
         let mut meta = Meta::new(Kind::Hash);
-        assert!(put(
-            &mut raw,
-            b"h",
-            &mut meta,
-            b"a",
-            Bytes::from_static(b"1")
-        ));
-        assert!(put(
-            &mut raw,
-            b"h",
-            &mut meta,
-            b"b",
-            Bytes::from_static(b"2")
-        ));
-        assert!(!put(
-            &mut raw,
-            b"h",
-            &mut meta,
-            b"a",
-            Bytes::from_static(b"3")
-        ));
+        let v = Bytes::from_static;
+        assert!(put(&mut raw, b"h", &mut meta, b"a", v(b"1")));
+        assert!(put(&mut raw, b"h", &mut meta, b"b", v(b"2")));
+        assert!(!put(&mut raw, b"h", &mut meta, b"a", v(b"3")));
         assert_eq!(meta.len, 2);
         write_meta(&mut raw, b"h", &meta);
         assert_eq!(get(&raw, b"h", b"a"), Some(Bytes::from_static(b"3")));
