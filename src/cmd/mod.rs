@@ -28,6 +28,7 @@
 //! | [`list`] | LPUSH RPUSH LPOP RPOP LRANGE … |
 //! | [`set`] | SADD SREM SMEMBERS SINTER … |
 //! | [`zset`] | ZADD ZRANGE ZPOPMIN … |
+//! | [`blocking`] | BLPOP BRPOP BLMOVE BRPOPLPUSH BLMPOP BZPOPMIN BZPOPMAX BZMPOP |
 //! | [`keys`] | DEL UNLINK EXISTS TOUCH TYPE RENAME RENAMENX COPY OBJECT DBSIZE FLUSHDB FLUSHALL KEYS SCAN RANDOMKEY |
 //! | [`expire`] | EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST |
 //! | [`scripting`] | EVAL EVALSHA EVAL_RO EVALSHA_RO SCRIPT LOAD/EXISTS/FLUSH |
@@ -50,6 +51,7 @@ macro_rules! or_wrong_type {
 
 mod args;
 pub mod bits;
+pub mod blocking;
 pub mod debug;
 pub mod def;
 pub mod error;
@@ -375,6 +377,12 @@ impl Command {
         self.def.kind(&self.op)
     }
 
+    /// A blocking pop's deadline (unix ms, 0 = forever); `None` for any
+    /// other command.
+    pub fn block_deadline_ms(&self) -> Option<u64> {
+        blocking::deadline_ms(&self.op)
+    }
+
     /// `GET key`
     pub fn get(key: impl Into<Bytes>) -> Command {
         Command {
@@ -453,6 +461,17 @@ pub fn run_read(cmd: &Command, ks: &ReadView<'_>) -> Reply {
         Exec::ReadOrWrite { kind, read, .. } if kind(&cmd.op) == Kind::Read => read(&cmd.op, ks),
         _ => Reply::err("ERR not a read command"),
     }
+}
+
+/// Apply a blocking pop ([`blocking`]) at its commit timestamp: `None`
+/// when every key was empty (nothing written; the node parks the request).
+/// Any other command runs as [`run_write`].
+pub fn run_blocking<W: RawWrite>(cmd: &Command, ks: &mut KeyspaceWrite<'_, W>) -> Option<Reply> {
+    if blocking::deadline_ms(&cmd.op).is_none() {
+        return Some(run_write(cmd, ks));
+    }
+    let mut view: WriteView<'_> = KeyspaceWrite::new(&mut *ks.raw, ks.now_ms, ks.modes);
+    blocking::try_serve(&cmd.op, &mut view)
 }
 
 /// Apply a write command at its commit timestamp. A read command runs

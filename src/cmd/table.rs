@@ -30,7 +30,8 @@ use super::def::flag::*;
 use super::def::{CommandDef, Exec, Flags};
 use super::error::ParseError;
 use super::{
-    bits, debug, expire, hash, keys, list, scripting, set, strings, zset, Command, ParseCtx,
+    bits, blocking, debug, expire, hash, keys, list, scripting, set, strings, zset, Command,
+    ParseCtx,
 };
 use crate::resp::Reply;
 
@@ -157,6 +158,7 @@ pub fn rows() -> impl Iterator<Item = &'static CommandDef> {
         list::COMMANDS,
         set::COMMANDS,
         zset::COMMANDS,
+        blocking::COMMANDS,
     ]
     .into_iter()
     .flatten()

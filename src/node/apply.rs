@@ -24,6 +24,10 @@ pub enum Applied {
     /// A `Txn` that failed validation: nothing changed. Never sent to a
     /// client: the leader runs the script again or gives up.
     Conflict,
+    /// A blocking pop found every key empty: nothing changed and nothing is
+    /// recorded for dedup (a retry still applies). The leader parks the
+    /// request (spec BL-1).
+    Blocked,
 }
 
 impl Step<'_, '_> {
@@ -47,15 +51,28 @@ impl Step<'_, '_> {
                 modes,
             );
             s.applied = index;
+            // Whatever a command or a script applied may have filled a key
+            // a parked pop waits for.
+            let wrote = matches!(entry.payload, Payload::Command { .. } | Payload::Txn { .. })
+                && matches!(applied, Applied::Reply(_));
             if let Some((client, req)) = s.writes.remove(&index) {
                 // `writes` holds this leader's own `Command` entries, and
                 // only a `Txn` conflicts.
-                if let Applied::Reply(reply) = applied {
-                    self.out
-                        .send(client, ClientMsg::Reply { req, reply }.into());
+                match applied {
+                    Applied::Reply(reply) => {
+                        self.out
+                            .send(client, ClientMsg::Reply { req, reply }.into());
+                    }
+                    Applied::Blocked => self.park(client, req, &entry.payload),
+                    Applied::Conflict => {}
                 }
             } else if let Some(p) = s.txns.remove(&index) {
                 self.txn_applied(p, applied);
+            } else if !s.blocked.is_empty() {
+                self.reproposal_applied(index, applied);
+            }
+            if wrote && !self.state.blocked.is_empty() {
+                self.repropose_blocked();
             }
         }
         self.maybe_compact();
@@ -88,7 +105,9 @@ pub fn apply_entry(
             }
             let mut raw = ApplyAt { store, ts: index };
             let mut ks = KeyspaceWrite::new(&mut raw, *now_ms, modes.chain());
-            let reply = cmd::run_write(cmd, &mut ks);
+            let Some(reply) = cmd::run_blocking(cmd, &mut ks) else {
+                return Applied::Blocked;
+            };
             if let Some(ClientSeq { client, req }) = *seq {
                 applied_seqs.insert(client, (req, reply.clone()));
             }

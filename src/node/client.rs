@@ -51,7 +51,13 @@ impl Step<'_, '_> {
         }
         match cmd.kind() {
             Kind::Write => {
-                if dedup && self.state.writes.values().any(|w| *w == (client, req)) {
+                let parked = |s: &super::state::NodeState| {
+                    s.blocked.iter().any(|p| (p.client, p.req) == (client, req))
+                };
+                if dedup
+                    && (self.state.writes.values().any(|w| *w == (client, req))
+                        || parked(self.state))
+                {
                     return; // already proposed here; its reply follows apply
                 }
                 let seq = dedup.then_some(ClientSeq { client, req });
@@ -95,6 +101,7 @@ impl Step<'_, '_> {
     /// Pending reads and writes lose their leader: reads fail cleanly (nothing
     /// happened); writes are uncertain (their entry may still commit).
     pub fn abandon_clients(&mut self) {
+        self.abandon_blocked();
         let s = &**self.state;
         if s.reads.is_empty() && s.writes.is_empty() && s.txns.is_empty() {
             return;

@@ -1,6 +1,7 @@
 //! Expiry through the log (spec EXP-4): on `Tick` the leader samples the TTL
 //! index from a rotating cursor, and a read that finds a key expired asks
-//! for its deletion; both propose an `Expire` entry.
+//! for its deletion; both propose an `Expire` entry. The same tick times
+//! out parked blocking pops (`blocking.rs`).
 
 use bytes::Bytes;
 
@@ -14,6 +15,9 @@ impl Step<'_, '_> {
     /// Active expiry: propose the deletion of up to `expiry_batch` keys whose
     /// TTL index says they are due.
     pub fn on_tick(&mut self, now_ms: u64) {
+        if self.state.is_leader() {
+            self.time_out_blocked(now_ms);
+        }
         let cfg = self.cfg();
         if !cfg.propose_expiry || self.state.role != Role::Leader {
             return;

@@ -30,10 +30,12 @@
 //! | `relabel.rs` | the same state with nodes renamed (the model's symmetry) |
 //! | `script.rs` | script runs, the OCC commit's outcome, retries |
 //! | `apply.rs` | applying committed entries |
+//! | `blocking.rs` | parked blocking pops: re-proposal, timeouts |
 //! | `compaction.rs` | snapshot and log compaction |
 //! | `expiry.rs` | active and lazy expiry |
 
 mod apply;
+mod blocking;
 mod client;
 mod compaction;
 mod election;
@@ -63,6 +65,7 @@ use crate::mvcc::Mvcc;
 use crate::script::Engine;
 
 pub use apply::{apply_entry, Applied};
+pub use blocking::UNBLOCKED_LEADER_CHANGED;
 pub use msg::{
     AppendEntries, AppendResult, ClientMsg, Forwarded, InstallSnapshot, Msg, PeerMsg, ReqId,
     Request, RequestVote, Timer, Vote,
@@ -70,7 +73,8 @@ pub use msg::{
 pub use peer_map::{PeerMap, PeerSet};
 pub use script::{is_script_gave_up, script_gave_up};
 pub use state::{
-    AppliedSeqs, Durable, NodeState, PendingRead, PendingTxn, RaftSnapshot, Role, ScriptRun, Stats,
+    AppliedSeqs, Durable, NodeState, Parked, PendingRead, PendingTxn, RaftSnapshot, Role,
+    ScriptRun, Stats,
 };
 use step::Step;
 

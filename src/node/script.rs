@@ -185,13 +185,14 @@ impl Step<'_, '_> {
                 s.stats.script_commits += 1;
                 reply
             }
-            Applied::Conflict if p.attempt >= retries => {
+            // A `Txn` is never a blocking pop: `Blocked` cannot come here.
+            Applied::Conflict | Applied::Blocked if p.attempt >= retries => {
                 s.stats.script_conflicts += 1;
                 s.stats.scripts_run += 1;
                 s.stats.scripts_gave_up += 1;
                 script_gave_up(p.attempt + 1)
             }
-            Applied::Conflict => {
+            Applied::Conflict | Applied::Blocked => {
                 s.stats.script_conflicts += 1;
                 s.stats.script_retries += 1;
                 s.reads.push(PendingRead {

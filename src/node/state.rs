@@ -15,7 +15,7 @@ use super::peer_map::{PeerMap, PeerSet};
 use super::Node;
 use crate::cmd::Command;
 use crate::mvcc::{Mvcc, ReadPin};
-use crate::raft::{Index, Log, ReqId, Term};
+use crate::raft::{ClientSeq, Index, Log, ReqId, Term};
 use crate::resp::Reply;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -95,6 +95,21 @@ pub struct PendingTxn {
     pub cmd: Command,
     pub dedup: bool,
     pub attempt: u32,
+}
+
+/// A blocking pop that found nothing, waiting at the leader for a write
+/// (see `blocking.rs`).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Parked {
+    pub client: Id,
+    pub req: ReqId,
+    pub now_ms: u64,
+    pub cmd: Command,
+    pub seq: Option<ClientSeq>,
+    /// Unix ms; 0 = forever.
+    pub deadline_ms: u64,
+    /// The entry that proposes it again, while one is in the log.
+    pub proposed: Option<Index>,
 }
 
 /// A read waiting for its fence.
@@ -203,6 +218,8 @@ pub struct NodeState {
     pub writes: im::OrdMap<Index, (Id, ReqId)>,
     /// Scripts waiting for their `Txn` entry to apply.
     pub txns: im::OrdMap<Index, PendingTxn>,
+    /// Blocking pops parked at this leader, in arrival order.
+    pub blocked: Vec<Parked>,
     /// Where active expiry resumes in the TTL index (empty: the start).
     pub expiry_cursor: Bytes,
     /// Part of the applied state (thesis §6.3); see [`AppliedSeqs`].
@@ -236,6 +253,7 @@ impl NodeState {
             reads: Vec::new(),
             writes: im::OrdMap::new(),
             txns: im::OrdMap::new(),
+            blocked: Vec::new(),
             expiry_cursor: Bytes::new(),
             applied_seqs,
             read_seqs: im::OrdMap::new(),
@@ -300,6 +318,7 @@ impl NodeState {
             reads,
             writes,
             txns,
+            blocked,
             expiry_cursor,
             applied_seqs,
             read_seqs,
@@ -322,6 +341,11 @@ impl NodeState {
         (round, sorted(round_acks), confirmed_round, pre_vote_rounds).hash(h);
         (heard_since_check.len(), reads, writes, txns, expiry_cursor).hash(h);
         (applied_seqs, read_seqs, stats).hash(h);
+        // Only when something is parked, so the model's states (which never
+        // park) hash as they always did.
+        if !blocked.is_empty() {
+            blocked.hash(h);
+        }
     }
 
     pub fn term(&self) -> Term {

@@ -276,6 +276,9 @@ impl Runner {
                 let req = self.next_req;
                 self.next_req += 1;
                 let deadline = Instant::now() + self.policy.timeout;
+                // A blocking pop may wait longer than any request timeout:
+                // the leader answers it (served, timed out, or unblocked).
+                let blocks = cmd.block_deadline_ms().is_some();
                 self.waiting.insert(
                     req,
                     Waiting {
@@ -286,7 +289,9 @@ impl Runner {
                         redirected: false,
                     },
                 );
-                self.deadlines.push_back((deadline, req));
+                if !blocks {
+                    self.deadlines.push_back((deadline, req));
+                }
                 self.node.on_msg(
                     self.id,
                     state,

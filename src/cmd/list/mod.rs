@@ -11,10 +11,10 @@
 //! BLMPOP, BLMOVE, BRPOPLPUSH) runs when it arrives and again after each
 //! write that may have filled one of its keys.
 //!
-//! The blocking commands themselves are not rows here: blocking is the
-//! server's (a client waits on the leader until a committed write serves it).
+//! The blocking commands' rows and parsers are in [`crate::cmd::blocking`];
+//! their arguments are the `Block*` variants here.
 
-mod parse;
+pub(super) mod parse;
 #[cfg(test)]
 mod tests;
 
@@ -97,6 +97,23 @@ pub enum ListOp {
         keys: Vec<Bytes>,
         end: End,
         count: u64,
+    },
+    /// BLPOP, BRPOP (`count` None: a `[key, item]` reply) and BLMPOP
+    /// (`count` given: LMPOP's reply); `deadline_ms` absolute, 0 = forever.
+    /// See [`crate::cmd::blocking`].
+    BlockPop {
+        keys: Vec<Bytes>,
+        end: End,
+        count: Option<u64>,
+        deadline_ms: u64,
+    },
+    /// BLMOVE and BRPOPLPUSH; `deadline_ms` as for `BlockPop`.
+    BlockMove {
+        src: Bytes,
+        dst: Bytes,
+        from: End,
+        to: End,
+        deadline_ms: u64,
     },
 }
 

@@ -254,6 +254,15 @@ pub enum ZSetOp {
         count: u64,
         options_error: Option<String>,
     },
+    /// BZPOPMIN, BZPOPMAX (`count` None: a `[key, member, score]` reply)
+    /// and BZMPOP (`count` given: ZMPOP's reply); `deadline_ms` absolute,
+    /// 0 = forever. See [`crate::cmd::blocking`].
+    BlockPop {
+        keys: Vec<Bytes>,
+        end: End,
+        count: Option<u64>,
+        deadline_ms: u64,
+    },
 }
 
 /// A score the way Redis 7.0 replies it (`addReplyDouble`, `%.17g`, with
