@@ -120,3 +120,267 @@ impl Step<'_, '_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! One node parks, re-proposes, times out and abandons blocking pops.
+
+    use std::borrow::Cow;
+
+    use bytes::Bytes;
+    use stateright::actor::{Actor, Command as Effect, Id, Out};
+
+    use super::super::{Msg, Node, NodeConfig, NodeState, Request, Timer};
+    use super::*;
+    use crate::cmd;
+    use crate::raft::ClientSeq;
+
+    fn node_id() -> Id {
+        Id::from(0)
+    }
+    fn client_id() -> Id {
+        Id::from(9)
+    }
+
+    /// A cluster of one and what its client was told.
+    struct One {
+        node: Node,
+        state: NodeState,
+        answers: Vec<(ReqId, ClientMsg)>,
+        apply_due: bool,
+    }
+
+    impl One {
+        fn new() -> One {
+            let config = NodeConfig {
+                heartbeats: false,
+                ..NodeConfig::default()
+            };
+            let node = Node::new(vec![node_id()], config);
+            let mut o = Out::new();
+            let state = node.on_start(node_id(), &None, &mut o);
+            let mut one = One {
+                node,
+                state,
+                answers: vec![],
+                apply_due: false,
+            };
+            one.take(o);
+            one.settle();
+            one
+        }
+
+        fn take(&mut self, o: Out<Node>) {
+            for effect in o {
+                match effect {
+                    Effect::Send(_, Msg::Client(m)) => {
+                        let req = match &m {
+                            ClientMsg::Reply { req, .. }
+                            | ClientMsg::Redirect { req, .. }
+                            | ClientMsg::Uncertain { req } => *req,
+                            _ => continue,
+                        };
+                        self.answers.push((req, m));
+                    }
+                    Effect::SetTimer(Timer::Apply, _) => self.apply_due = true,
+                    _ => {}
+                }
+            }
+        }
+
+        fn deliver(&mut self, msg: Msg) {
+            let mut o = Out::new();
+            let mut cow = Cow::Borrowed(&self.state);
+            self.node
+                .on_msg(node_id(), &mut cow, client_id(), msg, &mut o);
+            self.state = cow.into_owned();
+            self.take(o);
+        }
+
+        /// Deliver `args` (space-separated) accepted at `now_ms`, unapplied.
+        fn request(&mut self, req: ReqId, now_ms: u64, args: &str) {
+            let args: Vec<Bytes> = args
+                .split(' ')
+                .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+                .collect();
+            let ctx = cmd::ParseCtx {
+                now_ms,
+                ..cmd::ParseCtx::default()
+            };
+            let cmd = cmd::parse(&args, &ctx).expect("parse");
+            self.deliver(Msg::Client(ClientMsg::Request(Request {
+                req,
+                now_ms,
+                cmd,
+                dedup: false,
+            })));
+        }
+
+        fn settle(&mut self) {
+            while std::mem::take(&mut self.apply_due) {
+                let mut o = Out::new();
+                let mut cow = Cow::Borrowed(&self.state);
+                self.node
+                    .on_timeout(node_id(), &mut cow, &Timer::Apply, &mut o);
+                self.state = cow.into_owned();
+                self.take(o);
+            }
+        }
+
+        /// Run `f` as a handler of this node would.
+        fn step(&mut self, f: impl FnOnce(&mut Step<'_, '_>)) {
+            let mut o = Out::new();
+            let mut cow = Cow::Borrowed(&self.state);
+            let mut step = Step::new(&self.node, node_id(), &mut cow, &mut o);
+            f(&mut step);
+            self.state = cow.into_owned();
+            self.take(o);
+        }
+
+        fn answer(&self, req: ReqId) -> Option<&ClientMsg> {
+            self.answers.iter().find(|(r, _)| *r == req).map(|(_, m)| m)
+        }
+
+        fn reply(&self, req: ReqId) -> Option<&Reply> {
+            match self.answer(req)? {
+                ClientMsg::Reply { reply, .. } => Some(reply),
+                _ => None,
+            }
+        }
+    }
+
+    fn bulk(s: &str) -> Reply {
+        Reply::Bulk(Bytes::copy_from_slice(s.as_bytes()))
+    }
+
+    /// BL-1, BL-2: an empty pop parks; a later push serves it.
+    #[test]
+    fn an_empty_pop_parks_and_a_later_push_serves_it() {
+        let mut one = One::new();
+        one.request(1, 0, "BLPOP q 0");
+        one.settle();
+        assert_eq!(one.answer(1), None);
+        assert_eq!(one.state.blocked.len(), 1);
+        one.request(2, 0, "RPUSH q a b");
+        one.settle();
+        assert_eq!(one.reply(2), Some(&Reply::Integer(2)));
+        assert_eq!(
+            one.reply(1),
+            Some(&Reply::Array(vec![bulk("q"), bulk("a")]))
+        );
+        assert!(one.state.blocked.is_empty());
+        one.request(3, 0, "LLEN q");
+        one.settle();
+        assert_eq!(one.reply(3), Some(&Reply::Integer(1)), "a popped once");
+    }
+
+    /// BL-2: waiters are served in arrival order; one that finds nothing
+    /// keeps its place.
+    #[test]
+    fn waiters_are_served_in_arrival_order() {
+        let mut one = One::new();
+        one.request(1, 0, "BRPOP q 0");
+        one.request(2, 0, "BZPOPMIN z 0");
+        one.request(3, 0, "BRPOP q 0");
+        one.settle();
+        one.request(4, 0, "RPUSH q x");
+        one.settle();
+        assert_eq!(
+            one.reply(1),
+            Some(&Reply::Array(vec![bulk("q"), bulk("x")]))
+        );
+        assert_eq!(one.answer(3), None);
+        let order: Vec<ReqId> = one.state.blocked.iter().map(|p| p.req).collect();
+        assert_eq!(order, vec![2, 3], "the others keep their order");
+        one.request(5, 0, "RPUSH q y");
+        one.settle();
+        assert_eq!(
+            one.reply(3),
+            Some(&Reply::Array(vec![bulk("q"), bulk("y")]))
+        );
+        assert_eq!(one.answer(2), None);
+    }
+
+    /// BL-3: at its deadline a parked pop answers Redis's timeout reply.
+    #[test]
+    fn a_parked_pop_times_out_on_tick() {
+        let mut one = One::new();
+        one.request(1, 1_000, "BLPOP q 1");
+        one.request(2, 1_000, "BLMOVE q d LEFT LEFT 0.5");
+        one.request(3, 1_000, "BZPOPMAX z 0");
+        one.settle();
+        one.deliver(Msg::Tick { now_ms: 1_499 });
+        assert!(one.answers.is_empty());
+        one.deliver(Msg::Tick { now_ms: 1_500 });
+        assert_eq!(one.reply(2), Some(&Reply::Nil));
+        assert_eq!(one.answer(1), None);
+        one.deliver(Msg::Tick { now_ms: 2_000 });
+        assert_eq!(one.reply(1), Some(&Reply::NilArray));
+        one.deliver(Msg::Tick { now_ms: u64::MAX });
+        assert_eq!(one.answer(3), None, "0 waits forever");
+    }
+
+    /// BL-4: leadership lost — a parked pop with nothing in flight is told
+    /// nothing was popped; one whose entry is in the log is uncertain.
+    #[test]
+    fn leadership_loss_unblocks_or_is_uncertain() {
+        let mut one = One::new();
+        one.request(1, 0, "BLPOP a 0");
+        one.request(2, 0, "BLPOP b 0");
+        one.settle();
+        // Propose both again without applying: 2's entry is in flight.
+        one.step(|s| s.repropose_blocked());
+        one.state.blocked[0].proposed = None;
+        let term = one.state.term();
+        one.step(|s| s.step_down(term + 1));
+        assert_eq!(one.reply(1), Some(&Reply::err(UNBLOCKED_LEADER_CHANGED)));
+        assert_eq!(one.answer(2), Some(&ClientMsg::Uncertain { req: 2 }));
+        assert!(one.state.blocked.is_empty());
+    }
+
+    /// BL-1: an entry that found nothing is not its request's answer in
+    /// the dedup table, so the request still applies later.
+    #[test]
+    fn nothing_to_pop_is_not_recorded_for_dedup() {
+        let mut store = crate::mvcc::Mvcc::new();
+        let mut seqs = im::OrdMap::new();
+        let args: Vec<Bytes> = ["BLPOP", "q", "0"]
+            .iter()
+            .map(|a| Bytes::from(*a))
+            .collect();
+        let cmd = cmd::parse(&args, &cmd::ParseCtx::default()).expect("parse");
+        let seq = Some(ClientSeq {
+            client: client_id(),
+            req: 1,
+        });
+        let pop = Payload::Command {
+            now_ms: 0,
+            cmd,
+            seq,
+        };
+        let modes = crate::modes::Modes::default();
+        let apply = super::super::apply_entry;
+        assert_eq!(
+            apply(&mut store, &mut seqs, 1, &pop, &modes),
+            Applied::Blocked
+        );
+        assert!(seqs.is_empty());
+        let push: Vec<Bytes> = ["RPUSH", "q", "a"]
+            .iter()
+            .map(|a| Bytes::from(*a))
+            .collect();
+        let push = Payload::Command {
+            now_ms: 0,
+            cmd: cmd::parse(&push, &cmd::ParseCtx::default()).expect("parse"),
+            seq: None,
+        };
+        apply(&mut store, &mut seqs, 2, &push, &modes);
+        let served = Applied::Reply(Reply::Array(vec![bulk("q"), bulk("a")]));
+        assert_eq!(apply(&mut store, &mut seqs, 3, &pop, &modes), served);
+        assert_eq!(
+            apply(&mut store, &mut seqs, 4, &pop, &modes),
+            served,
+            "a repeat"
+        );
+    }
+}
