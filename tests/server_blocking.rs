@@ -190,3 +190,15 @@ fn a_script_never_blocks() {
         b"*2\r\n$1\r\nq\r\n*1\r\n$1\r\na\r\n",
     );
 }
+
+#[test]
+fn a_waiter_that_disconnects_pops_nothing() {
+    let s = Server::start(&[]);
+    let mut waiter = s.raw();
+    send_and_park(&mut waiter, &[b"BLPOP", b"q", b"0"]);
+    drop(waiter);
+    sleep(Duration::from_millis(300)); // a tick notices the closed connection
+    let mut c = s.raw();
+    roundtrip(&mut c, &req(&[b"RPUSH", b"q", b"a"]), b":1\r\n");
+    roundtrip(&mut c, &req(&[b"LLEN", b"q"]), b":1\r\n");
+}

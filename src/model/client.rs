@@ -40,7 +40,9 @@ impl ClientState {
         let (req, recorded) = match m {
             ClientMsg::Reply { req, .. } => (*req, true),
             ClientMsg::Redirect { req, .. } | ClientMsg::Uncertain { req } => (*req, false),
-            ClientMsg::Request(_) | ClientMsg::Forwarded(_) => return false,
+            ClientMsg::Request(_) | ClientMsg::Forwarded(_) | ClientMsg::Cancel { .. } => {
+                return false
+            }
         };
         (req as usize) < self.next || (req as usize == self.next && self.stuck && !recorded)
     }

@@ -36,6 +36,7 @@ impl Step<'_, '_> {
             seq: *seq,
             deadline_ms,
             proposed: None,
+            cancelled: false,
         });
     }
 
@@ -51,7 +52,31 @@ impl Step<'_, '_> {
                 let p = s.blocked.remove(pos);
                 self.send(p.client, ClientMsg::Reply { req: p.req, reply });
             }
+            Applied::Blocked | Applied::Conflict if s.blocked[pos].cancelled => {
+                s.blocked.remove(pos);
+            }
             Applied::Blocked | Applied::Conflict => s.blocked[pos].proposed = None,
+        }
+    }
+
+    /// `client` went away while `req` waits (BL-5): drop it, or, with an
+    /// entry in flight, once that entry finds nothing (an entry that pops
+    /// has popped: that answer is lost with the connection, as in Redis
+    /// when a client leaves with its reply unread).
+    pub fn cancel_blocked(&mut self, client: Id, req: ReqId) {
+        let Some(pos) = self
+            .state
+            .blocked
+            .iter()
+            .position(|p| (p.client, p.req) == (client, req))
+        else {
+            return;
+        };
+        let s = self.state.to_mut();
+        if s.blocked[pos].proposed.is_some() {
+            s.blocked[pos].cancelled = true;
+        } else {
+            s.blocked.remove(pos);
         }
     }
 
@@ -336,6 +361,22 @@ mod tests {
         assert_eq!(one.reply(1), Some(&Reply::err(UNBLOCKED_LEADER_CHANGED)));
         assert_eq!(one.answer(2), Some(&ClientMsg::Uncertain { req: 2 }));
         assert!(one.state.blocked.is_empty());
+    }
+
+    /// BL-5: a cancelled waiter is dropped; a push then stays in the list.
+    #[test]
+    fn a_cancelled_waiter_pops_nothing() {
+        let mut one = One::new();
+        one.request(1, 0, "BLPOP q 0");
+        one.settle();
+        one.deliver(Msg::Client(ClientMsg::Cancel { req: 1 }));
+        assert!(one.state.blocked.is_empty());
+        one.request(2, 0, "RPUSH q a");
+        one.settle();
+        one.request(3, 0, "LLEN q");
+        one.settle();
+        assert_eq!(one.reply(3), Some(&Reply::Integer(1)));
+        assert_eq!(one.answer(1), None);
     }
 
     /// BL-1: an entry that found nothing is not its request's answer in

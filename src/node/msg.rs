@@ -53,6 +53,12 @@ pub enum ClientMsg {
     Uncertain {
         req: ReqId,
     },
+    /// The client went away while its blocking pop waits: drop it unanswered
+    /// (spec BL-5). The server's runtime sends it to its own node; the
+    /// model's clients never do.
+    Cancel {
+        req: ReqId,
+    },
 }
 
 /// A parsed command, stamped with the accepting side's clock (unix ms).
@@ -175,6 +181,7 @@ impl fmt::Debug for ClientMsg {
                 .field("leader", leader)
                 .finish(),
             ClientMsg::Uncertain { req } => f.debug_struct("Uncertain").field("req", req).finish(),
+            ClientMsg::Cancel { req } => f.debug_struct("Cancel").field("req", req).finish(),
         }
     }
 }

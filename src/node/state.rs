@@ -110,6 +110,9 @@ pub struct Parked {
     pub deadline_ms: u64,
     /// The entry that proposes it again, while one is in the log.
     pub proposed: Option<Index>,
+    /// Its client went away while that entry was in flight: drop it when
+    /// the entry finds nothing.
+    pub cancelled: bool,
 }
 
 /// A read waiting for its fence.

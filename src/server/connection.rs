@@ -74,6 +74,8 @@ pub async fn accept_loop(
 enum Slot {
     Ready(Reply),
     Node(oneshot::Receiver<Reply>),
+    /// A blocking pop's answer: it may take long.
+    Blocking(oneshot::Receiver<Reply>),
     Info(oneshot::Receiver<NodeInfo>, Vec<Section>),
 }
 
@@ -81,10 +83,13 @@ fn node_gone() -> Reply {
     Reply::err("ERR fencekv is shutting down")
 }
 
+/// How much a connection with a blocking pop in flight reads ahead.
+const BLOCKED_INPUT_LIMIT: usize = 1 << 20;
+
 /// Wait for every node answer in flight, keeping the replies in order.
 async fn settle(slots: &mut [(Slot, Protocol)]) {
     for (slot, _) in slots.iter_mut() {
-        if let Slot::Node(rx) = slot {
+        if let Slot::Node(rx) | Slot::Blocking(rx) = slot {
             let reply = rx.await.unwrap_or_else(|_| node_gone());
             *slot = Slot::Ready(reply);
         }
@@ -132,7 +137,11 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
                                 settle(&mut slots).await;
                             }
                             in_flight = Some(kind);
-                            Slot::Node(shared.node.request(cmd, now))
+                            if cmd.block_deadline_ms().is_some() {
+                                Slot::Blocking(shared.node.request(cmd, now))
+                            } else {
+                                Slot::Node(shared.node.request(cmd, now))
+                            }
                         }
                         Action::Info(sections) => Slot::Info(
                             shared.node.info(commands::needs_keyspace(&sections), now),
@@ -166,6 +175,23 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
             let reply = match slot {
                 Slot::Ready(r) => r,
                 Slot::Node(rx) => rx.await.unwrap_or_else(|_| node_gone()),
+                // While a blocking pop waits, keep reading (up to a bound):
+                // a closed connection drops the answer's receiver, which
+                // withdraws the pop (spec BL-5).
+                Slot::Blocking(mut rx) => loop {
+                    if inbuf.len() >= BLOCKED_INPUT_LIMIT {
+                        break rx.await.unwrap_or_else(|_| node_gone());
+                    }
+                    inbuf.reserve(READ_CHUNK);
+                    tokio::select! {
+                        r = &mut rx => break r.unwrap_or_else(|_| node_gone()),
+                        n = stream.read_buf(&mut inbuf) => {
+                            if n? == 0 {
+                                return Ok(());
+                            }
+                        }
+                    }
+                },
                 Slot::Info(rx, sections) => match rx.await {
                     Ok(info) => commands::render_info(
                         &sections,

@@ -472,6 +472,7 @@ impl Runner {
         }
         if self.next_tick <= now {
             self.next_tick = now + TICK_INTERVAL;
+            self.cancel_abandoned_blocks(state);
             let mut out = Out::new();
             self.node.on_msg(
                 self.id,
@@ -480,6 +481,26 @@ impl Runner {
                 Msg::Tick { now_ms: now_ms() },
                 &mut out,
             );
+            self.absorb(out);
+        }
+    }
+
+    /// A blocking pop whose connection closed is withdrawn (spec BL-5), so
+    /// no later write pops an element for nobody. Only this node's own
+    /// actor is told: a pop forwarded to another leader waits there until
+    /// its deadline or that leader's step-down.
+    fn cancel_abandoned_blocks(&mut self, state: &mut Cow<'static, NodeState>) {
+        let gone: Vec<ReqId> = self
+            .waiting
+            .iter()
+            .filter(|(_, w)| w.tx.is_closed() && w.cmd.block_deadline_ms().is_some())
+            .map(|(req, _)| *req)
+            .collect();
+        for req in gone {
+            self.waiting.remove(&req);
+            let mut out = Out::new();
+            let msg = Msg::Client(ClientMsg::Cancel { req });
+            self.node.on_msg(self.id, state, self.client, msg, &mut out);
             self.absorb(out);
         }
     }
