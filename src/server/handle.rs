@@ -59,6 +59,8 @@ pub struct NodeInfo {
     /// Live keys and keys with a TTL, counted through the read chain (only
     /// when asked: it walks the keyspace).
     pub keys: Option<(u64, u64)>,
+    /// Blocking pops parked at this node (it leads) waiting for a write.
+    pub blocked_clients: usize,
 }
 
 /// Where messages for other nodes go. A cluster of one has none; the peer

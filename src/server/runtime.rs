@@ -535,6 +535,7 @@ impl Runner {
             storage_syncs: self.storage.syncs,
             sync_pending: self.storage.sync_pending(),
             stats: state.stats.clone(),
+            blocked_clients: state.blocked.len(),
             gaps: {
                 let modes = &self.node.config().modes;
                 [modes.gaps(), modes.departures()].concat()

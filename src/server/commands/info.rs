@@ -98,6 +98,7 @@ pub fn render_info(
                 out.push_str("# Clients\r\n");
                 kv(&mut out, "connected_clients", &clients);
                 kv(&mut out, "maxclients", &10000);
+                kv(&mut out, "blocked_clients", &node.blocked_clients);
             }
             Section::Persistence => {
                 out.push_str("# Persistence\r\n");
@@ -207,7 +208,7 @@ mod tests {
                 "txt".into(),
                 Bytes::from_static(
                     b"# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=0\r\n\r\n# Clients\r\n\
-                      connected_clients:3\r\nmaxclients:10000\r\n"
+                      connected_clients:3\r\nmaxclients:10000\r\nblocked_clients:0\r\n"
                 )
             )
         );
