@@ -88,3 +88,28 @@ impl RawWrite for ApplyAt<'_> {
         self.store.tombstone(key, self.ts);
     }
 }
+
+/// The store's newest versions, with writes dropped: what a command would
+/// do now, without doing it (the leader's check before it proposes a
+/// parked blocking pop again).
+pub struct DryRun<'a> {
+    pub store: &'a Mvcc,
+}
+
+impl RawGet for DryRun<'_> {
+    fn raw_get(&self, key: &[u8]) -> Option<Bytes> {
+        self.store.get(key).cloned()
+    }
+    fn raw_scan(&self, from: &[u8], f: &mut dyn FnMut(&Bytes, &Bytes) -> bool) {
+        for (k, v) in self.store.iter_at(Ts::MAX, from) {
+            if !f(k, v) {
+                break;
+            }
+        }
+    }
+}
+
+impl RawWrite for DryRun<'_> {
+    fn raw_put(&mut self, _key: Bytes, _value: Bytes) {}
+    fn raw_delete(&mut self, _key: Bytes) {}
+}

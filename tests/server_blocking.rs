@@ -1,7 +1,9 @@
 //! Blocking pops over TCP (spec BL-1..BL-4): a waiter is served by a push
 //! from another connection, waiters in arrival order, timeouts with
 //! Redis's nil shapes (RESP2 and RESP3), BLMOVE, BZPOPMIN, a blocked
-//! connection's pipeline, and no blocking inside a script.
+//! connection's pipeline, no blocking inside a script; in a 3-node cluster,
+//! a pop waiting at a follower, withdrawn from there, and one whose leader
+//! is killed.
 
 mod support;
 
@@ -10,6 +12,7 @@ use std::net::TcpStream;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+use support::cluster::{set_eventually, Cluster};
 use support::resp::{read_n, req, roundtrip};
 use support::server::Server;
 
@@ -201,4 +204,96 @@ fn a_waiter_that_disconnects_pops_nothing() {
     let mut c = s.raw();
     roundtrip(&mut c, &req(&[b"RPUSH", b"q", b"a"]), b":1\r\n");
     roundtrip(&mut c, &req(&[b"LLEN", b"q"]), b":1\r\n");
+}
+
+/// A 3-node cluster and a redis-crate connection to node `i` whose reads
+/// give up after `secs`.
+fn client_at(cluster: &Cluster, i: usize, secs: u64) -> redis::Connection {
+    let c = cluster.nodes[i].client();
+    c.set_read_timeout(Some(Duration::from_secs(secs)))
+        .expect("read timeout");
+    c
+}
+
+fn llen_at_leader(cluster: &Cluster) -> i64 {
+    let mut c = client_at(cluster, cluster.leader(), 5);
+    redis::cmd("LLEN").arg("q").query(&mut c).expect("LLEN")
+}
+
+#[test]
+fn a_pop_waiting_at_a_follower_is_served_by_a_push_at_the_leader() {
+    let cluster = Cluster::start(3, &[]);
+    set_eventually(&cluster.nodes[cluster.leader()], "warm", "up");
+    let follower = cluster.followers()[0];
+    let mut waiter = client_at(&cluster, follower, 10);
+    let popped = std::thread::spawn(move || {
+        redis::cmd("BLPOP")
+            .arg("q")
+            .arg(0)
+            .query::<(String, String)>(&mut waiter)
+    });
+    sleep(Duration::from_millis(300));
+    let mut pusher = client_at(&cluster, cluster.leader(), 5);
+    let _: i64 = redis::cmd("RPUSH")
+        .arg("q")
+        .arg("a")
+        .query(&mut pusher)
+        .expect("RPUSH");
+    let popped = popped.join().expect("waiter thread");
+    assert_eq!(popped.expect("BLPOP"), ("q".into(), "a".into()));
+    assert_eq!(llen_at_leader(&cluster), 0);
+}
+
+#[test]
+fn a_follower_client_that_disconnects_pops_nothing_at_the_leader() {
+    let cluster = Cluster::start(3, &[]);
+    set_eventually(&cluster.nodes[cluster.leader()], "warm", "up");
+    let follower = cluster.followers()[0];
+    let mut waiter = cluster.nodes[follower].raw();
+    send_and_park(&mut waiter, &[b"BLPOP", b"q", b"0"]);
+    drop(waiter);
+    // A tick at the follower sees the closed connection and tells the leader.
+    sleep(Duration::from_millis(400));
+    let mut pusher = client_at(&cluster, cluster.leader(), 5);
+    let _: i64 = redis::cmd("RPUSH")
+        .arg("q")
+        .arg("a")
+        .query(&mut pusher)
+        .expect("RPUSH");
+    assert_eq!(llen_at_leader(&cluster), 1, "nothing popped for nobody");
+}
+
+/// BL-4 when the leader dies holding the pop: the follower's client is
+/// answered (nothing more can serve it), and no later push is popped for it.
+#[test]
+fn a_pop_parked_at_a_killed_leader_is_answered_and_pops_nothing_later() {
+    let mut cluster = Cluster::start(3, &[]);
+    let leader = cluster.leader();
+    set_eventually(&cluster.nodes[leader], "warm", "up");
+    let follower = cluster.followers()[0];
+    let mut waiter = client_at(&cluster, follower, 20);
+    let answer = std::thread::spawn(move || {
+        let started = Instant::now();
+        let r = redis::cmd("BLPOP")
+            .arg("q")
+            .arg(0)
+            .query::<redis::Value>(&mut waiter);
+        (r, started.elapsed())
+    });
+    sleep(Duration::from_millis(300));
+    cluster.nodes[leader].kill();
+    let (answer, after) = answer.join().expect("waiter thread");
+    let err = answer.expect_err("the pop cannot be served");
+    assert!(
+        err.to_string().contains("UNCERTAIN"),
+        "an uncertain outcome, not a hang: {err}"
+    );
+    assert!(after < Duration::from_secs(15), "answered after {after:?}");
+    let mut pusher = client_at(&cluster, cluster.leader(), 5);
+    let _: i64 = redis::cmd("RPUSH")
+        .arg("q")
+        .arg("a")
+        .query(&mut pusher)
+        .expect("RPUSH");
+    assert_eq!(llen_at_leader(&cluster), 1, "nothing popped for nobody");
 }

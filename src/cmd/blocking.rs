@@ -20,6 +20,8 @@ use super::list::{self, ListOp};
 use super::zset::{self, ZSetOp};
 use super::{mismatch, wrong_type, Op, ParseCtx, WriteView};
 use crate::collections::list::End;
+use crate::collections::Kind;
+use crate::modes::ChainModes;
 use crate::resp::Reply;
 
 /// Redis's `getTimeoutFromObjectOrReply` in seconds: a float (strtold's
@@ -72,6 +74,7 @@ fn parse_bpop(args: &[Bytes], ctx: &ParseCtx, end: End) -> Result<Op, ParseError
         end,
         count: None,
         deadline_ms,
+        woken: false,
     }))
 }
 
@@ -95,6 +98,7 @@ fn parse_blmove(args: &[Bytes], ctx: &ParseCtx) -> Result<Op, ParseError> {
         from,
         to,
         deadline_ms: deadline_arg(&arg(args, 5), ctx)?,
+        woken: false,
     }))
 }
 
@@ -106,6 +110,7 @@ fn parse_brpoplpush(args: &[Bytes], ctx: &ParseCtx) -> Result<Op, ParseError> {
         from: End::Right,
         to: End::Left,
         deadline_ms: deadline_arg(&arg(args, 3), ctx)?,
+        woken: false,
     }))
 }
 
@@ -123,6 +128,7 @@ fn parse_blmpop(args: &[Bytes], ctx: &ParseCtx) -> Result<Op, ParseError> {
         end,
         count: Some(count),
         deadline_ms: deadline_arg(&arg(args, 1), ctx)?,
+        woken: false,
     }))
 }
 
@@ -133,6 +139,7 @@ fn parse_bzpop(args: &[Bytes], ctx: &ParseCtx, end: zset::End) -> Result<Op, Par
         end,
         count: None,
         deadline_ms,
+        woken: false,
     }))
 }
 
@@ -155,6 +162,7 @@ fn parse_bzmpop(args: &[Bytes], ctx: &ParseCtx) -> Result<Op, ParseError> {
         end,
         count: Some(count),
         deadline_ms: deadline_arg(&arg(args, 1), ctx)?,
+        woken: false,
     }))
 }
 
@@ -169,6 +177,27 @@ pub fn deadline_ms(op: &Op) -> Option<u64> {
     }
 }
 
+/// The keys a blocking pop waits on (BLMOVE's and BRPOPLPUSH's source);
+/// none for any other command.
+pub fn waited_keys(op: &Op) -> &[Bytes] {
+    match op {
+        Op::ListCmd(ListOp::BlockPop { keys, .. }) | Op::ZSetCmd(ZSetOp::BlockPop { keys, .. }) => {
+            keys
+        }
+        Op::ListCmd(ListOp::BlockMove { src, .. }) => std::slice::from_ref(src),
+        _ => &[],
+    }
+}
+
+/// Whether the pop would be served now (pop, or fail) over `store`'s
+/// newest versions, writing nothing: a parked pop is proposed again only
+/// then, so a write proposes entries only for the waiters it can serve.
+pub fn would_serve(op: &Op, store: &crate::mvcc::Mvcc, now_ms: u64, modes: ChainModes) -> bool {
+    let mut raw = crate::raw::DryRun { store };
+    let mut view: WriteView<'_> = super::KeyspaceWrite::new(&mut raw, now_ms, modes);
+    try_serve(op, &mut view).is_some()
+}
+
 /// The reply of a blocking pop that timed out (or found nothing inside a
 /// script): a nil bulk for BLMOVE/BRPOPLPUSH, else a nil array.
 pub fn timeout_reply(op: &Op) -> Reply {
@@ -178,59 +207,107 @@ pub fn timeout_reply(op: &Op) -> Reply {
     }
 }
 
+/// The same pop as the leader proposes it again after a write (BL-2).
+pub fn woken(op: &Op) -> Op {
+    let mut op = op.clone();
+    match &mut op {
+        Op::ListCmd(ListOp::BlockPop { woken, .. })
+        | Op::ListCmd(ListOp::BlockMove { woken, .. })
+        | Op::ZSetCmd(ZSetOp::BlockPop { woken, .. }) => *woken = true,
+        _ => {}
+    }
+    op
+}
+
+/// The keys a woken pop may serve from: those not holding another type.
+/// Redis serves a blocked client only from a key of the type it waits
+/// for; only the first attempt answers WRONGTYPE.
+fn of_kind(ks: &WriteView<'_>, keys: &[Bytes], kind: Kind, woken: bool) -> Vec<Bytes> {
+    let reader = ks.reader();
+    keys.iter()
+        .filter(|k| !woken || reader.collection(k, kind).is_ok())
+        .cloned()
+        .collect()
+}
+
 /// Pop now: `Some(reply)` when a key had something (or the command fails,
 /// e.g. WRONGTYPE), `None` when every key is empty or absent — then
-/// nothing was written.
+/// nothing was written. A woken pop passes over keys of another type
+/// (BLMOVE's destination of another type is still WRONGTYPE, as Redis).
 pub fn try_serve(op: &Op, ks: &mut WriteView<'_>) -> Option<Reply> {
     let bulks = |v: Vec<Bytes>| Reply::Array(v.into_iter().map(Reply::Bulk).collect());
     let double = |s: f64| Reply::Double(zset::format_score(s));
     match op {
         Op::ListCmd(ListOp::BlockPop {
-            keys, end, count, ..
-        }) => match list::try_pop(ks, keys, *end, count.unwrap_or(1)) {
-            Err(e) => Some(wrong_type(e)),
-            Ok(None) => None,
-            Ok(Some((key, items))) => Some(match count {
-                None => Reply::Array(
-                    std::iter::once(Reply::Bulk(key))
-                        .chain(items.into_iter().take(1).map(Reply::Bulk))
-                        .collect(),
-                ),
-                Some(_) => Reply::Array(vec![Reply::Bulk(key), bulks(items)]),
-            }),
-        },
-        Op::ListCmd(ListOp::BlockMove {
-            src, dst, from, to, ..
-        }) => match list::try_move(ks, src, dst, *from, *to) {
-            Err(e) => Some(e.reply()),
-            Ok(None) => None,
-            Ok(Some(item)) => Some(Reply::Bulk(item)),
-        },
-        Op::ZSetCmd(ZSetOp::BlockPop {
-            keys, end, count, ..
-        }) => match zset::pop_first(ks, keys, *end, count.unwrap_or(1)) {
-            Err(e) => Some(wrong_type(e)),
-            Ok(None) => None,
-            Ok(Some((key, items))) => Some(match count {
-                None => {
-                    let mut v = vec![Reply::Bulk(key)];
-                    if let Some((m, s)) = items.into_iter().next() {
-                        v.push(Reply::Bulk(m));
-                        v.push(double(s));
-                    }
-                    Reply::Array(v)
-                }
-                Some(_) => Reply::Array(vec![
-                    Reply::Bulk(key),
-                    Reply::Array(
-                        items
-                            .into_iter()
-                            .map(|(m, s)| Reply::Array(vec![Reply::Bulk(m), double(s)]))
+            keys,
+            end,
+            count,
+            woken,
+            ..
+        }) => {
+            let keys = of_kind(ks, keys, Kind::List, *woken);
+            match list::try_pop(ks, &keys, *end, count.unwrap_or(1)) {
+                Err(e) => Some(wrong_type(e)),
+                Ok(None) => None,
+                Ok(Some((key, items))) => Some(match count {
+                    None => Reply::Array(
+                        std::iter::once(Reply::Bulk(key))
+                            .chain(items.into_iter().take(1).map(Reply::Bulk))
                             .collect(),
                     ),
-                ]),
-            }),
-        },
+                    Some(_) => Reply::Array(vec![Reply::Bulk(key), bulks(items)]),
+                }),
+            }
+        }
+        Op::ListCmd(ListOp::BlockMove {
+            src,
+            dst,
+            from,
+            to,
+            woken,
+            ..
+        }) => {
+            if of_kind(ks, std::slice::from_ref(src), Kind::List, *woken).is_empty() {
+                return None;
+            }
+            match list::try_move(ks, src, dst, *from, *to) {
+                Err(e) => Some(e.reply()),
+                Ok(None) => None,
+                Ok(Some(item)) => Some(Reply::Bulk(item)),
+            }
+        }
+        Op::ZSetCmd(ZSetOp::BlockPop {
+            keys,
+            end,
+            count,
+            woken,
+            ..
+        }) => {
+            let keys = of_kind(ks, keys, Kind::ZSet, *woken);
+            match zset::pop_first(ks, &keys, *end, count.unwrap_or(1)) {
+                Err(e) => Some(wrong_type(e)),
+                Ok(None) => None,
+                Ok(Some((key, items))) => Some(match count {
+                    None => {
+                        let mut v = vec![Reply::Bulk(key)];
+                        if let Some((m, s)) = items.into_iter().next() {
+                            v.push(Reply::Bulk(m));
+                            v.push(double(s));
+                        }
+                        Reply::Array(v)
+                    }
+                    Some(_) => Reply::Array(vec![
+                        Reply::Bulk(key),
+                        Reply::Array(
+                            items
+                                .into_iter()
+                                .map(|(m, s)| Reply::Array(vec![Reply::Bulk(m), double(s)]))
+                                .collect(),
+                        ),
+                    ]),
+                }),
+            }
+        }
         _ => Some(mismatch()),
     }
 }

@@ -52,9 +52,16 @@ impl Step<'_, '_> {
             );
             s.applied = index;
             // Whatever a command or a script applied may have filled a key
-            // a parked pop waits for.
-            let wrote = matches!(entry.payload, Payload::Command { .. } | Payload::Txn { .. })
-                && matches!(applied, Applied::Reply(_));
+            // a parked pop waits for; a woken pop that found nothing may
+            // have held back a waiter behind it. A script's entry has no
+            // clock: the waiters keep theirs.
+            let wake_at = match (&entry.payload, &applied) {
+                (Payload::Command { now_ms, .. }, Applied::Reply(_) | Applied::Blocked) => {
+                    Some(*now_ms)
+                }
+                (Payload::Txn { .. }, Applied::Reply(_)) => Some(0),
+                _ => None,
+            };
             if let Some((client, req)) = s.writes.remove(&index) {
                 // `writes` holds this leader's own `Command` entries, and
                 // only a `Txn` conflicts.
@@ -71,8 +78,8 @@ impl Step<'_, '_> {
             } else if !s.blocked.is_empty() {
                 self.reproposal_applied(index, applied);
             }
-            if wrote && !self.state.blocked.is_empty() {
-                self.repropose_blocked();
+            if let Some(now_ms) = wake_at.filter(|_| !self.state.blocked.is_empty()) {
+                self.repropose_blocked(now_ms);
             }
         }
         self.maybe_compact();

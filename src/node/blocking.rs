@@ -9,7 +9,7 @@ use super::apply::Applied;
 use super::msg::ClientMsg;
 use super::state::Parked;
 use super::step::Step;
-use crate::cmd::blocking::timeout_reply;
+use crate::cmd::{self, blocking::timeout_reply};
 use crate::raft::{Entry, Index, Payload, ReqId};
 use crate::resp::Reply;
 use stateright::actor::Id;
@@ -32,7 +32,10 @@ impl Step<'_, '_> {
             client,
             req,
             now_ms: *now_ms,
-            cmd: cmd.clone(),
+            cmd: cmd::Command {
+                def: cmd.def,
+                op: cmd::blocking::woken(&cmd.op),
+            },
             seq: *seq,
             deadline_ms,
             proposed: None,
@@ -62,14 +65,20 @@ impl Step<'_, '_> {
     /// `client` went away while `req` waits (BL-5): drop it, or, with an
     /// entry in flight, once that entry finds nothing (an entry that pops
     /// has popped: that answer is lost with the connection, as in Redis
-    /// when a client leaves with its reply unread).
-    pub fn cancel_blocked(&mut self, client: Id, req: ReqId) {
+    /// when a client leaves with its reply unread). A pop not parked here
+    /// was forwarded: `from_client` passes the withdrawal on to the leader
+    /// this node knows, once.
+    pub fn cancel_blocked(&mut self, client: Id, req: ReqId, from_client: bool) {
         let Some(pos) = self
             .state
             .blocked
             .iter()
             .position(|p| (p.client, p.req) == (client, req))
         else {
+            let leader = self.state.leader.filter(|l| *l != self.id);
+            if let Some(leader) = leader.filter(|_| from_client && !self.state.is_leader()) {
+                self.send(leader, ClientMsg::Cancel { client, req });
+            }
             return;
         };
         let s = self.state.to_mut();
@@ -80,20 +89,41 @@ impl Step<'_, '_> {
         }
     }
 
-    /// Propose every parked pop that has no entry in flight again, in
-    /// arrival order (BL-2). Each in-flight entry applies after the write
-    /// that caused it, so it sees that write.
-    pub(super) fn repropose_blocked(&mut self) {
+    /// Propose again, in arrival order, each parked pop with no entry in
+    /// flight that the store can serve now (BL-2), stamped `now_ms` (the
+    /// write that woke it) so its expiry checks are those of that moment.
+    /// A pop whose every key is claimed by an earlier waiter's entry in
+    /// flight waits for that entry: one element wakes one waiter, not all
+    /// of them. Each entry applies after the write that caused it, so it
+    /// sees that write; one that then finds nothing stays parked.
+    pub(super) fn repropose_blocked(&mut self, now_ms: u64) {
         if !self.state.is_leader() || self.state.blocked.iter().all(|p| p.proposed.is_some()) {
             return;
         }
-        for i in 0..self.state.blocked.len() {
-            let p = &self.state.blocked[i];
-            if p.proposed.is_some() {
+        let modes = self.cfg().modes.chain();
+        let mut claimed: Vec<&[u8]> = Vec::new();
+        let mut wake = Vec::new();
+        for (i, p) in self.state.blocked.iter().enumerate() {
+            let keys = cmd::blocking::waited_keys(&p.cmd.op);
+            let free = keys.iter().any(|k| !claimed.contains(&&k[..]));
+            let now_ms = now_ms.max(p.now_ms);
+            if p.proposed.is_none()
+                && free
+                && cmd::blocking::would_serve(&p.cmd.op, &self.state.store, now_ms, modes)
+            {
+                wake.push((i, now_ms));
+            } else if p.proposed.is_none() {
                 continue;
             }
+            claimed.extend(keys.iter().map(|k| &k[..]));
+        }
+        if wake.is_empty() {
+            return;
+        }
+        for (i, now_ms) in wake {
+            let p = &self.state.blocked[i];
             let payload = Payload::Command {
-                now_ms: p.now_ms,
+                now_ms,
                 cmd: p.cmd.clone(),
                 seq: p.seq,
             };
@@ -103,7 +133,9 @@ impl Step<'_, '_> {
                     payload,
                 })
             });
-            self.state.to_mut().blocked[i].proposed = Some(index);
+            let p = &mut self.state.to_mut().blocked[i];
+            p.proposed = Some(index);
+            p.now_ms = now_ms;
         }
         self.replicate();
     }
@@ -326,6 +358,90 @@ mod tests {
         assert_eq!(one.answer(2), None);
     }
 
+    /// BL-2: a write proposes entries only for the waiters it can serve,
+    /// and one element wakes one waiter, stamped with the write's clock.
+    #[test]
+    fn one_element_wakes_one_waiter_at_the_writes_time() {
+        let mut one = One::new();
+        for req in 1..=3 {
+            one.request(req, 0, "BLPOP q 0");
+        }
+        one.request(4, 0, "BLPOP other 0");
+        one.settle();
+        let before = one.state.log().last_index();
+        one.request(5, 7_000, "RPUSH q x");
+        one.settle();
+        assert_eq!(
+            one.reply(1),
+            Some(&Reply::Array(vec![bulk("q"), bulk("x")]))
+        );
+        let log = one.state.log();
+        assert_eq!(log.last_index(), before + 2, "the push and one pop");
+        let Some(Entry {
+            payload: Payload::Command { now_ms, .. },
+            ..
+        }) = log.get(before + 2)
+        else {
+            panic!("the pop's entry");
+        };
+        assert_eq!(*now_ms, 7_000);
+        let order: Vec<ReqId> = one.state.blocked.iter().map(|p| p.req).collect();
+        assert_eq!(order, vec![2, 3, 4]);
+        one.request(6, 8_000, "SET unrelated v");
+        one.settle();
+        assert_eq!(one.state.log().last_index(), before + 3, "nothing to wake");
+    }
+
+    /// BL-2: two elements pushed at once serve two waiters, in order.
+    #[test]
+    fn a_push_of_two_serves_the_first_two_waiters() {
+        let mut one = One::new();
+        for req in 1..=3 {
+            one.request(req, 0, "BRPOP q 0");
+        }
+        one.settle();
+        one.request(4, 0, "LPUSH q a b");
+        one.settle();
+        assert_eq!(
+            one.reply(1),
+            Some(&Reply::Array(vec![bulk("q"), bulk("a")]))
+        );
+        assert_eq!(
+            one.reply(2),
+            Some(&Reply::Array(vec![bulk("q"), bulk("b")]))
+        );
+        assert_eq!(one.answer(3), None);
+    }
+
+    /// BL-2: a woken pop passes over a key that now holds another type
+    /// (Redis 7.0 keeps such a client blocked); a destination of another
+    /// type is still WRONGTYPE, and the source keeps its element.
+    #[test]
+    fn a_woken_pop_passes_over_keys_of_another_type() {
+        let mut one = One::new();
+        one.request(1, 0, "BLPOP a b 0");
+        one.request(2, 0, "BLPOP c 0");
+        one.request(3, 0, "BRPOPLPUSH s d 0");
+        one.settle();
+        for (req, args) in [(4, "SET a str"), (5, "SET c str"), (6, "SET d str")] {
+            one.request(req, 0, args);
+            one.settle();
+        }
+        assert_eq!(one.state.blocked.len(), 3, "all still wait");
+        one.request(7, 0, "RPUSH b x");
+        one.request(8, 0, "RPUSH s y");
+        one.settle();
+        assert_eq!(
+            one.reply(1),
+            Some(&Reply::Array(vec![bulk("b"), bulk("x")]))
+        );
+        assert_eq!(one.answer(2), None);
+        assert!(matches!(one.reply(3), Some(Reply::Error(e)) if e.starts_with("WRONGTYPE")));
+        one.request(9, 0, "LLEN s");
+        one.settle();
+        assert_eq!(one.reply(9), Some(&Reply::Integer(1)));
+    }
+
     /// BL-3: at its deadline a parked pop answers Redis's timeout reply.
     #[test]
     fn a_parked_pop_times_out_on_tick() {
@@ -353,9 +469,8 @@ mod tests {
         one.request(1, 0, "BLPOP a 0");
         one.request(2, 0, "BLPOP b 0");
         one.settle();
-        // Propose both again without applying: 2's entry is in flight.
-        one.step(|s| s.repropose_blocked());
-        one.state.blocked[0].proposed = None;
+        // 2's entry is in flight (as if a write had woken it).
+        one.state.blocked[1].proposed = Some(one.state.log().last_index());
         let term = one.state.term();
         one.step(|s| s.step_down(term + 1));
         assert_eq!(one.reply(1), Some(&Reply::err(UNBLOCKED_LEADER_CHANGED)));
@@ -369,7 +484,10 @@ mod tests {
         let mut one = One::new();
         one.request(1, 0, "BLPOP q 0");
         one.settle();
-        one.deliver(Msg::Client(ClientMsg::Cancel { req: 1 }));
+        one.deliver(Msg::Client(ClientMsg::Cancel {
+            client: client_id(),
+            req: 1,
+        }));
         assert!(one.state.blocked.is_empty());
         one.request(2, 0, "RPUSH q a");
         one.settle();

@@ -240,7 +240,11 @@ impl Actor for Node {
             Msg::Client(ClientMsg::Forwarded(f)) if self.is_peer(src) => {
                 step.on_request(f.client, f.request, true)
             }
-            Msg::Client(ClientMsg::Cancel { req }) => step.cancel_blocked(src, req),
+            Msg::Client(ClientMsg::Cancel { client, req })
+                if src == client || self.is_peer(src) =>
+            {
+                step.cancel_blocked(client, req, src == client)
+            }
             Msg::Tick { now_ms } => step.on_tick(now_ms),
             Msg::Peer(m) if self.is_peer(src) => match m {
                 PeerMsg::RequestVote(m) => step.on_request_vote(src, m),

@@ -53,10 +53,12 @@ pub enum ClientMsg {
     Uncertain {
         req: ReqId,
     },
-    /// The client went away while its blocking pop waits: drop it unanswered
-    /// (spec BL-5). The server's runtime sends it to its own node; the
-    /// model's clients never do.
+    /// `client` went away while its blocking pop waits: drop it unanswered
+    /// (spec BL-5). The server's runtime sends it to its own node, which
+    /// passes it on to the leader it knows when the pop is not parked here
+    /// (it was forwarded). The model's clients never send it.
     Cancel {
+        client: Id,
         req: ReqId,
     },
 }
@@ -181,7 +183,11 @@ impl fmt::Debug for ClientMsg {
                 .field("leader", leader)
                 .finish(),
             ClientMsg::Uncertain { req } => f.debug_struct("Uncertain").field("req", req).finish(),
-            ClientMsg::Cancel { req } => f.debug_struct("Cancel").field("req", req).finish(),
+            ClientMsg::Cancel { client, req } => f
+                .debug_struct("Cancel")
+                .field("client", client)
+                .field("req", req)
+                .finish(),
         }
     }
 }

@@ -27,6 +27,7 @@ use tokio::sync::oneshot;
 
 use crate::cmd::Command;
 use crate::node::{ClientMsg, Durable, Msg, Node, NodeState, ReqId, Request, Role, Timer};
+use crate::raft::Term;
 use crate::resp::Reply;
 use crate::rng::XorShift;
 use crate::strings::KeyspaceRead;
@@ -40,6 +41,11 @@ pub const MAX_BATCH: usize = 4096;
 
 /// Active expiry runs this often (`Msg::Tick`).
 const TICK_INTERVAL: Duration = Duration::from_millis(100);
+
+/// How long a blocking pop waits for its leader's own answer once a newer
+/// term is seen here. A leader that stepped down answers at once (BL-4);
+/// one that died never does, and its pop may be in the log: uncertain.
+const BLOCKED_LEADER_GRACE: Duration = Duration::from_secs(2);
 
 /// The id of this node in a cluster of one.
 pub fn node_id() -> Id {
@@ -75,6 +81,11 @@ struct Waiting {
     deadline: Instant,
     /// The last answer was "no leader here": at the deadline, say CLUSTERDOWN.
     redirected: bool,
+    /// This node's term when the request was sent, and when a newer one was
+    /// first seen: a blocking pop waits without a deadline, so a leader that
+    /// died holding it must not hold its connection forever.
+    term: Term,
+    term_moved_at: Option<Instant>,
 }
 
 /// The wall clock in unix milliseconds (requests are stamped with it).
@@ -287,6 +298,8 @@ impl Runner {
                         now_ms,
                         deadline,
                         redirected: false,
+                        term: state.term(),
+                        term_moved_at: None,
                     },
                 );
                 if !blocks {
@@ -473,6 +486,7 @@ impl Runner {
         if self.next_tick <= now {
             self.next_tick = now + TICK_INTERVAL;
             self.cancel_abandoned_blocks(state);
+            self.give_up_orphaned_blocks(state.term(), now);
             let mut out = Out::new();
             self.node.on_msg(
                 self.id,
@@ -486,9 +500,8 @@ impl Runner {
     }
 
     /// A blocking pop whose connection closed is withdrawn (spec BL-5), so
-    /// no later write pops an element for nobody. Only this node's own
-    /// actor is told: a pop forwarded to another leader waits there until
-    /// its deadline or that leader's step-down.
+    /// no later write pops an element for nobody. This node's actor passes
+    /// the withdrawal on to the leader when the pop was forwarded.
     fn cancel_abandoned_blocks(&mut self, state: &mut Cow<'static, NodeState>) {
         let gone: Vec<ReqId> = self
             .waiting
@@ -499,9 +512,32 @@ impl Runner {
         for req in gone {
             self.waiting.remove(&req);
             let mut out = Out::new();
-            let msg = Msg::Client(ClientMsg::Cancel { req });
+            let msg = Msg::Client(ClientMsg::Cancel {
+                client: self.client,
+                req,
+            });
             self.node.on_msg(self.id, state, self.client, msg, &mut out);
             self.absorb(out);
+        }
+    }
+
+    /// A blocking pop sent before the term moved on, and not answered within
+    /// [`BLOCKED_LEADER_GRACE`] of that: its leader is gone (BL-4).
+    fn give_up_orphaned_blocks(&mut self, term: Term, now: Instant) {
+        let mut gone = Vec::new();
+        for (req, w) in &mut self.waiting {
+            if w.term >= term || w.cmd.block_deadline_ms().is_none() {
+                continue;
+            }
+            let since = *w.term_moved_at.get_or_insert(now);
+            if now.duration_since(since) >= BLOCKED_LEADER_GRACE {
+                gone.push(*req);
+            }
+        }
+        for req in gone {
+            if let Some(w) = self.waiting.remove(&req) {
+                let _ = w.tx.send(uncertain_error());
+            }
         }
     }
 

@@ -106,14 +106,17 @@ pub enum ListOp {
         end: End,
         count: Option<u64>,
         deadline_ms: u64,
+        /// Proposed again by the leader after a write (spec BL-2).
+        woken: bool,
     },
-    /// BLMOVE and BRPOPLPUSH; `deadline_ms` as for `BlockPop`.
+    /// BLMOVE and BRPOPLPUSH; `deadline_ms` and `woken` as for `BlockPop`.
     BlockMove {
         src: Bytes,
         dst: Bytes,
         from: End,
         to: End,
         deadline_ms: u64,
+        woken: bool,
     },
 }
 

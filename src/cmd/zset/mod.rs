@@ -262,6 +262,8 @@ pub enum ZSetOp {
         end: End,
         count: Option<u64>,
         deadline_ms: u64,
+        /// Proposed again by the leader after a write (spec BL-2).
+        woken: bool,
     },
 }
 
