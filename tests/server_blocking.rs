@@ -297,3 +297,75 @@ fn a_pop_parked_at_a_killed_leader_is_answered_and_pops_nothing_later() {
         .expect("RPUSH");
     assert_eq!(llen_at_leader(&cluster), 1, "nothing popped for nobody");
 }
+
+#[test]
+fn client_unblock_answers_the_timeout_reply_or_an_error() {
+    let s = Server::start(&[]);
+    let mut waiter = s.client();
+    let id: u64 = redis::cmd("CLIENT")
+        .arg("ID")
+        .query(&mut waiter)
+        .expect("id");
+    let mut raw = s.raw();
+    let mut other = s.client();
+    let unblock = |other: &mut redis::Connection, how: Option<&str>| -> i64 {
+        let mut c = redis::cmd("CLIENT");
+        c.arg("UNBLOCK").arg(id);
+        if let Some(how) = how {
+            c.arg(how);
+        }
+        c.query(other).expect("CLIENT UNBLOCK")
+    };
+    assert_eq!(unblock(&mut other, None), 0, "not blocked");
+    for (how, expect) in [
+        (None, Ok(redis::Value::Nil)),
+        (Some("TIMEOUT"), Ok(redis::Value::Nil)),
+        (Some("ERROR"), Err("UNBLOCKED")),
+    ] {
+        let mut w = waiter;
+        let popped = std::thread::spawn(move || {
+            let r = redis::cmd("BLPOP")
+                .arg("l")
+                .arg(0)
+                .query::<redis::Value>(&mut w);
+            (r, w)
+        });
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let info: String = redis::cmd("INFO")
+                .arg("clients")
+                .query(&mut other)
+                .expect("INFO");
+            if info.contains("blocked_clients:1") {
+                break;
+            }
+            assert!(Instant::now() < deadline, "never blocked");
+            sleep(Duration::from_millis(10));
+        }
+        assert_eq!(unblock(&mut other, how), 1);
+        let (r, w) = popped.join().expect("thread");
+        waiter = w;
+        match (r, expect) {
+            (Ok(v), Ok(e)) => assert_eq!(v, e),
+            (Err(e), Err(text)) => assert!(e.to_string().contains(text), "{e}"),
+            (r, e) => panic!("{r:?}, expected {e:?}"),
+        }
+    }
+    roundtrip(
+        &mut raw,
+        &req(&[b"CLIENT", b"UNBLOCK", b"asd"]),
+        b"-ERR value is not an integer or out of range\r\n",
+    );
+    roundtrip(
+        &mut raw,
+        &req(&[b"CLIENT", b"UNBLOCK", b"1", b"maybe"]),
+        b"-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n",
+    );
+    let _: i64 = redis::cmd("LPUSH")
+        .arg("l")
+        .arg("x")
+        .query(&mut other)
+        .expect("LPUSH");
+    let llen: i64 = redis::cmd("LLEN").arg("l").query(&mut other).expect("LLEN");
+    assert_eq!(llen, 1, "an unblocked waiter pops nothing later");
+}

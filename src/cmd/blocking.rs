@@ -320,12 +320,7 @@ fn exec(op: &Op, ks: &mut WriteView<'_>) -> Reply {
 
 /// BLMPOP's and BZMPOP's keys: `numkeys` of them after it.
 fn numkeys_at_2(args: &[Bytes]) -> &[Bytes] {
-    let n = args
-        .get(2)
-        .and_then(|n| super::args::parse_i64(n))
-        .and_then(|n| usize::try_from(n).ok());
-    n.and_then(|n| args.get(3..3usize.saturating_add(n)))
-        .unwrap_or(&[])
+    super::args::numkeys_keys(args, 2)
 }
 
 const LIST: CommandDef = CommandDef {

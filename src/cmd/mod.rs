@@ -79,7 +79,7 @@ use serde::{Deserialize, Serialize};
 use crate::resp::Reply;
 use crate::strings::{KeyspaceRead, KeyspaceWrite, RawGet, RawWrite};
 
-pub use args::MAX_STRING_LEN;
+pub use args::{parse_i64, MAX_STRING_LEN};
 pub use def::{CommandDef, Exec};
 pub use error::ParseError;
 pub use table::CommandRef;

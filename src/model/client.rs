@@ -40,7 +40,7 @@ impl ClientState {
         let (req, recorded) = match m {
             ClientMsg::Reply { req, .. } => (*req, true),
             ClientMsg::Redirect { req, .. } | ClientMsg::Uncertain { req } => (*req, false),
-            ClientMsg::Request(_) | ClientMsg::Forwarded(_) | ClientMsg::Cancel { .. } => {
+            ClientMsg::Request(_) | ClientMsg::Forwarded(_) | ClientMsg::Unblock { .. } => {
                 return false
             }
         };

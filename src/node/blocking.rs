@@ -6,7 +6,7 @@
 //! so an element is popped by exactly one entry.
 
 use super::apply::Applied;
-use super::msg::ClientMsg;
+use super::msg::{ClientMsg, Unblock};
 use super::state::Parked;
 use super::step::Step;
 use crate::cmd::{self, blocking::timeout_reply};
@@ -17,6 +17,9 @@ use stateright::actor::Id;
 /// The answer to a parked request whose leader stepped down before it was
 /// proposed again: definite (nothing was popped) and safe to retry (BL-4).
 pub const UNBLOCKED_LEADER_CHANGED: &str = "UNBLOCKED the leader changed; nothing was popped";
+
+/// Redis's answer to a pop withdrawn by `CLIENT UNBLOCK id ERROR`.
+pub const UNBLOCKED_BY_CLIENT_UNBLOCK: &str = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
 
 impl Step<'_, '_> {
     /// A blocking pop from `client` applied and found nothing: park it
@@ -39,7 +42,7 @@ impl Step<'_, '_> {
             seq: *seq,
             deadline_ms,
             proposed: None,
-            cancelled: false,
+            withdrawn: None,
         });
     }
 
@@ -55,20 +58,23 @@ impl Step<'_, '_> {
                 let p = s.blocked.remove(pos);
                 self.send(p.client, ClientMsg::Reply { req: p.req, reply });
             }
-            Applied::Blocked | Applied::Conflict if s.blocked[pos].cancelled => {
-                s.blocked.remove(pos);
+            Applied::Blocked | Applied::Conflict if s.blocked[pos].withdrawn.is_some() => {
+                let p = s.blocked.remove(pos);
+                self.answer_withdrawn(p);
             }
             Applied::Blocked | Applied::Conflict => s.blocked[pos].proposed = None,
         }
     }
 
-    /// `client` went away while `req` waits (BL-5): drop it, or, with an
-    /// entry in flight, once that entry finds nothing (an entry that pops
-    /// has popped: that answer is lost with the connection, as in Redis
-    /// when a client leaves with its reply unread). A pop not parked here
-    /// was forwarded: `from_client` passes the withdrawal on to the leader
-    /// this node knows, once.
-    pub fn cancel_blocked(&mut self, client: Id, req: ReqId, from_client: bool) {
+    /// Withdraw `client`'s waiting `req` (BL-5): its connection closed, or
+    /// CLIENT UNBLOCK. Parked with no entry in flight, it is dropped and
+    /// answered as `how` says; with one in flight, once that entry finds
+    /// nothing (an entry that pops has popped, and that is the answer —
+    /// lost with the connection if it closed, as in Redis when a client
+    /// leaves with its reply unread). A pop not parked here was forwarded:
+    /// `from_client` passes the withdrawal on to the leader this node
+    /// knows, once.
+    pub fn unblock(&mut self, client: Id, req: ReqId, how: Unblock, from_client: bool) {
         let Some(pos) = self
             .state
             .blocked
@@ -77,16 +83,26 @@ impl Step<'_, '_> {
         else {
             let leader = self.state.leader.filter(|l| *l != self.id);
             if let Some(leader) = leader.filter(|_| from_client && !self.state.is_leader()) {
-                self.send(leader, ClientMsg::Cancel { client, req });
+                self.send(leader, ClientMsg::Unblock { client, req, how });
             }
             return;
         };
         let s = self.state.to_mut();
-        if s.blocked[pos].proposed.is_some() {
-            s.blocked[pos].cancelled = true;
-        } else {
-            s.blocked.remove(pos);
+        s.blocked[pos].withdrawn = Some(how);
+        if s.blocked[pos].proposed.is_none() {
+            let p = s.blocked.remove(pos);
+            self.answer_withdrawn(p);
         }
+    }
+
+    /// The answer of a withdrawn pop (none for a closed connection).
+    fn answer_withdrawn(&mut self, p: Parked) {
+        let reply = match p.withdrawn.unwrap_or(Unblock::Gone) {
+            Unblock::Gone => return,
+            Unblock::Timeout => timeout_reply(&p.cmd.op),
+            Unblock::Error => Reply::err(UNBLOCKED_BY_CLIENT_UNBLOCK),
+        };
+        self.send(p.client, ClientMsg::Reply { req: p.req, reply });
     }
 
     /// Propose again, in arrival order, each parked pop with no entry in
@@ -484,9 +500,10 @@ mod tests {
         let mut one = One::new();
         one.request(1, 0, "BLPOP q 0");
         one.settle();
-        one.deliver(Msg::Client(ClientMsg::Cancel {
+        one.deliver(Msg::Client(ClientMsg::Unblock {
             client: client_id(),
             req: 1,
+            how: Unblock::Gone,
         }));
         assert!(one.state.blocked.is_empty());
         one.request(2, 0, "RPUSH q a");
@@ -495,6 +512,36 @@ mod tests {
         one.settle();
         assert_eq!(one.reply(3), Some(&Reply::Integer(1)));
         assert_eq!(one.answer(1), None);
+    }
+
+    /// BL-5: CLIENT UNBLOCK answers the timeout reply or Redis's error; a
+    /// waiter whose entry is in flight answers only once that entry finds
+    /// nothing (had it popped, the element would be its answer).
+    #[test]
+    fn client_unblock_answers_timeout_or_error() {
+        let mut one = One::new();
+        one.request(1, 0, "BLPOP a 0");
+        one.request(2, 0, "BLMOVE b c LEFT LEFT 0");
+        one.request(3, 0, "BLPOP d 0");
+        one.settle();
+        let unblock = |req, how| {
+            Msg::Client(ClientMsg::Unblock {
+                client: client_id(),
+                req,
+                how,
+            })
+        };
+        one.deliver(unblock(1, Unblock::Timeout));
+        assert_eq!(one.reply(1), Some(&Reply::NilArray));
+        one.deliver(unblock(2, Unblock::Error));
+        assert_eq!(one.reply(2), Some(&Reply::err(UNBLOCKED_BY_CLIENT_UNBLOCK)));
+        one.state.blocked[0].proposed = Some(one.state.log().last_index());
+        one.deliver(unblock(3, Unblock::Timeout));
+        assert_eq!(one.answer(3), None, "its entry is in flight");
+        let index = one.state.log().last_index();
+        one.step(|s| s.reproposal_applied(index, Applied::Blocked));
+        assert_eq!(one.reply(3), Some(&Reply::NilArray));
+        assert!(one.state.blocked.is_empty());
     }
 
     /// BL-1: an entry that found nothing is not its request's answer in

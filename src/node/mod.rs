@@ -68,7 +68,7 @@ pub use apply::{apply_entry, Applied};
 pub use blocking::UNBLOCKED_LEADER_CHANGED;
 pub use msg::{
     AppendEntries, AppendResult, ClientMsg, Forwarded, InstallSnapshot, Msg, PeerMsg, ReqId,
-    Request, RequestVote, Timer, Vote,
+    Request, RequestVote, Timer, Unblock, Vote,
 };
 pub use peer_map::{PeerMap, PeerSet};
 pub use script::{is_script_gave_up, script_gave_up};
@@ -240,10 +240,10 @@ impl Actor for Node {
             Msg::Client(ClientMsg::Forwarded(f)) if self.is_peer(src) => {
                 step.on_request(f.client, f.request, true)
             }
-            Msg::Client(ClientMsg::Cancel { client, req })
+            Msg::Client(ClientMsg::Unblock { client, req, how })
                 if src == client || self.is_peer(src) =>
             {
-                step.cancel_blocked(client, req, src == client)
+                step.unblock(client, req, how, src == client)
             }
             Msg::Tick { now_ms } => step.on_tick(now_ms),
             Msg::Peer(m) if self.is_peer(src) => match m {

@@ -53,13 +53,14 @@ pub enum ClientMsg {
     Uncertain {
         req: ReqId,
     },
-    /// `client` went away while its blocking pop waits: drop it unanswered
-    /// (spec BL-5). The server's runtime sends it to its own node, which
-    /// passes it on to the leader it knows when the pop is not parked here
-    /// (it was forwarded). The model's clients never send it.
-    Cancel {
+    /// Withdraw `client`'s waiting blocking pop (spec BL-5): its connection
+    /// closed, or CLIENT UNBLOCK. The server's runtime sends it to its own
+    /// node, which passes it on to the leader it knows when the pop is not
+    /// parked here (it was forwarded). The model's clients never send it.
+    Unblock {
         client: Id,
         req: ReqId,
+        how: Unblock,
     },
 }
 
@@ -75,6 +76,17 @@ pub struct Request {
     /// connections do not (RESP has no request ids, and TCP does not
     /// duplicate).
     pub dedup: bool,
+}
+
+/// How a waiting blocking pop is withdrawn, and what it answers then.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+pub enum Unblock {
+    /// Its connection closed: nothing.
+    Gone,
+    /// `CLIENT UNBLOCK id [TIMEOUT]`: its timeout reply.
+    Timeout,
+    /// `CLIENT UNBLOCK id ERROR`: `UNBLOCKED client unblocked via CLIENT UNBLOCK`.
+    Error,
 }
 
 /// A client's request relayed by a follower.
@@ -183,10 +195,11 @@ impl fmt::Debug for ClientMsg {
                 .field("leader", leader)
                 .finish(),
             ClientMsg::Uncertain { req } => f.debug_struct("Uncertain").field("req", req).finish(),
-            ClientMsg::Cancel { client, req } => f
-                .debug_struct("Cancel")
+            ClientMsg::Unblock { client, req, how } => f
+                .debug_struct("Unblock")
                 .field("client", client)
                 .field("req", req)
+                .field("how", how)
                 .finish(),
         }
     }

@@ -110,9 +110,9 @@ pub struct Parked {
     pub deadline_ms: u64,
     /// The entry that proposes it again, while one is in the log.
     pub proposed: Option<Index>,
-    /// Its client went away while that entry was in flight: drop it when
-    /// the entry finds nothing.
-    pub cancelled: bool,
+    /// Withdrawn while that entry was in flight: once the entry finds
+    /// nothing, answer as this says and drop it.
+    pub withdrawn: Option<super::msg::Unblock>,
 }
 
 /// A read waiting for its fence.

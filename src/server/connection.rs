@@ -137,11 +137,16 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
                                 settle(&mut slots).await;
                             }
                             in_flight = Some(kind);
-                            if cmd.block_deadline_ms().is_some() {
-                                Slot::Blocking(shared.node.request(cmd, now))
+                            let blocks = cmd.block_deadline_ms().is_some();
+                            let rx = shared.node.request(cmd, now, conn.id);
+                            if blocks {
+                                Slot::Blocking(rx)
                             } else {
-                                Slot::Node(shared.node.request(cmd, now))
+                                Slot::Node(rx)
                             }
+                        }
+                        Action::Unblock { client, how } => {
+                            Slot::Node(shared.node.unblock(client, how))
                         }
                         Action::Info(sections) => Slot::Info(
                             shared.node.info(commands::needs_keyspace(&sections), now),

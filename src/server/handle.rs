@@ -11,7 +11,7 @@ use stateright::actor::Id;
 use tokio::sync::oneshot;
 
 use crate::cmd::Command;
-use crate::node::{Msg, Stats};
+use crate::node::{Msg, Stats, Unblock};
 use crate::raft::Index;
 use crate::resp::Reply;
 
@@ -22,6 +22,15 @@ pub enum Input {
     Request {
         cmd: Command,
         now_ms: u64,
+        /// The connection's client id (CLIENT UNBLOCK names it).
+        conn: u64,
+        reply: oneshot::Sender<Reply>,
+    },
+    /// CLIENT UNBLOCK: withdraw connection `conn`'s waiting blocking pops;
+    /// answers 1 if it had one, else 0.
+    Unblock {
+        conn: u64,
+        how: Unblock,
         reply: oneshot::Sender<Reply>,
     },
     /// INFO: a snapshot of the node's counters; `keyspace` also counts keys.
@@ -83,11 +92,22 @@ impl NodeHandle {
 
     /// Send a command to the node; the receiver yields its reply (or an
     /// error if the node has stopped).
-    pub fn request(&self, cmd: Command, now_ms: u64) -> oneshot::Receiver<Reply> {
+    pub fn request(&self, cmd: Command, now_ms: u64, conn: u64) -> oneshot::Receiver<Reply> {
         let (reply, rx) = oneshot::channel();
         // If the node has stopped the sender is dropped with the input and
         // the receiver reports it.
-        let _ = self.tx.send(Input::Request { cmd, now_ms, reply });
+        let _ = self.tx.send(Input::Request {
+            cmd,
+            now_ms,
+            conn,
+            reply,
+        });
+        rx
+    }
+
+    pub fn unblock(&self, conn: u64, how: Unblock) -> oneshot::Receiver<Reply> {
+        let (reply, rx) = oneshot::channel();
+        let _ = self.tx.send(Input::Unblock { conn, how, reply });
         rx
     }
 

@@ -26,7 +26,7 @@ use stateright::actor::{Actor, Command as OutCommand, Id, Out};
 use tokio::sync::oneshot;
 
 use crate::cmd::Command;
-use crate::node::{ClientMsg, Durable, Msg, Node, NodeState, ReqId, Request, Role, Timer};
+use crate::node::{ClientMsg, Durable, Msg, Node, NodeState, ReqId, Request, Role, Timer, Unblock};
 use crate::raft::Term;
 use crate::resp::Reply;
 use crate::rng::XorShift;
@@ -81,6 +81,8 @@ struct Waiting {
     deadline: Instant,
     /// The last answer was "no leader here": at the deadline, say CLUSTERDOWN.
     redirected: bool,
+    /// The connection's client id.
+    conn: u64,
     /// This node's term when the request was sent, and when a newer one was
     /// first seen: a blocking pop waits without a deadline, so a leader that
     /// died holding it must not hold its connection forever.
@@ -283,7 +285,12 @@ impl Runner {
     fn input(&mut self, state: &mut Cow<'static, NodeState>, input: Input) -> bool {
         let mut out = Out::new();
         match input {
-            Input::Request { cmd, now_ms, reply } => {
+            Input::Request {
+                cmd,
+                now_ms,
+                conn,
+                reply,
+            } => {
                 let req = self.next_req;
                 self.next_req += 1;
                 let deadline = Instant::now() + self.policy.timeout;
@@ -298,6 +305,7 @@ impl Runner {
                         now_ms,
                         deadline,
                         redirected: false,
+                        conn,
                         term: state.term(),
                         term_moved_at: None,
                     },
@@ -332,6 +340,23 @@ impl Runner {
                 // state that is not yet on disk.
                 let info = self.info(state, keyspace, now_ms);
                 self.infos.push((reply, info));
+            }
+            Input::Unblock { conn, how, reply } => {
+                let reqs: Vec<ReqId> = self
+                    .waiting
+                    .iter()
+                    .filter(|(_, w)| w.conn == conn && w.cmd.block_deadline_ms().is_some())
+                    .map(|(req, _)| *req)
+                    .collect();
+                let _ = reply.send(Reply::Integer(i64::from(!reqs.is_empty())));
+                for req in reqs {
+                    let msg = Msg::Client(ClientMsg::Unblock {
+                        client: self.client,
+                        req,
+                        how,
+                    });
+                    self.node.on_msg(self.id, state, self.client, msg, &mut out);
+                }
             }
             Input::Shutdown => return true,
         }
@@ -512,9 +537,10 @@ impl Runner {
         for req in gone {
             self.waiting.remove(&req);
             let mut out = Out::new();
-            let msg = Msg::Client(ClientMsg::Cancel {
+            let msg = Msg::Client(ClientMsg::Unblock {
                 client: self.client,
                 req,
+                how: Unblock::Gone,
             });
             self.node.on_msg(self.id, state, self.client, msg, &mut out);
             self.absorb(out);

@@ -17,7 +17,7 @@ fn msg_kind(msg: &Msg) -> &'static str {
         Msg::Client(ClientMsg::Reply { .. }) => "Reply",
         Msg::Client(ClientMsg::Redirect { .. }) => "Redirect",
         Msg::Client(ClientMsg::Uncertain { .. }) => "Uncertain",
-        Msg::Client(ClientMsg::Cancel { .. }) => "Cancel",
+        Msg::Client(ClientMsg::Unblock { .. }) => "Unblock",
         Msg::Tick { .. } => "Tick",
         Msg::Peer(PeerMsg::RequestVote(_)) => "RequestVote",
         Msg::Peer(PeerMsg::Vote(_)) => "Vote",

@@ -55,7 +55,7 @@ pub fn show_msg(model: &FenceModel, msg: &Msg) -> String {
             snapshot.data.len()
         ),
         Msg::Client(ClientMsg::Reply { req, reply }) => format!("Reply#{req} {}", show_reply(reply)),
-        Msg::Client(ClientMsg::Cancel { req, .. }) => format!("Cancel#{req}"),
+        Msg::Client(ClientMsg::Unblock { req, .. }) => format!("Unblock#{req}"),
         Msg::Client(ClientMsg::Redirect { req, leader }) => format!(
             "Redirect#{req} leader={}",
             leader.map(|l| who(model, l)).unwrap_or_else(|| "?".into())

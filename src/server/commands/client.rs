@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
+use crate::node::Unblock;
 use crate::resp::reply::errors;
 use crate::resp::{Protocol, Reply};
 
@@ -86,6 +87,8 @@ pub(super) fn client(conn: &mut ClientConn, args: &[Bytes]) -> Reply {
                 "    Set client meta attr. Options are LIB-NAME and LIB-VER.",
                 "SETNAME <name>",
                 "    Assign the name <name> to the current connection.",
+                "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+                "    Unblock the specified blocked client.",
                 "HELP",
                 "    Print this help.",
             ]
@@ -93,11 +96,40 @@ pub(super) fn client(conn: &mut ClientConn, args: &[Bytes]) -> Reply {
             .map(|l| Reply::Status((*l).into()))
             .collect(),
         ),
-        b"id" | b"getname" | b"setname" | b"setinfo" | b"info" | b"help" => {
+        b"id" | b"getname" | b"setname" | b"setinfo" | b"info" | b"help" | b"unblock" => {
             arity(&format!("client|{}", text(&sub)))
         }
         _ => unknown_subcommand(&args[1], "CLIENT"),
     }
+}
+
+/// `CLIENT UNBLOCK client-id [TIMEOUT|ERROR]`: `None` for another
+/// subcommand (or a wrong arity, which `client` answers), else the id and
+/// how, or Redis's error.
+pub(super) fn unblock_args(args: &[Bytes]) -> Option<Result<(u64, Unblock), Reply>> {
+    let sub = args.get(1)?;
+    if !sub.eq_ignore_ascii_case(b"unblock") || !(3..=4).contains(&args.len()) {
+        return None;
+    }
+    let how = match args.get(3).map(|a| a.to_ascii_lowercase()).as_deref() {
+        None | Some(b"timeout") => Unblock::Timeout,
+        Some(b"error") => Unblock::Error,
+        Some(_) => {
+            return Some(Err(Reply::err(
+                "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
+            )))
+        }
+    };
+    // Redis parses a long long; no client has a negative id.
+    let id = match crate::cmd::parse_i64(&args[2]) {
+        None => {
+            return Some(Err(Reply::err(
+                "ERR value is not an integer or out of range",
+            )))
+        }
+        Some(id) => u64::try_from(id).unwrap_or(0),
+    };
+    Some(Ok((id, how)))
 }
 
 /// `CLIENT LIST [TYPE normal|…] [ID id …]`

@@ -66,6 +66,11 @@ pub enum Action {
     Node(Command),
     /// INFO: needs the node's counters, then [`render_info`].
     Info(Vec<Section>),
+    /// CLIENT UNBLOCK: withdraw that connection's waiting blocking pop.
+    Unblock {
+        client: u64,
+        how: crate::node::Unblock,
+    },
     /// `+OK`, then close the connection.
     Quit,
     /// SHUTDOWN: close the connection without a reply and stop the server.
@@ -132,7 +137,11 @@ fn connection_command(
         "hello" => hello(conn, args),
         "reset" => reset(conn, args),
         "select" => select(args),
-        "client" => client(conn, args),
+        "client" => match client::unblock_args(args) {
+            Some(Ok((client, how))) => return Some(Action::Unblock { client, how }),
+            Some(Err(reply)) => reply,
+            None => client(conn, args),
+        },
         "config" => config(cfg, args),
         "command" => command(cfg, args),
         "time" => time(args, now_ms),
