@@ -148,8 +148,9 @@ struct ServeArgs {
     #[arg(long, default_value_t = 5000)]
     request_timeout_ms: u64,
     /// Snapshot the state machine and drop the log it covers every this many
-    /// applied entries (0: never). A follower that fell further behind is
-    /// sent the snapshot.
+    /// applied entries, or every half as many as the store has keys if that
+    /// is more, so a large store does not snapshot all the time (0: never).
+    /// A follower that fell further behind is sent the snapshot.
     #[arg(long, default_value_t = 10_000)]
     compact_after: u64,
     /// Stop a script that runs longer than this many milliseconds (it writes

@@ -234,8 +234,10 @@ fn a_follower_far_behind_catches_up_through_a_snapshot() {
     let snap: u64 = info_field(&cluster.nodes[leader], "last_snapshot_index")
         .and_then(|v| v.parse().ok())
         .expect("INFO");
+    // Compaction waits for max(50, keys held / 2) entries past the last
+    // snapshot: at about 50, 100 and 200 here.
     assert!(
-        snap >= 250,
+        snap >= 100,
         "the leader compacted its log (snapshot at {snap})"
     );
     // The restarted follower's next entry is gone from the leader's log: it

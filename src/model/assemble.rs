@@ -29,6 +29,7 @@ impl ModelCfg {
             election_timer: self.election_timer,
             forward: self.forward,
             compact_after: self.compact_after,
+            compact_scales_with_store: false,
             script_retries: self.script_retries,
             genesis: self.genesis(),
             ..NodeConfig::default()

@@ -1,6 +1,7 @@
 //! Log compaction (Raft §7): once `compact_after` applied entries follow the
-//! last snapshot, the applied state becomes the new [`RaftSnapshot`] and the
-//! log keeps only what follows it.
+//! last snapshot (and, in the server, at least half as many as the store
+//! has keys), the applied state becomes the new [`RaftSnapshot`] and the log
+//! keeps only what follows it.
 
 use super::state::RaftSnapshot;
 use super::step::Step;
@@ -8,11 +9,15 @@ use super::step::Step;
 impl Step<'_, '_> {
     /// Called after apply, where the state is already being changed.
     pub(super) fn maybe_compact(&mut self) {
-        let compact_after = self.cfg().compact_after;
-        let s = self.state.to_mut();
-        if compact_after == 0 || s.applied < s.log().base_index() + compact_after {
+        let cfg = self.cfg();
+        let mut due = cfg.compact_after;
+        if cfg.compact_scales_with_store {
+            due = due.max(self.state.store.key_count() as u64 / 2);
+        }
+        if cfg.compact_after == 0 || self.state.applied < self.state.log().base_index() + due {
             return;
         }
+        let s = self.state.to_mut();
         let index = s.applied;
         let term = s.log().term_at(index).unwrap_or(0);
         s.store.gc();

@@ -112,6 +112,13 @@ pub struct NodeConfig {
     /// Take a snapshot and compact the log once this many applied entries
     /// follow the last snapshot (0: never).
     pub compact_after: crate::raft::Index,
+    /// Also wait until the log holds half as many entries past the snapshot
+    /// as the store holds keys (the server): a snapshot walks the whole
+    /// store (GC, export, the durable write), so this keeps its cost O(1)
+    /// per entry however large the store grows (half, not all: a store that
+    /// gains a key per entry must still compact, at doubling indexes). The model compacts at exactly
+    /// `compact_after`.
+    pub compact_scales_with_store: bool,
     /// Runs scripts: Lua in the server, the op-list engine in the model.
     pub engine: Arc<dyn Engine>,
     /// How often a script whose commit conflicted is run again before it
@@ -137,6 +144,7 @@ impl Default for NodeConfig {
             campaigns: true,
             forward: true,
             compact_after: 10_000,
+            compact_scales_with_store: true,
             engine: Arc::new(crate::script::ops::OpsEngine),
             script_retries: 8,
             genesis: im::OrdMap::new(),
