@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use stateright::actor::Id;
 
 use super::state::RaftSnapshot;
+pub use super::state::Unblock;
 use crate::cmd::Command;
 pub use crate::raft::ReqId;
 use crate::raft::{Entry, Index, Term};
@@ -76,17 +77,6 @@ pub struct Request {
     /// connections do not (RESP has no request ids, and TCP does not
     /// duplicate).
     pub dedup: bool,
-}
-
-/// How a waiting blocking pop is withdrawn, and what it answers then.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
-pub enum Unblock {
-    /// Its connection closed: nothing.
-    Gone,
-    /// `CLIENT UNBLOCK id [TIMEOUT]`: its timeout reply.
-    Timeout,
-    /// `CLIENT UNBLOCK id ERROR`: `UNBLOCKED client unblocked via CLIENT UNBLOCK`.
-    Error,
 }
 
 /// A client's request relayed by a follower.

@@ -97,6 +97,17 @@ pub struct PendingTxn {
     pub attempt: u32,
 }
 
+/// How a waiting blocking pop is withdrawn, and what it answers then.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+pub enum Unblock {
+    /// Its connection closed: nothing.
+    Gone,
+    /// `CLIENT UNBLOCK id [TIMEOUT]`: its timeout reply.
+    Timeout,
+    /// `CLIENT UNBLOCK id ERROR`: `UNBLOCKED client unblocked via CLIENT UNBLOCK`.
+    Error,
+}
+
 /// A blocking pop that found nothing, waiting at the leader for a write
 /// (see `blocking.rs`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -112,7 +123,7 @@ pub struct Parked {
     pub proposed: Option<Index>,
     /// Withdrawn while that entry was in flight: once the entry finds
     /// nothing, answer as this says and drop it.
-    pub withdrawn: Option<super::msg::Unblock>,
+    pub withdrawn: Option<Unblock>,
 }
 
 /// A read waiting for its fence.
