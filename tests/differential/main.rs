@@ -1607,6 +1607,43 @@ fn script_errors() {
 }
 
 /// SCRIPT LOAD/EXISTS/FLUSH/KILL/HELP, EVALSHA and NOSCRIPT.
+/// Precompiled chunks never load (CVE-2015-4335) and the loaders' texts
+/// match: loadstring and load parse what they are given as source only.
+#[test]
+fn script_loaders_refuse_bytecode() {
+    let Some(mut p) = Pair::new() else { return };
+    p.script(
+        r#"
+        EVAL "return loadstring(string.dump(function() return 1 end))()" 0
+        EVAL "local f, e = loadstring(string.dump(function() return 1 end)) return e" 0
+        EVAL "local d = string.dump(function() return 1 end) local n = 0 local f, e = load(function() n = n + 1 if n == 1 then return d end end) return e" 0
+        EVAL "local f, e = loadstring('\27abc', '=mine') return e" 0
+        EVAL "local f, e = loadstring('\27abc', '@' .. string.rep('f', 80)) return e" 0
+        EVAL "local f, e = loadstring('\27' .. string.rep('a', 70)) return e" 0
+        EVAL "local f, e = loadstring('\27ab\ncd') return e" 0
+        EVAL "local f, e = load(function() error('boom') end) return e" 0
+        EVAL "local f, e = load(function() return {} end) return e" 0
+        EVAL "return pcall(load, function() error('x') end)" 0
+        EVAL "return load('x')" 0
+        EVAL "return loadstring()" 0
+        EVAL "return loadstring('return 1', {})" 0
+        EVAL "return load(function() return nil end, {})" 0
+        EVAL "return loadstring('return 1 + 1')()" 0
+        EVAL "local p = {'return ', '4', ''} local i = 0 return load(function() i = i + 1 return p[i] end)()" 0
+        EVAL "local f, e = loadstring('return +') return e" 0
+        EVAL "return type(getmetatable('x'))" 0
+        EVAL "return type(collectgarbage)" 0
+        EVAL "return type(string.dump)" 0
+        EVAL "return setfenv" 0
+        EVAL "return getfenv" 0
+        EVAL "return newproxy" 0
+        EVAL "return print" 0
+        EVAL "return dofile" 0
+        EVAL "return loadfile" 0
+        "#,
+    );
+}
+
 #[test]
 fn script_cache_and_subcommands() {
     let Some(mut p) = Pair::new() else { return };

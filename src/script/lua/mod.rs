@@ -432,8 +432,8 @@ fn make_call(
 /// The C trampoline behind every sandbox function that raises errors. Its
 /// upvalue answers `(value, how)`: return `value` (0), raise it as it is
 /// (1: an `{err=…}` table stays a table, which `pcall` and the message
-/// handler need), or raise it prefixed with the caller's position (2, as
-/// `luaL_error` does). Being a C function matters: in `return redis.call(…)`
+/// handler need), raise it prefixed with the caller's position (2, as
+/// `luaL_error` does), or return the two entries of the table it is (3). Being a C function matters: in `return redis.call(…)`
 /// a Lua function would replace the script's frame (a tail call) and the
 /// error would lose the script line Redis reports; a C function never does.
 unsafe extern "C-unwind" fn trampoline(state: *mut ffi::lua_State) -> c_int {
@@ -447,6 +447,13 @@ unsafe extern "C-unwind" fn trampoline(state: *mut ffi::lua_State) -> c_int {
         ffi::lua_settop(state, 1);
         if how == 0 {
             return 1;
+        }
+        if how == 3 {
+            // The value is a table of two results ({f, err} from load).
+            ffi::lua_rawgeti(state, 1, 1);
+            ffi::lua_rawgeti(state, 1, 2);
+            ffi::lua_remove(state, 1);
+            return 2;
         }
         if how == 2 {
             ffi::luaL_where(state, 1);
@@ -485,6 +492,13 @@ fn command_args(args: &MultiValue) -> Result<Vec<Bytes>, &'static str> {
 
 impl Vm {
     fn compile(&self, body: &[u8]) -> Result<Function, String> {
+        // Redis's Lua parses a precompiled chunk as text: its ESC is a
+        // syntax error. Text mode below refuses one too; this is the text.
+        if body.first() == Some(&0x1b) {
+            return Err("ERR Error compiling script (new function): user_script:1: \
+                unexpected symbol near 'char(27)'"
+                .to_string());
+        }
         self.lua
             .load(body)
             .set_name("@user_script")

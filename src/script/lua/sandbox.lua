@@ -35,12 +35,12 @@ end
 
 -- Functions that raise errors run behind a C trampoline (`prim.wrap`):
 -- the Lua implementation answers (value, how) and the trampoline returns
--- `value` (how = 0), raises it (1), or raises it with the caller's position
--- in front (2, like luaL_error). A Lua wrapper would replace the script's
--- frame in `return f()` (a tail call) and lose the line Redis reports;
--- a C function never does.
+-- `value` (how = 0), raises it (1), raises it with the caller's position
+-- in front (2, like luaL_error), or returns `value[1], value[2]` (3). A
+-- Lua wrapper would replace the script's frame in `return f()` (a tail
+-- call) and lose the line Redis reports; a C function never does.
 local wrap = prim.wrap
-local RETURN, RAISE, RAISE_AT = 0, 1, 2
+local RETURN, RAISE, RAISE_AT, RETURN_ALL = 0, 1, 2, 3
 
 -- A protected view of `t`, protecting what it holds too (Redis protects
 -- the globals recursively). `seen` maps real tables to their proxies.
@@ -291,16 +291,84 @@ rawset(G, 'ipairs', function(t)
   return rawipairs(real_of[t] or t)
 end)
 
--- Code loaded at run time runs in the sandbox too.
-rawset(G, 'loadstring', function(...)
-  local f, e = rawloadstring(...)
+-- Code loaded at run time runs in the sandbox too, and only as source:
+-- Redis's Lua parses a precompiled chunk as text (crafted bytecode can
+-- escape the VM, CVE-2015-4335), so its first byte, ESC, is a syntax error.
+
+-- luaO_chunkid as the lexer calls it (MAXSRC 80): how Lua 5.1 names a
+-- chunk in a syntax error.
+local function chunkid(source)
+  local c = sub(source, 1, 1)
+  if c == '=' then
+    return sub(source, 2, 80)
+  elseif c == '@' then
+    local name = sub(source, 2)
+    if #name > 72 then return '...' .. sub(name, -72) end
+    return name
+  end
+  local cstr = sub(source, 1, (find(source, '\0', 1, true) or #source + 1) - 1)
+  local stop = find(cstr, '[\n\r]')
+  local line = stop and sub(cstr, 1, stop - 1) or cstr
+  if #line > 63 then line = sub(line, 1, 63) end
+  if #line < #cstr then line = line .. '...' end
+  return '[string "' .. line .. '"]'
+end
+
+local function load_text(text, name)
+  if sub(text, 1, 1) == '\27' then
+    return nil, chunkid(name) .. ":1: unexpected symbol near 'char(27)'"
+  end
+  local f, e = rawloadstring(text, name)
   if f then setfenv(f, P) end
   return f, e
-end)
-rawset(G, 'load', function(...)
-  local f, e = rawload(...)
-  if f then setfenv(f, P) end
-  return f, e
-end)
+end
+
+rawset(G, 'loadstring', wrap(function(...)
+  local text, name = ...
+  if type(text) ~= 'string' and type(text) ~= 'number' then
+    local got = select('#', ...) == 0 and 'no value' or type(text)
+    return "bad argument #1 to 'loadstring' (string expected, got " .. got .. ")", RAISE_AT
+  end
+  text = tostring(text)
+  if name ~= nil and type(name) ~= 'string' and type(name) ~= 'number' then
+    return "bad argument #2 to 'loadstring' (string expected, got " .. type(name) .. ")", RAISE_AT
+  end
+  return { load_text(text, name ~= nil and tostring(name) or text) }, RETURN_ALL
+end))
+
+-- load(reader [, name]): Lua 5.1 reads the pieces `reader` returns until
+-- nil or an empty string (its errors propagate); here they are joined
+-- first, then loaded as text.
+rawset(G, 'load', wrap(function(...)
+  local reader, name = ...
+  if type(reader) ~= 'function' then
+    local got = select('#', ...) == 0 and 'no value' or type(reader)
+    return "bad argument #1 to 'load' (function expected, got " .. got .. ")", RAISE_AT
+  end
+  if name ~= nil and type(name) ~= 'string' and type(name) ~= 'number' then
+    return "bad argument #2 to 'load' (string expected, got " .. type(name) .. ")", RAISE_AT
+  end
+  -- An error while reading is load's answer, not raised: Lua 5.1 reads
+  -- inside its protected parser, which runs Redis's error handler (an
+  -- error string becomes an {err='ERR …'} table).
+  local function failed(e)
+    if type(e) ~= 'table' then e = { err = 'ERR ' .. tostring(e) } end
+    return { nil, e }, RETURN_ALL
+  end
+  local pieces = {}
+  while true do
+    local ok, piece = rawpcall(reader)
+    if not ok then return failed(piece) end
+    if piece == nil or piece == '' then break end
+    if type(piece) ~= 'string' and type(piece) ~= 'number' then
+      -- luaL_error's position there is the script's: level 4 from inside
+      -- this pcall (error, pcall, this function, the trampoline).
+      local _, where = rawpcall(error, '', 4)
+      return failed(where .. 'reader function must return a string')
+    end
+    pieces[#pieces + 1] = tostring(piece)
+  end
+  return { load_text(concat(pieces), name ~= nil and tostring(name) or '=(load)') }, RETURN_ALL
+end))
 
 return P

@@ -880,3 +880,73 @@ fn bench_hook_overhead() {
     let ns = bench(&engine, loop_body, 5);
     println!("same loop with a watchdog: {:.1} ms", ns / 1e6);
 }
+
+/// Precompiled chunks never load (CVE-2015-4335): Redis's Lua parses them as
+/// text, so their ESC byte is a syntax error, named as Lua 5.1 names chunks.
+#[test]
+fn binary_chunks_are_refused_with_redis_texts() {
+    let dump = "string.dump(function() return 1 end)";
+    check_raised(
+        &format!("return loadstring({dump})()"),
+        "ERR user_script:1: attempt to call a nil value",
+    );
+    let near = ":1: unexpected symbol near 'char(27)'";
+    let cases = [
+        (format!("local f, e = loadstring({dump}) return e"), format!("[string \"\x1bLuaQ\"]{near}")),
+        ("local f, e = loadstring('\\27abc', '=mine') return e".into(), format!("mine{near}")),
+        (
+            "local f, e = loadstring('\\27abc', '@' .. string.rep('f', 80)) return e".into(),
+            format!("...{}{near}", "f".repeat(72)),
+        ),
+        (
+            "local f, e = loadstring('\\27' .. string.rep('a', 70)) return e".into(),
+            format!("[string \"\x1b{}...\"]{near}", "a".repeat(62)),
+        ),
+        ("local f, e = loadstring('\\27ab\\ncd') return e".into(), format!("[string \"\x1bab...\"]{near}")),
+        (
+            format!("local d = {dump} local n = 0 local f, e = load(function() n = n + 1 if n == 1 then return d end end) return e"),
+            format!("(load){near}"),
+        ),
+    ];
+    for (body, expect) in cases {
+        assert_eq!(eval(&body), bulk(&expect), "{body}");
+    }
+    assert_eq!(
+        eval("\x1bLua"),
+        err("ERR Error compiling script (new function): user_script:1: unexpected symbol near 'char(27)'")
+    );
+    // Source still loads, sandboxed; load reads its pieces in order.
+    assert_eq!(
+        eval("return loadstring('return 1 + 1')()"),
+        Reply::Integer(2)
+    );
+    assert_eq!(
+        eval("local p = {'return ', '4', ''} local i = 0 return load(function() i = i + 1 return p[i] end)()"),
+        Reply::Integer(4)
+    );
+    assert_eq!(
+        eval("return type(load(function() return nil end))"),
+        bulk("function")
+    );
+    // A reader's error is load's answer, as Redis's error handler made it.
+    assert_eq!(
+        eval("local f, e = load(function() error('boom') end) return e"),
+        err("ERR user_script:1: boom")
+    );
+    assert_eq!(
+        eval("local f, e = load(function() return {} end) return e"),
+        err("ERR user_script:1: reader function must return a string")
+    );
+    check_raised(
+        "return load('x')",
+        "ERR user_script:1: bad argument #1 to 'load' (function expected, got string)",
+    );
+    check_raised(
+        "return loadstring()",
+        "ERR user_script:1: bad argument #1 to 'loadstring' (string expected, got no value)",
+    );
+    check_raised(
+        "return loadstring('return 1', {})",
+        "ERR user_script:1: bad argument #2 to 'loadstring' (string expected, got table)",
+    );
+}
