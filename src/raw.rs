@@ -67,16 +67,26 @@ pub struct ApplyAt<'a> {
     pub ts: Ts,
 }
 
-impl RawGet for ApplyAt<'_> {
+/// The store's newest versions.
+impl RawGet for Mvcc {
     fn raw_get(&self, key: &[u8]) -> Option<Bytes> {
-        self.store.get(key).cloned()
+        self.get(key).cloned()
     }
     fn raw_scan(&self, from: &[u8], f: &mut dyn FnMut(&Bytes, &Bytes) -> bool) {
-        for (k, v) in self.store.iter_at(Ts::MAX, from) {
+        for (k, v) in self.iter_at(Ts::MAX, from) {
             if !f(k, v) {
                 break;
             }
         }
+    }
+}
+
+impl RawGet for ApplyAt<'_> {
+    fn raw_get(&self, key: &[u8]) -> Option<Bytes> {
+        self.store.raw_get(key)
+    }
+    fn raw_scan(&self, from: &[u8], f: &mut dyn FnMut(&Bytes, &Bytes) -> bool) {
+        self.store.raw_scan(from, f)
     }
 }
 
@@ -98,14 +108,10 @@ pub struct DryRun<'a> {
 
 impl RawGet for DryRun<'_> {
     fn raw_get(&self, key: &[u8]) -> Option<Bytes> {
-        self.store.get(key).cloned()
+        self.store.raw_get(key)
     }
     fn raw_scan(&self, from: &[u8], f: &mut dyn FnMut(&Bytes, &Bytes) -> bool) {
-        for (k, v) in self.store.iter_at(Ts::MAX, from) {
-            if !f(k, v) {
-                break;
-            }
-        }
+        self.store.raw_scan(from, f)
     }
 }
 

@@ -215,6 +215,16 @@ fn client_at(cluster: &Cluster, i: usize, secs: u64) -> redis::Connection {
     c
 }
 
+/// `RPUSH q a` through the leader.
+fn push_at_leader(cluster: &Cluster) {
+    let mut c = client_at(cluster, cluster.leader(), 5);
+    let _: i64 = redis::cmd("RPUSH")
+        .arg("q")
+        .arg("a")
+        .query(&mut c)
+        .expect("RPUSH");
+}
+
 fn llen_at_leader(cluster: &Cluster) -> i64 {
     let mut c = client_at(cluster, cluster.leader(), 5);
     redis::cmd("LLEN").arg("q").query(&mut c).expect("LLEN")
@@ -254,12 +264,7 @@ fn a_follower_client_that_disconnects_pops_nothing_at_the_leader() {
     drop(waiter);
     // A tick at the follower sees the closed connection and tells the leader.
     sleep(Duration::from_millis(400));
-    let mut pusher = client_at(&cluster, cluster.leader(), 5);
-    let _: i64 = redis::cmd("RPUSH")
-        .arg("q")
-        .arg("a")
-        .query(&mut pusher)
-        .expect("RPUSH");
+    push_at_leader(&cluster);
     assert_eq!(llen_at_leader(&cluster), 1, "nothing popped for nobody");
 }
 
@@ -289,12 +294,7 @@ fn a_pop_parked_at_a_killed_leader_is_answered_and_pops_nothing_later() {
         "an uncertain outcome, not a hang: {err}"
     );
     assert!(after < Duration::from_secs(15), "answered after {after:?}");
-    let mut pusher = client_at(&cluster, cluster.leader(), 5);
-    let _: i64 = redis::cmd("RPUSH")
-        .arg("q")
-        .arg("a")
-        .query(&mut pusher)
-        .expect("RPUSH");
+    push_at_leader(&cluster);
     assert_eq!(llen_at_leader(&cluster), 1, "nothing popped for nobody");
 }
 

@@ -12,7 +12,7 @@
 
 use bytes::Bytes;
 
-use super::args::{is, parse_f64};
+use super::args::parse_f64;
 use super::def::flag::*;
 use super::def::{CommandDef, Exec, Flags};
 use super::error::ParseError;
@@ -49,17 +49,6 @@ fn arg(args: &[Bytes], i: usize) -> Bytes {
     args.get(i).cloned().unwrap_or_default()
 }
 
-/// `LEFT` or `RIGHT`, any case.
-fn end_arg(a: &[u8]) -> Result<End, ParseError> {
-    if is(a, "left") {
-        Ok(End::Left)
-    } else if is(a, "right") {
-        Ok(End::Right)
-    } else {
-        Err(ParseError::Syntax)
-    }
-}
-
 /// `key [key ...] timeout`: the keys and the deadline.
 fn keys_then_timeout(args: &[Bytes], ctx: &ParseCtx) -> Result<(Vec<Bytes>, u64), ParseError> {
     let last = args.len().saturating_sub(1);
@@ -90,8 +79,8 @@ fn parse_brpop(args: &[Bytes], ctx: &ParseCtx) -> Result<Op, ParseError> {
 
 /// `BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout`
 fn parse_blmove(args: &[Bytes], ctx: &ParseCtx) -> Result<Op, ParseError> {
-    let from = end_arg(&arg(args, 3))?;
-    let to = end_arg(&arg(args, 4))?;
+    let from = list::parse::end_arg(&arg(args, 3))?;
+    let to = list::parse::end_arg(&arg(args, 4))?;
     Ok(Op::ListCmd(ListOp::BlockMove {
         src: arg(args, 1),
         dst: arg(args, 2),
@@ -296,15 +285,7 @@ pub fn try_serve(op: &Op, ks: &mut WriteView<'_>) -> Option<Reply> {
                         }
                         Reply::Array(v)
                     }
-                    Some(_) => Reply::Array(vec![
-                        Reply::Bulk(key),
-                        Reply::Array(
-                            items
-                                .into_iter()
-                                .map(|(m, s)| Reply::Array(vec![Reply::Bulk(m), double(s)]))
-                                .collect(),
-                        ),
-                    ]),
+                    Some(_) => zset::mpop_reply((key, items)),
                 }),
             }
         }

@@ -18,7 +18,7 @@ fn list(op: ListOp) -> Result<Op, ParseError> {
 }
 
 /// `LEFT` or `RIGHT`, any case.
-fn end_arg(a: &[u8]) -> Result<End, ParseError> {
+pub(crate) fn end_arg(a: &[u8]) -> Result<End, ParseError> {
     if is(a, "left") {
         Ok(End::Left)
     } else if is(a, "right") {

@@ -310,15 +310,7 @@ pub fn write(op: &Op, ks: &mut WriteView<'_>) -> Reply {
         }
         ZSetOp::MPop { keys, end, count } => {
             match or_wrong_type!(pop_first(ks, keys, *end, *count)) {
-                Some((key, items)) => Reply::Array(vec![
-                    Reply::Bulk(key),
-                    Reply::Array(
-                        items
-                            .into_iter()
-                            .map(|(m, s)| Reply::Array(vec![Reply::Bulk(m), double(s)]))
-                            .collect(),
-                    ),
-                ]),
+                Some(popped) => mpop_reply(popped),
                 None => Reply::NilArray,
             }
         }
@@ -388,6 +380,19 @@ fn finish_add(ks: &mut WriteView<'_>, key: &[u8], meta: &Meta, changed: bool, r:
 
 /// A pop's key and the members taken from it, in pop order.
 pub type Popped = (Bytes, Vec<(Bytes, f64)>);
+
+/// ZMPOP's (and BZMPOP's) reply: the key, then `[member, score]` pairs.
+pub fn mpop_reply((key, items): Popped) -> Reply {
+    Reply::Array(vec![
+        Reply::Bulk(key),
+        Reply::Array(
+            items
+                .into_iter()
+                .map(|(m, s)| Reply::Array(vec![Reply::Bulk(m), double(s)]))
+                .collect(),
+        ),
+    ])
+}
 
 /// Pop up to `count` members from the low or high end of the first of
 /// `keys` that holds a sorted set (missing keys are skipped; a key of

@@ -28,7 +28,7 @@ mod tests;
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 
-pub use exec::pop_first;
+pub use exec::{mpop_reply, pop_first};
 pub use rows::COMMANDS;
 
 /// A score as its `f64` bits, so a parsed command stays `Eq + Ord + Hash`
