@@ -198,129 +198,13 @@ impl Step<'_, '_> {
 mod tests {
     //! One node parks, re-proposes, times out and abandons blocking pops.
 
-    use std::borrow::Cow;
-
     use bytes::Bytes;
-    use stateright::actor::{Actor, Command as Effect, Id, Out};
 
-    use super::super::{Msg, Node, NodeConfig, NodeState, Request, Timer};
+    use super::super::single_node::{client_id, One};
+    use super::super::Msg;
     use super::*;
     use crate::cmd;
     use crate::raft::ClientSeq;
-
-    fn node_id() -> Id {
-        Id::from(0)
-    }
-    fn client_id() -> Id {
-        Id::from(9)
-    }
-
-    /// A cluster of one and what its client was told.
-    struct One {
-        node: Node,
-        state: NodeState,
-        answers: Vec<(ReqId, ClientMsg)>,
-        apply_due: bool,
-    }
-
-    impl One {
-        fn new() -> One {
-            let config = NodeConfig {
-                heartbeats: false,
-                ..NodeConfig::default()
-            };
-            let node = Node::new(vec![node_id()], config);
-            let mut o = Out::new();
-            let state = node.on_start(node_id(), &None, &mut o);
-            let mut one = One {
-                node,
-                state,
-                answers: vec![],
-                apply_due: false,
-            };
-            one.take(o);
-            one.settle();
-            one
-        }
-
-        fn take(&mut self, o: Out<Node>) {
-            for effect in o {
-                match effect {
-                    Effect::Send(_, Msg::Client(m)) => {
-                        let req = match &m {
-                            ClientMsg::Reply { req, .. }
-                            | ClientMsg::Redirect { req, .. }
-                            | ClientMsg::Uncertain { req } => *req,
-                            _ => continue,
-                        };
-                        self.answers.push((req, m));
-                    }
-                    Effect::SetTimer(Timer::Apply, _) => self.apply_due = true,
-                    _ => {}
-                }
-            }
-        }
-
-        fn deliver(&mut self, msg: Msg) {
-            let mut o = Out::new();
-            let mut cow = Cow::Borrowed(&self.state);
-            self.node
-                .on_msg(node_id(), &mut cow, client_id(), msg, &mut o);
-            self.state = cow.into_owned();
-            self.take(o);
-        }
-
-        /// Deliver `args` (space-separated) accepted at `now_ms`, unapplied.
-        fn request(&mut self, req: ReqId, now_ms: u64, args: &str) {
-            let args: Vec<Bytes> = args
-                .split(' ')
-                .map(|a| Bytes::copy_from_slice(a.as_bytes()))
-                .collect();
-            let ctx = cmd::ParseCtx {
-                now_ms,
-                ..cmd::ParseCtx::default()
-            };
-            let cmd = cmd::parse(&args, &ctx).expect("parse");
-            self.deliver(Msg::Client(ClientMsg::Request(Request {
-                req,
-                now_ms,
-                cmd,
-                dedup: false,
-            })));
-        }
-
-        fn settle(&mut self) {
-            while std::mem::take(&mut self.apply_due) {
-                let mut o = Out::new();
-                let mut cow = Cow::Borrowed(&self.state);
-                self.node
-                    .on_timeout(node_id(), &mut cow, &Timer::Apply, &mut o);
-                self.state = cow.into_owned();
-                self.take(o);
-            }
-        }
-
-        /// Run `f` as a handler of this node would.
-        fn step(&mut self, f: impl FnOnce(&mut Step<'_, '_>)) {
-            let mut o = Out::new();
-            let mut cow = Cow::Borrowed(&self.state);
-            let mut step = Step::new(&self.node, node_id(), &mut cow, &mut o);
-            f(&mut step);
-            self.state = cow.into_owned();
-            self.take(o);
-        }
-
-        fn answer(&self, req: ReqId) -> Option<&ClientMsg> {
-            self.answers.iter().find(|(r, _)| *r == req).map(|(_, m)| m)
-        }
-
-        fn reply(&self, req: ReqId) -> Option<&Reply> {
-            match self.answer(req)? {
-                ClientMsg::Reply { reply, .. } => Some(reply),
-                _ => None,
-            }
-        }
-    }
 
     fn bulk(s: &str) -> Reply {
         Reply::Bulk(Bytes::copy_from_slice(s.as_bytes()))

@@ -47,6 +47,8 @@ mod quorum;
 mod relabel;
 mod replication;
 mod script;
+#[cfg(test)]
+mod single_node;
 mod stale;
 mod state;
 mod step;

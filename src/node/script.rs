@@ -221,107 +221,20 @@ mod tests {
     //! Scripts on a single node, driven step by step: what a failing script
     //! leaves behind, and the script cache.
 
-    use std::borrow::Cow;
-
-    use bytes::Bytes;
-    use stateright::actor::{Actor, Command as Effect, Id, Out};
-
-    use super::super::{Msg, Node, NodeConfig, NodeState, ReqId, Request, Timer};
+    use super::super::single_node::One;
     use super::*;
-    use crate::cmd;
 
-    fn node_id() -> Id {
-        Id::from(0)
-    }
-    fn client_id() -> Id {
-        Id::from(9)
-    }
-
-    struct One {
-        node: Node,
-        state: NodeState,
-        replies: Vec<(ReqId, Reply)>,
-        apply_due: bool,
-    }
-
-    impl One {
-        fn new(script_retries: u32) -> One {
-            let config = NodeConfig {
-                heartbeats: false,
-                script_retries,
-                ..NodeConfig::default()
-            };
-            let node = Node::new(vec![node_id()], config);
-            let mut o = Out::new();
-            let state = node.on_start(node_id(), &None, &mut o);
-            let mut one = One {
-                node,
-                state,
-                replies: vec![],
-                apply_due: false,
-            };
-            one.take(o);
-            one.settle();
-            one
-        }
-
-        fn take(&mut self, o: Out<Node>) {
-            for effect in o {
-                match effect {
-                    Effect::Send(_, Msg::Client(ClientMsg::Reply { req, reply })) => {
-                        self.replies.push((req, reply))
-                    }
-                    Effect::SetTimer(Timer::Apply, _) => self.apply_due = true,
-                    _ => {}
-                }
-            }
-        }
-
-        /// Deliver a request without applying anything yet.
-        fn request(&mut self, req: ReqId, args: &str) {
-            let args: Vec<Bytes> = args
-                .split(' ')
-                .map(|a| Bytes::copy_from_slice(a.replace('_', " ").as_bytes()))
-                .collect();
-            let cmd = cmd::parse(&args, &cmd::ParseCtx::default()).expect("parse");
-            let msg = Msg::Client(ClientMsg::Request(Request {
-                req,
-                now_ms: 0,
-                cmd,
-                dedup: false,
-            }));
-            let mut o = Out::new();
-            let mut cow = Cow::Borrowed(&self.state);
-            self.node
-                .on_msg(node_id(), &mut cow, client_id(), msg, &mut o);
-            self.state = cow.into_owned();
-            self.take(o);
-        }
-
-        /// Fire the apply timer until nothing is left to apply.
-        fn settle(&mut self) {
-            while std::mem::take(&mut self.apply_due) {
-                let mut o = Out::new();
-                let mut cow = Cow::Borrowed(&self.state);
-                self.node
-                    .on_timeout(node_id(), &mut cow, &Timer::Apply, &mut o);
-                self.state = cow.into_owned();
-                self.take(o);
-            }
-        }
-
-        fn reply(&self, req: ReqId) -> Option<&Reply> {
-            self.replies.iter().find(|(r, _)| *r == req).map(|(_, v)| v)
-        }
+    fn one() -> One {
+        One::with(|c| c.script_retries = 8)
     }
 
     #[test]
     fn a_failing_script_writes_nothing() {
-        let mut one = One::new(8);
-        one.request(1, "EVAL set_a_1;_set_s_abc;_incrby_s_1 0");
+        let mut one = one();
+        one.request(1, 0, "EVAL set_a_1;_set_s_abc;_incrby_s_1 0");
         one.settle();
         assert!(one.reply(1).is_some_and(Reply::is_error));
-        one.request(2, "EVAL get_a;_get_s 0");
+        one.request(2, 0, "EVAL get_a;_get_s 0");
         one.settle();
         assert_eq!(
             one.reply(2),
@@ -332,19 +245,19 @@ mod tests {
 
     #[test]
     fn eval_caches_its_body_and_evalsha_finds_it() {
-        let mut one = One::new(8);
+        let mut one = one();
         let sha = sha1_hex(b"get k");
-        one.request(1, &format!("EVALSHA {sha} 0"));
+        one.request(1, 0, &format!("EVALSHA {sha} 0"));
         one.settle();
         assert_eq!(one.reply(1), Some(&Reply::err(NOSCRIPT)));
-        one.request(2, "EVAL get_k 0");
+        one.request(2, 0, "EVAL get_k 0");
         one.settle();
-        one.request(3, &format!("EVALSHA {sha} 0"));
+        one.request(3, 0, &format!("EVALSHA {sha} 0"));
         one.settle();
         assert_eq!(one.reply(3), Some(&Reply::Array(vec![Reply::Nil])));
-        one.request(4, "SCRIPT FLUSH");
+        one.request(4, 0, "SCRIPT FLUSH");
         one.settle();
-        one.request(5, &format!("EVALSHA {sha} 0"));
+        one.request(5, 0, &format!("EVALSHA {sha} 0"));
         one.settle();
         assert_eq!(one.reply(5), Some(&Reply::err(NOSCRIPT)));
     }
