@@ -196,6 +196,21 @@ impl Mvcc {
             .any(|(_, v)| v.latest_ts().is_some_and(|t| t > after))
     }
 
+    /// Whether any key that starts with `prefix` has a version newer than
+    /// `after` (a watched collection's elements).
+    pub fn changed_under(&self, prefix: &[u8], after: Ts) -> bool {
+        if self.last_ts <= after {
+            return false;
+        }
+        self.keys
+            .range::<_, [u8]>((
+                std::ops::Bound::Included(prefix),
+                std::ops::Bound::Unbounded,
+            ))
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .any(|(_, v)| v.latest_ts().is_some_and(|t| t > after))
+    }
+
     /// An O(1) read-only view at `ts`.
     pub fn snapshot(&self, ts: Ts) -> Snapshot {
         Snapshot {

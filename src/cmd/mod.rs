@@ -32,6 +32,7 @@
 //! | [`keys`] | DEL UNLINK EXISTS TOUCH TYPE RENAME RENAMENX COPY OBJECT DBSIZE FLUSHDB FLUSHALL KEYS SCAN RANDOMKEY |
 //! | [`expire`] | EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST |
 //! | [`scripting`] | EVAL EVALSHA EVAL_RO EVALSHA_RO SCRIPT LOAD/EXISTS/FLUSH |
+//! | [`multi`] | EXEC's and WATCH's ops and the watch rule (the connection queues) |
 //! | [`debug`] | FENCEKV.RAWSET FENCEKV.RAWGET FENCEKV.RAWDEL FENCEKV.ENCODING |
 //! | [`table`] | the rows, the name lookup, [`CommandRef`], COMMAND (COUNT, INFO, DOCS) |
 //! | [`def`] | what a row holds |
@@ -60,6 +61,7 @@ pub mod glob;
 pub mod hash;
 pub mod keys;
 pub mod list;
+pub mod multi;
 pub mod scripting;
 pub mod set;
 pub mod strings;
@@ -324,6 +326,15 @@ pub enum Op {
     /// MEMORY USAGE key [SAMPLES count] (the count changes nothing: every
     /// element is counted).
     MemoryUsage { key: Bytes },
+    // ------------------------------------------------------- transactions
+    /// EXEC: the requests MULTI queued, as the client sent them, and the
+    /// keys the connection watched ([`multi`]).
+    Multi {
+        cmds: Vec<Vec<Bytes>>,
+        watched: Vec<multi::Watched>,
+    },
+    /// WATCH key [key ...]: a fenced read of whether each key exists.
+    Watch { keys: Vec<Bytes> },
 }
 
 /// A parsed command: its row and its arguments.
@@ -410,6 +421,22 @@ impl Command {
         Command {
             def: table::row("del"),
             op: Op::Del { keys },
+        }
+    }
+
+    /// EXEC of the requests a connection queued, under its watched keys.
+    pub fn exec(cmds: Vec<Vec<Bytes>>, watched: Vec<multi::Watched>) -> Command {
+        Command {
+            def: table::row("exec"),
+            op: Op::Multi { cmds, watched },
+        }
+    }
+
+    /// `WATCH key...`
+    pub fn watch(keys: Vec<Bytes>) -> Command {
+        Command {
+            def: table::row("watch"),
+            op: Op::Watch { keys },
         }
     }
 

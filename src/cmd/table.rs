@@ -30,7 +30,7 @@ use super::def::flag::*;
 use super::def::{CommandDef, Exec, Flags};
 use super::error::ParseError;
 use super::{
-    bits, blocking, debug, expire, hash, keys, list, scripting, set, strings, zset, Command,
+    bits, blocking, debug, expire, hash, keys, list, multi, scripting, set, strings, zset, Command,
     ParseCtx,
 };
 use crate::resp::Reply;
@@ -216,11 +216,6 @@ pub static NOSCRIPT_NOT_IMPLEMENTED: &[&str] = &[
     "fcall",
     "fcall_ro",
     "function",
-    "multi",
-    "exec",
-    "discard",
-    "watch",
-    "unwatch",
     "subscribe",
     "psubscribe",
     "ssubscribe",
@@ -1164,6 +1159,63 @@ pub static COMMANDS: &[CommandDef] = &[
         ..CommandDef::DEFAULT
     },
     CommandDef {
+        name: "multi",
+        arity: 1,
+        flags: Flags(NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY),
+        acl_categories: &["@fast", "@transaction"],
+        group: "transactions",
+        since: "1.2.0",
+        summary: "Mark the start of a transaction block",
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "exec",
+        arity: 1,
+        flags: Flags(NOSCRIPT | LOADING | STALE | SKIP_SLOWLOG),
+        acl_categories: &["@slow", "@transaction"],
+        group: "transactions",
+        since: "1.2.0",
+        summary: "Execute all commands issued after MULTI",
+        parse: multi::parse_exec,
+        exec: Exec::Script,
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "discard",
+        arity: 1,
+        flags: Flags(NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY),
+        acl_categories: &["@fast", "@transaction"],
+        group: "transactions",
+        since: "2.0.0",
+        summary: "Discard all commands issued after MULTI",
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "watch",
+        arity: -2,
+        flags: Flags(NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY),
+        first_key: 1,
+        last_key: -1,
+        step: 1,
+        acl_categories: &["@fast", "@transaction"],
+        group: "transactions",
+        since: "2.2.0",
+        summary: "Watch the given keys to determine execution of the MULTI/EXEC block",
+        parse: multi::parse_watch,
+        exec: Exec::Read(multi::exec_watch),
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "unwatch",
+        arity: 1,
+        flags: Flags(NOSCRIPT | LOADING | STALE | FAST | ALLOW_BUSY),
+        acl_categories: &["@fast", "@transaction"],
+        group: "transactions",
+        since: "2.2.0",
+        summary: "Forget about all watched keys",
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
         name: "shutdown",
         arity: -1,
         flags: Flags(ADMIN | NOSCRIPT | LOADING | STALE | NO_MULTI | ALLOW_BUSY),
@@ -1506,16 +1558,23 @@ mod tests {
     fn executors_agree_with_flags() {
         for def in rows() {
             match def.exec {
-                // A container (OBJECT) whose subcommands are all readonly.
+                // A container (OBJECT) whose subcommands are all readonly;
+                // WATCH, which Redis does not flag (it reads no data).
                 Exec::Read(_) => assert!(
-                    def.flags.has(READONLY) || def.subcommand_flags.has(READONLY),
+                    def.flags.has(READONLY)
+                        || def.subcommand_flags.has(READONLY)
+                        || def.name == "watch",
                     "{}",
                     def.name
                 ),
                 Exec::Write(_) | Exec::ReadOrWrite { .. } => {
                     assert!(!def.flags.has(READONLY), "{}", def.name)
                 }
-                Exec::Script => assert!(def.flags.has(NOSCRIPT | MOVABLEKEYS), "{}", def.name),
+                Exec::Script => assert!(
+                    def.flags.has(NOSCRIPT | MOVABLEKEYS) || def.name == "exec",
+                    "{}",
+                    def.name
+                ),
                 Exec::Connection => {}
             }
             if let Exec::Write(_) = def.exec {

@@ -114,7 +114,11 @@ pub fn write_commits(_: &Model, s: &State) -> bool {
         (1..=n.commit_index).any(|i| {
             matches!(
                 n.log().get(i).map(|e| &e.payload),
-                Some(crate::raft::Payload::Command { .. } | crate::raft::Payload::Txn { .. })
+                Some(
+                    crate::raft::Payload::Command { .. }
+                        | crate::raft::Payload::Txn { .. }
+                        | crate::raft::Payload::Watched { .. }
+                )
             )
         })
     })

@@ -59,7 +59,7 @@ impl Step<'_, '_> {
                 (Payload::Command { now_ms, .. }, Applied::Reply(_) | Applied::Blocked) => {
                     Some(*now_ms)
                 }
-                (Payload::Txn { .. }, Applied::Reply(_)) => Some(0),
+                (Payload::Txn { .. } | Payload::Watched { .. }, Applied::Reply(_)) => Some(0),
                 _ => None,
             };
             if let Some((client, req)) = s.writes.remove(&index) {
@@ -158,6 +158,26 @@ pub fn apply_entry(
                 applied_seqs.insert(client, (req, reply.clone()));
             }
             Applied::Reply(reply.clone())
+        }
+        Payload::Watched {
+            now_ms,
+            watched,
+            txn,
+        } => {
+            let seq = match &**txn {
+                Payload::Txn { seq, .. } => *seq,
+                _ => None,
+            };
+            if let Some(reply) = applied_before(applied_seqs, seq) {
+                return Applied::Reply(reply);
+            }
+            if crate::cmd::multi::watch_broken(store, watched, *now_ms, modes.chain(), index) {
+                if let Some(ClientSeq { client, req }) = seq {
+                    applied_seqs.insert(client, (req, Reply::NilArray));
+                }
+                return Applied::Reply(Reply::NilArray);
+            }
+            apply_entry(store, applied_seqs, index, txn, modes)
         }
         Payload::Expire { now_ms, keys } => {
             let mut raw = ApplyAt { store, ts: index };

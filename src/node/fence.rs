@@ -102,7 +102,11 @@ impl Step<'_, '_> {
             s.stats.last_read_term = s.term();
             let snap = s.store.snapshot(start_ts);
             let view = KeyspaceRead::new(&snap as &dyn RawGet, r.now_ms, modes.chain());
-            let reply = cmd::run_read(&r.cmd, &view);
+            let mut reply = cmd::run_read(&r.cmd, &view);
+            if let cmd::Op::Watch { .. } = r.cmd.op {
+                // The connection keeps the snapshot's timestamp (spec TX-2).
+                reply = cmd::multi::watch_reply(start_ts, reply);
+            }
             expired.extend(view.take_expired());
             lazy_now = lazy_now.max(r.now_ms);
             let (client, req) = (r.client, r.req);

@@ -6,13 +6,17 @@ use super::apply::Applied;
 use super::msg::ClientMsg;
 use super::state::{PendingRead, PendingTxn, ScriptRun};
 use super::step::Step;
+use bytes::Bytes;
+
+use crate::cmd::def::Exec;
+use crate::cmd::multi::watch_broken;
 use crate::cmd::scripting::{ScriptRef, NOSCRIPT};
-use crate::cmd::Op;
+use crate::cmd::{table, Command, Op, ParseCtx};
 use crate::modes::ReadFence;
 use crate::raft::{ClientSeq, Entry, Payload};
 use crate::resp::Reply;
 use crate::script::context::{script_key, sha1_hex, ScriptCtx};
-use crate::script::Invocation;
+use crate::script::{Engine, Host, Interrupted, Invocation};
 use crate::strings::RawGet;
 
 /// What became of a script that passed a fence.
@@ -23,6 +27,93 @@ pub(super) enum ScriptStep {
     Proposed,
     /// Per-call mode: back in the queue for another fence.
     NeedsFence,
+}
+
+/// Run one EVAL-family script over `ctx`: find its body (EVALSHA: in the
+/// replicated cache, as the snapshot or this transaction's own writes have
+/// it), run it, and buffer the body's cache entry if it is new. A script
+/// that fails leaves `ctx`'s buffer as it found it.
+fn run_eval<G: RawGet + ?Sized>(
+    engine: &dyn Engine,
+    ctx: &mut ScriptCtx<'_, G>,
+    script: &ScriptRef,
+    keys: &[Bytes],
+    argv: &[Bytes],
+    read_only: bool,
+) -> Result<Reply, Interrupted> {
+    let (body, sha, cached) = match script {
+        ScriptRef::Body(body) => {
+            let sha = sha1_hex(body);
+            let cached = ctx.raw_get(&script_key(&sha)).is_some();
+            (body.clone(), sha, cached)
+        }
+        ScriptRef::Sha(sha) => match ctx.raw_get(&script_key(sha)) {
+            Some(body) => (body, sha.clone(), true),
+            None => return Ok(Reply::err(NOSCRIPT)),
+        },
+    };
+    let inv = Invocation {
+        body: &body,
+        sha: &sha,
+        keys,
+        argv,
+        read_only,
+    };
+    let before = ctx.checkpoint();
+    let reply = engine.run(&inv, ctx)?;
+    if reply.is_error() {
+        ctx.restore(before);
+    } else if !cached {
+        // EVAL caches its body, through the log like any write, so
+        // EVALSHA finds it on every replica and after failover.
+        ctx.buffer_put(script_key(&sha), body.clone());
+    }
+    Ok(reply)
+}
+
+/// Run an EXEC's queued requests over `ctx`, in order (spec TX-1): each
+/// answers in the reply's array, an error included, as in Redis; a script
+/// among them runs as EVAL does.
+fn run_queued<G: RawGet + ?Sized>(
+    engine: &dyn Engine,
+    ctx: &mut ScriptCtx<'_, G>,
+    cmds: &[Vec<Bytes>],
+    now_ms: u64,
+) -> Result<Reply, Interrupted> {
+    let mut replies = Vec::with_capacity(cmds.len());
+    for args in cmds {
+        let Some(name) = args.first() else {
+            continue;
+        };
+        let eval =
+            table::lookup(name).filter(|d| matches!(d.exec, Exec::Script) && d.name != "exec");
+        let reply = match eval {
+            Some(def) => {
+                let parse_ctx = ParseCtx {
+                    now_ms,
+                    ..ParseCtx::default()
+                };
+                match def.parse_args(args, &parse_ctx) {
+                    Ok(Command {
+                        op:
+                            Op::Eval {
+                                script,
+                                keys,
+                                argv,
+                                read_only,
+                            },
+                        ..
+                    }) => run_eval(engine, ctx, &script, &keys, &argv, read_only)?,
+                    Ok(_) => Reply::err("ERR not a script"),
+                    Err(e) => e.reply(args),
+                }
+            }
+            None if name.eq_ignore_ascii_case(b"unwatch") => Reply::ok(),
+            None => ctx.call(args, false)?,
+        };
+        replies.push(reply);
+    }
+    Ok(Reply::Array(replies))
 }
 
 /// Whether `reply` is [`script_gave_up`]'s.
@@ -64,43 +155,30 @@ impl Step<'_, '_> {
         s.stats.read_fences += 1;
         s.stats.script_fences += 1;
         s.stats.last_read_term = s.term();
-        let Op::Eval {
-            script,
-            keys,
-            argv,
-            read_only,
-        } = &r.cmd.op
-        else {
-            s.store.unpin(pin);
-            return ScriptStep::Done;
-        };
         let snap = s.store.snapshot(start_ts);
-        let (body, sha, cached) = match script {
-            ScriptRef::Body(body) => {
-                let sha = sha1_hex(body);
-                let cached = snap.raw_get(&script_key(&sha)).is_some();
-                (body.clone(), sha, cached)
-            }
-            ScriptRef::Sha(sha) => match snap.raw_get(&script_key(sha)) {
-                Some(body) => (body, sha.clone(), true),
-                None => {
-                    s.store.unpin(pin);
-                    s.stats.script_attempts += 1;
-                    self.answer_script(&r, Reply::err(NOSCRIPT));
-                    return ScriptStep::Done;
-                }
-            },
-        };
         let per_call = (cfg.modes.read_fence == ReadFence::PerCall).then_some(run.fences);
         let mut ctx = ScriptCtx::new(&snap, r.now_ms, cfg.modes.chain(), per_call);
-        let inv = Invocation {
-            body: &body,
-            sha: &sha,
-            keys,
-            argv,
-            read_only: *read_only,
+        let ran = match &r.cmd.op {
+            Op::Eval {
+                script,
+                keys,
+                argv,
+                read_only,
+            } => run_eval(&*cfg.engine, &mut ctx, script, keys, argv, *read_only),
+            Op::Multi { cmds, watched } => {
+                // A watched key touched before the snapshot: Redis's nil,
+                // nothing run (spec TX-2). The commit checks again.
+                if watch_broken(&s.store, watched, r.now_ms, cfg.modes.chain(), start_ts) {
+                    s.store.unpin(pin);
+                    s.stats.script_attempts += 1;
+                    self.answer_script(&r, Reply::NilArray);
+                    return ScriptStep::Done;
+                }
+                run_queued(&*cfg.engine, &mut ctx, cmds, r.now_ms)
+            }
+            _ => Ok(Reply::err("ERR not a script")),
         };
-        let Ok(reply) = cfg.engine.run(&inv, &mut ctx) else {
+        let Ok(reply) = ran else {
             // Per-call mode: this read needs a fence of its own first.
             r.read_index = None;
             r.round = None;
@@ -117,17 +195,12 @@ impl Step<'_, '_> {
             self.answer_script(&r, reply);
             return ScriptStep::Done;
         }
-        if !cached {
-            // EVAL caches its body, through the log like any write, so
-            // EVALSHA finds it on every replica and after failover.
-            ctx.buffer_put(script_key(&sha), body.clone());
-        }
         if !ctx.wrote() {
             self.answer_script(&r, reply);
             return ScriptStep::Done;
         }
         let fx = ctx.into_effects();
-        let txn = Payload::Txn {
+        let mut txn = Payload::Txn {
             start_ts,
             read_set: fx.read_set,
             read_ranges: fx.read_ranges,
@@ -138,6 +211,15 @@ impl Step<'_, '_> {
             }),
             reply,
         };
+        if let Op::Multi { watched, .. } = &r.cmd.op {
+            if !watched.is_empty() {
+                txn = Payload::Watched {
+                    now_ms: r.now_ms,
+                    watched: watched.clone(),
+                    txn: Box::new(txn),
+                };
+            }
+        }
         let waiting = PendingTxn {
             client: r.client,
             req: r.req,

@@ -47,6 +47,15 @@ pub enum Payload {
         seq: Option<ClientSeq>,
         reply: crate::resp::Reply,
     },
+    /// An EXEC's `Txn` under WATCH (spec TX-2): it applies only if no
+    /// watched key was touched since its WATCH (judged at the accepting
+    /// leader's clock `now_ms`); else nothing changes and the answer is
+    /// Redis's nil for an aborted EXEC.
+    Watched {
+        now_ms: u64,
+        watched: Vec<crate::cmd::multi::Watched>,
+        txn: Box<Payload>,
+    },
 }
 
 /// A deduplicated client's request: who asked and its request number (a

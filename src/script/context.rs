@@ -114,6 +114,18 @@ impl<'a, G: RawGet + ?Sized> ScriptCtx<'a, G> {
         !self.buffer.is_empty()
     }
 
+    /// The write buffer as it is now, for [`ScriptCtx::restore`].
+    pub fn checkpoint(&self) -> BTreeMap<Bytes, Option<Bytes>> {
+        self.buffer.clone()
+    }
+
+    /// Drop the writes buffered since `checkpoint` (a failed script inside
+    /// an EXEC writes nothing, as a failed EVAL does). What was read stays
+    /// in the read set: validating more than needed is safe.
+    pub fn restore(&mut self, checkpoint: BTreeMap<Bytes, Option<Bytes>>) {
+        self.buffer = checkpoint;
+    }
+
     /// Buffer a raw write directly (EVAL of a new body caches it this way).
     pub fn buffer_put(&mut self, key: Bytes, value: Bytes) {
         self.buffer.insert(key, Some(value));
@@ -395,7 +407,7 @@ mod tests {
             );
             seen += 1;
         }
-        assert_eq!(seen, 17 + table::NOSCRIPT_NOT_IMPLEMENTED.len());
+        assert_eq!(seen, 22 + table::NOSCRIPT_NOT_IMPLEMENTED.len());
         assert_eq!(
             ctx.call(&args("MSET a 1 b"), false),
             Ok(Reply::err(errors::ARITY))

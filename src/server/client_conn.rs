@@ -10,11 +10,24 @@ use crate::resp::Protocol;
 
 use super::registry::{lock, ClientInfo, SharedRegistry};
 
+/// A connection's transaction state.
+#[derive(Debug, Default)]
+pub struct TxState {
+    /// Inside MULTI: the requests queued so far.
+    pub queued: Option<Vec<Vec<Bytes>>>,
+    /// A request failed to queue: EXEC answers EXECABORT.
+    pub failed: bool,
+    /// What WATCH saw, until EXEC, DISCARD, UNWATCH or RESET.
+    pub watched: Vec<crate::cmd::multi::Watched>,
+}
+
 /// One client connection's state; dropping it takes the connection out of
 /// the registry.
 pub struct ClientConn {
     pub id: u64,
     pub info: ClientInfo,
+    /// MULTI's queue and the WATCHed keys.
+    pub tx: TxState,
     registry: SharedRegistry,
 }
 
@@ -31,7 +44,12 @@ impl ClientConn {
             created: Instant::now(),
         };
         let id = lock(&registry).add(info.clone());
-        ClientConn { id, info, registry }
+        ClientConn {
+            id,
+            info,
+            tx: TxState::default(),
+            registry,
+        }
     }
 
     pub fn proto(&self) -> Protocol {

@@ -77,6 +77,20 @@ enum Slot {
     /// A blocking pop's answer: it may take long.
     Blocking(oneshot::Receiver<Reply>),
     Info(oneshot::Receiver<NodeInfo>, Vec<Section>),
+    /// WATCH's answer, kept by the connection; the client gets OK.
+    Watch(oneshot::Receiver<Reply>, Vec<bytes::Bytes>),
+}
+
+/// WATCH's node answer: the watched keys join the connection's, and the
+/// client is answered OK (or the error, if the read failed).
+fn watch_answered(conn: &mut ClientConn, keys: &[bytes::Bytes], reply: Reply) -> Reply {
+    match crate::cmd::multi::watched_from_reply(keys, &reply) {
+        Some(watched) => {
+            conn.tx.watched.extend(watched);
+            Reply::ok()
+        }
+        None => reply,
+    }
 }
 
 fn node_gone() -> Reply {
@@ -87,11 +101,18 @@ fn node_gone() -> Reply {
 const BLOCKED_INPUT_LIMIT: usize = 1 << 20;
 
 /// Wait for every node answer in flight, keeping the replies in order.
-async fn settle(slots: &mut [(Slot, Protocol)]) {
+async fn settle(slots: &mut [(Slot, Protocol)], conn: &mut ClientConn) {
     for (slot, _) in slots.iter_mut() {
-        if let Slot::Node(rx) | Slot::Blocking(rx) = slot {
-            let reply = rx.await.unwrap_or_else(|_| node_gone());
-            *slot = Slot::Ready(reply);
+        match slot {
+            Slot::Node(rx) | Slot::Blocking(rx) => {
+                let reply = rx.await.unwrap_or_else(|_| node_gone());
+                *slot = Slot::Ready(reply);
+            }
+            Slot::Watch(rx, keys) => {
+                let reply = rx.await.unwrap_or_else(|_| node_gone());
+                *slot = Slot::Ready(watch_answered(conn, keys, reply));
+            }
+            Slot::Ready(_) | Slot::Info(..) => {}
         }
     }
 }
@@ -127,14 +148,35 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
                 Ok(None) => break,
                 Ok(Some(args)) if args.is_empty() => continue,
                 Ok(Some(args)) => {
-                    let slot = match commands::handle(&mut conn, &shared.cfg, &args, now) {
+                    let action = match commands::handle(&mut conn, &shared.cfg, &args, now) {
+                        // EXEC carries what every WATCH before it saw.
+                        Action::Exec(cmds) => {
+                            settle(&mut slots, &mut conn).await;
+                            let watched = std::mem::take(&mut conn.tx.watched);
+                            Action::Node(crate::cmd::Command::exec(cmds, watched))
+                        }
+                        other => other,
+                    };
+                    let slot = match action {
                         Action::Reply(r) => Slot::Ready(r),
+                        Action::Watch(cmd) => {
+                            if in_flight.is_some_and(|k| k != Kind::Read) {
+                                settle(&mut slots, &mut conn).await;
+                            }
+                            in_flight = Some(Kind::Read);
+                            let keys = match &cmd.op {
+                                crate::cmd::Op::Watch { keys } => keys.clone(),
+                                _ => Vec::new(),
+                            };
+                            Slot::Watch(shared.node.request(cmd, now, conn.id), keys)
+                        }
+                        Action::Exec(_) => Slot::Ready(Reply::err("ERR EXEC without MULTI")),
                         Action::Node(cmd) => {
                             let kind = cmd.kind();
                             // A script reads and may write: nothing of the
                             // connection's may be in flight beside it.
                             if in_flight.is_some_and(|k| k != kind || k == Kind::Script) {
-                                settle(&mut slots).await;
+                                settle(&mut slots, &mut conn).await;
                             }
                             in_flight = Some(kind);
                             let blocks = cmd.block_deadline_ms().is_some();
@@ -197,6 +239,10 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
                         }
                     }
                 },
+                Slot::Watch(rx, keys) => {
+                    let reply = rx.await.unwrap_or_else(|_| node_gone());
+                    watch_answered(&mut conn, &keys, reply)
+                }
                 Slot::Info(rx, sections) => match rx.await {
                     Ok(info) => commands::render_info(
                         &sections,

@@ -104,6 +104,13 @@ fn show_payload(p: &crate::raft::Payload) -> String {
         crate::raft::Payload::Noop => "noop".into(),
         crate::raft::Payload::Command { cmd, .. } => show_cmd(cmd),
         crate::raft::Payload::Expire { keys, .. } => format!("expire {keys:?}"),
+        crate::raft::Payload::Watched { watched, txn, .. } => {
+            let keys: Vec<String> = watched
+                .iter()
+                .map(|w| format!("{}@{}", String::from_utf8_lossy(&w.key), w.ts))
+                .collect();
+            format!("watching [{}] {}", keys.join(" "), show_payload(txn))
+        }
         crate::raft::Payload::Txn {
             start_ts,
             read_set,

@@ -54,6 +54,7 @@ pub(super) fn reset(conn: &mut ClientConn, args: &[Bytes]) -> Reply {
     }
     conn.info.proto = Protocol::Resp2;
     conn.info.name = Bytes::new();
+    conn.tx = Default::default();
     conn.publish();
     Reply::Status("RESET".into())
 }

@@ -16,6 +16,7 @@
 //! - [`config`]: CONFIG over the server's configuration, and CONFIG SET of
 //!   what may change while the node runs;
 //! - [`info`]: INFO's sections and text;
+//! - [`multi`]: MULTI, EXEC, DISCARD, WATCH, UNWATCH and MULTI's queue;
 //! - [`time`]: TIME, the accepting node's clock;
 //! - [`shutdown`]: SHUTDOWN, which stops the server as SIGTERM does;
 //! - [`script`]: SCRIPT KILL, HELP and LOAD's compile check;
@@ -29,6 +30,7 @@ mod connection;
 mod faults;
 mod hello;
 mod info;
+mod multi;
 mod reply;
 mod script;
 mod shutdown;
@@ -64,6 +66,10 @@ pub enum Action {
     Reply(Reply),
     /// A keyspace command for the node.
     Node(Command),
+    /// WATCH: a fenced read whose answer the connection keeps.
+    Watch(Command),
+    /// EXEC of these queued requests, under the connection's watched keys.
+    Exec(Vec<Vec<Bytes>>),
     /// INFO: needs the node's counters, then [`render_info`].
     Info(Vec<Section>),
     /// CLIENT UNBLOCK: withdraw that connection's waiting blocking pop.
@@ -80,7 +86,11 @@ pub enum Action {
 /// Decide what to do with one request (`args` non-empty): one lookup in the
 /// command table routes it.
 pub fn handle(conn: &mut ClientConn, cfg: &ServerConfig, args: &[Bytes], now_ms: u64) -> Action {
-    let Some(def) = table::lookup_with(&args[0], cfg.debug_commands) else {
+    let def = table::lookup_with(&args[0], cfg.debug_commands);
+    if let Some(action) = multi::transaction(conn, def, args) {
+        return action;
+    }
+    let Some(def) = def else {
         // The transport's fault hooks are debug commands outside the table
         // (COMMAND does not list them).
         if cfg.debug_commands {
@@ -146,6 +156,9 @@ fn connection_command(
         "command" => command(cfg, args),
         "time" => time(args, now_ms),
         "shutdown" => return Some(shutdown(args)),
+        "multi" | "discard" | "unwatch" => {
+            return multi::transaction(conn, table::lookup(name.as_bytes()), args)
+        }
         _ => return None,
     };
     Some(Action::Reply(reply))
