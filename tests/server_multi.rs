@@ -148,3 +148,19 @@ fn watch_based_increments_on_a_cluster_survive_a_leader_failover() {
         "each acknowledged increment once, an unknown outcome at most once: {v} ({unknown} unknown)"
     );
 }
+
+#[test]
+fn a_blocking_pop_inside_multi_answers_at_once() {
+    let s = Server::start(&[]);
+    let mut c = s.client();
+    let (empty, pushed, popped): (Option<Vec<String>>, i64, Vec<String>) = redis::pipe()
+        .atomic()
+        .blpop("q", 0.0)
+        .rpush("q", "a")
+        .blpop("q", 0.0)
+        .query(&mut c)
+        .expect("EXEC");
+    assert_eq!(empty, None, "an empty list answers nil, as in Redis");
+    assert_eq!(pushed, 1);
+    assert_eq!(popped, vec!["q".to_string(), "a".to_string()]);
+}

@@ -16,7 +16,7 @@ use crate::modes::ReadFence;
 use crate::raft::{ClientSeq, Entry, Payload};
 use crate::resp::Reply;
 use crate::script::context::{script_key, sha1_hex, ScriptCtx};
-use crate::script::{Engine, Host, Interrupted, Invocation};
+use crate::script::{Engine, Interrupted, Invocation};
 use crate::strings::RawGet;
 
 /// What became of a script that passed a fence.
@@ -44,10 +44,10 @@ fn run_eval<G: RawGet + ?Sized>(
     let (body, sha, cached) = match script {
         ScriptRef::Body(body) => {
             let sha = sha1_hex(body);
-            let cached = ctx.raw_get(&script_key(&sha)).is_some();
+            let cached = ctx.cached_script(&script_key(&sha)).is_some();
             (body.clone(), sha, cached)
         }
-        ScriptRef::Sha(sha) => match ctx.raw_get(&script_key(sha)) {
+        ScriptRef::Sha(sha) => match ctx.cached_script(&script_key(sha)) {
             Some(body) => (body, sha.clone(), true),
             None => return Ok(Reply::err(NOSCRIPT)),
         },
@@ -109,7 +109,7 @@ fn run_queued<G: RawGet + ?Sized>(
                 }
             }
             None if name.eq_ignore_ascii_case(b"unwatch") => Reply::ok(),
-            None => ctx.call(args, false)?,
+            None => ctx.call_in_exec(args)?,
         };
         replies.push(reply);
     }

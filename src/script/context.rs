@@ -114,6 +114,16 @@ impl<'a, G: RawGet + ?Sized> ScriptCtx<'a, G> {
         !self.buffer.is_empty()
     }
 
+    /// A script cache entry, from the buffer or the snapshot, kept out of
+    /// the read set: an entry's value is fixed by its key, so reading one
+    /// can never go stale (SC-5).
+    pub fn cached_script(&self, key: &[u8]) -> Option<Bytes> {
+        match self.buffer.get(key) {
+            Some(v) => v.clone(),
+            None => self.snapshot.raw_get(key),
+        }
+    }
+
     /// The write buffer as it is now, for [`ScriptCtx::restore`].
     pub fn checkpoint(&self) -> BTreeMap<Bytes, Option<Bytes>> {
         self.buffer.clone()
@@ -219,6 +229,24 @@ impl<G: RawGet + ?Sized> RawWrite for ScriptCtx<'_, G> {
 
 impl<G: RawGet + ?Sized> Host for ScriptCtx<'_, G> {
     fn call(&mut self, args: &[Bytes], read_only: bool) -> Result<Reply, Interrupted> {
+        self.call_from(args, read_only, false)
+    }
+}
+
+impl<G: RawGet + ?Sized> ScriptCtx<'_, G> {
+    /// One command of an EXEC: as from a script, except that `noscript`
+    /// keyspace commands run (a blocking pop inside MULTI answers at once,
+    /// as in Redis; SCRIPT LOAD and FLUSH may be queued).
+    pub fn call_in_exec(&mut self, args: &[Bytes]) -> Result<Reply, Interrupted> {
+        self.call_from(args, false, true)
+    }
+
+    fn call_from(
+        &mut self,
+        args: &[Bytes],
+        read_only: bool,
+        in_exec: bool,
+    ) -> Result<Reply, Interrupted> {
         let Some(name) = args.first() else {
             return Ok(Reply::err(errors::ARITY));
         };
@@ -277,7 +305,7 @@ impl<G: RawGet + ?Sized> Host for ScriptCtx<'_, G> {
         if let Err(ParseError::WrongArity(_)) = parsed {
             return Ok(Reply::err(errors::ARITY));
         }
-        if def.refused_in_script() {
+        if def.refused_in_script() && !in_exec {
             return Ok(Reply::err(errors::NOT_ALLOWED));
         }
         let cmd = match parsed {
