@@ -1,6 +1,7 @@
 //! EVAL latency against the number of `redis.call('GET', …)` calls in the
 //! script: the measurement behind fencekv's headline (one read fence per
-//! script, then every read from the snapshot), and its plot.
+//! script, then every read from the snapshot), and its plot. `--form exec`
+//! measures MULTI, the same GETs, EXEC instead (one fence per EXEC).
 //!
 //! Measure (one client, sequential EVALs, after a warm-up), against a
 //! cluster's leader:
@@ -43,6 +44,10 @@ struct Args {
     /// Label of the server's read-fence mode, written into the CSV.
     #[arg(long, default_value = "once")]
     mode: String,
+    /// What one measured request is: `eval` (one EVAL whose script GETs
+    /// each key) or `exec` (MULTI, one GET per key, EXEC, pipelined).
+    #[arg(long, default_value = "eval", value_parser = ["eval", "exec"])]
+    form: String,
     /// Peer delay the cluster runs with, written into the CSV (for the plot's title).
     #[arg(long, default_value_t = 0)]
     delay_ms: u64,
@@ -161,14 +166,26 @@ fn measure(args: &Args) -> Res<()> {
         let body = script_body(gets);
         let expected: Vec<String> = (1..=gets).map(|i| format!("v{i}")).collect();
         let eval = || {
-            let mut cmd = redis::cmd("EVAL");
-            cmd.arg(&body).arg(gets);
-            for i in 1..=gets {
-                cmd.arg(key(i));
+            let mut pipe = redis::pipe();
+            if args.form == "exec" {
+                pipe.atomic();
+                for i in 1..=gets {
+                    pipe.cmd("GET").arg(key(i));
+                }
+            } else {
+                let cmd = pipe.cmd("EVAL").arg(&body).arg(gets);
+                for i in 1..=gets {
+                    cmd.arg(key(i));
+                }
             }
-            cmd
+            pipe
         };
-        let got: Vec<String> = eval().query(&mut conn)?;
+        let got: Vec<String> = if args.form == "exec" {
+            eval().query(&mut conn)?
+        } else {
+            let (got,): (Vec<String>,) = eval().query(&mut conn)?;
+            got
+        };
         if got != expected {
             return Err(format!("script with {gets} GETs answered {got:?}").into());
         }

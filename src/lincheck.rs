@@ -243,8 +243,9 @@ pub fn check_kv(
     history: &[Event<Op, Ret>],
     budget: Budget,
 ) -> Result<Partitioned<String>, Malformed> {
-    // A script may touch any key, so a history with one is checked whole.
-    if history.iter().any(|e| matches!(e.op, Op::Script(_))) {
+    // A script or a transaction may touch any key, so a history with one
+    // is checked whole.
+    if history.iter().any(|e| e.op.key() == "*") {
         return check_partitioned(
             history,
             |_: &String| init.clone(),

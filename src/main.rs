@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use fencekv::modes::{
     ApplyWait, CheckQuorum, CommitRule, ElectionRestriction, ExpiredShadow, LeaderNoop,
     LegacyOrder, LogPersistence, Modes, PreVote, RangeReads, ReadFence, ReadSetValidation, StartTs,
-    TermCommit, Truncation, VotePersistence,
+    TermCommit, Truncation, VotePersistence, Watch,
 };
 use fencekv::server::storage::AppendFsync;
 use fencekv::server::{serve, ClusterOptions, ServeOptions};
@@ -180,6 +180,9 @@ struct ServeArgs {
     /// UNSAFE: whether script commits validate scanned ranges: validated | point-only.
     #[arg(long, value_name = "MODE", value_parser = mode::<RangeReads>)]
     unsafe_range_reads: Option<RangeReads>,
+    /// UNSAFE: whether EXEC honours WATCH: validated | ignored.
+    #[arg(long, value_name = "MODE", value_parser = mode::<Watch>)]
+    unsafe_watch: Option<Watch>,
     /// UNSAFE: read chain order: prefixed-first | bare-first.
     #[arg(long, value_name = "MODE", value_parser = mode::<LegacyOrder>)]
     unsafe_legacy_order: Option<LegacyOrder>,
@@ -276,6 +279,7 @@ impl ServeArgs {
                 .unsafe_read_set_validation
                 .unwrap_or(d.read_set_validation),
             range_reads: self.unsafe_range_reads.unwrap_or(d.range_reads),
+            watch: self.unsafe_watch.unwrap_or(d.watch),
             legacy_order: self.unsafe_legacy_order.unwrap_or(d.legacy_order),
             expired_shadow: self.unsafe_expired_shadow.unwrap_or(d.expired_shadow),
             vote_persistence: self.unsafe_vote_persistence.unwrap_or(d.vote_persistence),

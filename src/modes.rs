@@ -235,6 +235,20 @@ pub enum CheckQuorum {
     Off,
 }
 
+/// Whether EXEC honours its client's WATCH.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Watch {
+    /// EXEC answers nil and writes nothing when a watched key was written
+    /// after the WATCH (spec TX-2): checked on the EXEC's snapshot and again
+    /// when its entry applies.
+    #[default]
+    Validated,
+    /// Gap: the watched keys are never checked. Two clients that each WATCH
+    /// a key, read it and write it back both commit: a lost update.
+    Ignored,
+}
+
 /// Every mode of a node. The default is the safe protocol. An unknown key is
 /// an error naming the accepted ones: a misspelt gap must not silently run
 /// the safe protocol.
@@ -248,6 +262,7 @@ pub struct Modes {
     pub dedup: Dedup,
     pub read_set_validation: ReadSetValidation,
     pub range_reads: RangeReads,
+    pub watch: Watch,
     pub legacy_order: LegacyOrder,
     pub expired_shadow: ExpiredShadow,
     pub vote_persistence: VotePersistence,
@@ -292,6 +307,9 @@ impl Modes {
         }
         if self.range_reads != safe.range_reads {
             g.push("range-reads=point-only");
+        }
+        if self.watch != safe.watch {
+            g.push("watch=ignored");
         }
         if self.legacy_order != safe.legacy_order {
             g.push("legacy-order=bare-first");

@@ -301,6 +301,27 @@ fn gap_collection_start_ts_before_fence() {
     check("gap-collection-start-ts-before-fence");
 }
 
+/// Two WATCH read-modify-writes of one key on one leader: whenever both
+/// read the old value, one EXEC answers nil (spec TX-2).
+#[test]
+fn watch_passes() {
+    check("watch");
+}
+
+/// EXEC without the watch check: a watched key written by another client's
+/// EXEC does not stop this one.
+#[test]
+fn gap_watch_ignored() {
+    check("gap-watch-ignored");
+}
+
+/// An EXEC whose start_ts is taken before the fence: its LRANGE misses an
+/// acknowledged RPUSH.
+#[test]
+fn gap_exec_start_ts_before_fence() {
+    check("gap-exec-start-ts-before-fence");
+}
+
 /// KEYS in a script: the commit validates the scanned ranges, so a second
 /// script that also found no `u*` key conflicts and retries.
 #[test]
@@ -412,6 +433,8 @@ const GAP_CONFIGS: &[&str] = &[
     "gap-script-write-only",
     "gap-script-phantom",
     "gap-collection-start-ts-before-fence",
+    "gap-watch-ignored",
+    "gap-exec-start-ts-before-fence",
     "gap-bare-first",
     "gap-expired-fall-back",
     "gap-vote-persistence",

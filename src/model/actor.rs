@@ -5,8 +5,12 @@ use std::borrow::Cow;
 
 use stateright::actor::{Actor, Id, Out};
 
+use bytes::Bytes;
+
 use super::client::{Client, ClientState};
 use super::hashed::Hashed;
+use super::spec::Op;
+use crate::cmd::multi::watched_from_reply;
 use crate::node::{ClientMsg, Durable, Msg, Node, NodeState, ReqId, Timer};
 
 /// Nodes and clients share one actor type in the model.
@@ -17,7 +21,7 @@ pub enum ModelActor {
 }
 
 /// A node's state carries its hash (see [`Hashed`]): a step rehashes the
-/// one node it changed, not all of them. A client's state is three words,
+/// one node it changed, not all of them. A client's state is a few words,
 /// cheaper to hash than to cache.
 // Node states dominate the model; boxing them would add an allocation per
 // state for nothing.
@@ -55,12 +59,13 @@ impl Actor for ModelActor {
             ModelActor::Client(c) => {
                 let target = c.ops.first().and_then(|(_, n)| *n).unwrap_or(c.first_node);
                 if !c.ops.is_empty() {
-                    o.send(target, c.request(0));
+                    o.send(target, c.request(0, &[]));
                 }
                 ModelState::Client(ClientState {
                     next: 0,
                     target,
                     stuck: false,
+                    watched: Vec::new(),
                 })
             }
         }
@@ -92,13 +97,26 @@ impl Actor for ModelActor {
                     {
                         s.stuck = true
                     }
-                    Msg::Client(ClientMsg::Reply { .. }) => {
+                    Msg::Client(ClientMsg::Reply { reply, .. }) => {
+                        // A WATCH's snapshot is kept for the next EXEC,
+                        // which ends the watch whatever it answers.
+                        match &c.ops[s.next].0 {
+                            Op::Watch(_, keys) => {
+                                let keys: Vec<Bytes> =
+                                    keys.iter().map(|k| Bytes::from(k.clone())).collect();
+                                if let Some(w) = watched_from_reply(&keys, &reply) {
+                                    s.watched.extend(w);
+                                }
+                            }
+                            Op::Multi(..) => s.watched.clear(),
+                            _ => {}
+                        }
                         s.next += 1;
                         if s.next < c.ops.len() {
                             if let Some(n) = c.ops[s.next].1 {
                                 s.target = n;
                             }
-                            o.send(s.target, c.request(s.next));
+                            o.send(s.target, c.request(s.next, &s.watched));
                         }
                     }
                     Msg::Client(ClientMsg::Redirect {
@@ -106,7 +124,7 @@ impl Actor for ModelActor {
                         ..
                     }) => {
                         s.target = leader;
-                        o.send(s.target, c.request(s.next));
+                        o.send(s.target, c.request(s.next, &s.watched));
                     }
                     // No leader known (an election is on). A real client backs
                     // off and retries; the model's client gives up instead —

@@ -100,6 +100,7 @@ impl ModelCfg {
             p(Sometimes, SCRIPT_RETRIED, script_retried),
             p(Sometimes, SCRIPT_LEADER_LOST, script_leader_lost),
             p(Sometimes, SCRIPT_GAVE_UP, script_gave_up),
+            p(Sometimes, WATCH_ABORTS, watch_aborts),
             p(Sometimes, BARE_READ, bare_read),
             p(Sometimes, WRITE_COMMITS, write_commits),
             p(Sometimes, PRE_VOTE_REFUSED, pre_vote_refused),

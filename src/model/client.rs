@@ -4,6 +4,7 @@ use bytes::Bytes;
 use stateright::actor::Id;
 
 use super::spec::Op;
+use crate::cmd::multi::Watched;
 use crate::cmd::Command;
 use crate::node::{ClientMsg, Msg, ReqId, Request};
 
@@ -28,6 +29,9 @@ pub struct ClientState {
     pub target: Id,
     /// The answer to an operation came back uncertain: stop here.
     pub stuck: bool,
+    /// What the client's WATCHes read, for its next `multi` (a connection's
+    /// watch state, as the server keeps it).
+    pub watched: Vec<Watched>,
 }
 
 impl ClientState {
@@ -49,12 +53,21 @@ impl ClientState {
 }
 
 impl Client {
-    pub(super) fn request(&self, i: usize) -> Msg {
+    pub(super) fn request(&self, i: usize, watched: &[Watched]) -> Msg {
         let cmd = match &self.ops[i].0 {
             Op::Get(k) => Command::get(Bytes::from(k.clone())),
             Op::Set(k, v) => Command::set(Bytes::from(k.clone()), Bytes::from(v.clone())),
             Op::Del(k) => Command::del(vec![Bytes::from(k.clone())]),
             Op::Script(body) => Command::eval(Bytes::from(body.clone())),
+            Op::Watch(_, keys) => {
+                Command::watch(keys.iter().map(|k| Bytes::from(k.clone())).collect())
+            }
+            Op::Multi(_, cmds) => Command::exec(
+                cmds.iter()
+                    .map(|words| words.iter().map(|w| Bytes::from(w.clone())).collect())
+                    .collect(),
+                watched.to_vec(),
+            ),
             Op::Cmd(words) => {
                 let args: Vec<Bytes> = words.iter().map(|w| Bytes::from(w.clone())).collect();
                 match crate::cmd::parse_request(&args, &crate::cmd::ParseCtx::default()) {

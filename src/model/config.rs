@@ -29,7 +29,10 @@
 //! ```
 //!
 //! A client operation `eval <steps>` runs an op-list script
-//! (`crate::script::ops`), e.g. `eval if x nil; set y 1 @0`. Every script a
+//! (`crate::script::ops`), e.g. `eval if x nil; set y 1 @0`. `watch K…`
+//! watches keys and `multi <commands>` runs `get`, `set`, `del` and
+//! collection commands, separated by `;`, as one MULTI … EXEC that carries
+//! the client's watch, e.g. `multi get x; set x 1`. Every script a
 //! config names is in the script cache from the start (as if loaded with
 //! SCRIPT LOAD), so only the scripts' own writes reach the log.
 
@@ -234,7 +237,7 @@ pub struct ModelCfg {
 /// `get K`, `set K V`, `del K`, a collection command or `eval STEPS`,
 /// optionally followed by `@N`: send this
 /// operation to node N (otherwise to the node the previous one ended at).
-fn parse_op(s: &str) -> Result<(Op, Option<usize>), String> {
+fn parse_op(client: usize, s: &str) -> Result<(Op, Option<usize>), String> {
     let mut w: Vec<&str> = s.split_whitespace().collect();
     let mut node = None;
     if let Some(last) = w.last() {
@@ -245,6 +248,34 @@ fn parse_op(s: &str) -> Result<(Op, Option<usize>), String> {
     }
     if let Some(["eval", ..]) = w.get(..1) {
         return Ok((Op::Script(w[1..].join(" ")), node));
+    }
+    if let Some((&"watch", keys)) = w.split_first() {
+        if keys.is_empty() {
+            return Err(format!("bad operation {s:?}: `watch` takes keys"));
+        }
+        let keys = keys.iter().map(|k| k.to_string()).collect();
+        return Ok((Op::Watch(client, keys), node));
+    }
+    if let Some((&"multi", _)) = w.split_first() {
+        let body = w[1..].join(" ");
+        let cmds = body
+            .split(';')
+            .map(|c| c.split_whitespace().collect::<Vec<_>>())
+            .filter(|c| !c.is_empty())
+            .map(|c| {
+                let plain = c.first().is_some_and(|n| COLLECTION_COMMANDS.contains(n))
+                    || spec_op(&c).is_ok();
+                if !plain {
+                    return Err(format!(
+                        "bad operation {s:?}: a MULTI queues `get K`, `set K V`, `del K` \
+                         or a collection command, not {:?}",
+                        c.join(" ")
+                    ));
+                }
+                Ok(c.iter().map(|x| x.to_string()).collect())
+            })
+            .collect::<Result<Vec<Vec<String>>, String>>()?;
+        return Ok((Op::Multi(client, cmds), node));
     }
     if w.first().is_some_and(|n| COLLECTION_COMMANDS.contains(n)) {
         let args: Vec<Bytes> = w
@@ -343,9 +374,10 @@ impl ModelCfg {
         let clients = f
             .clients
             .iter()
-            .map(|ops| {
+            .enumerate()
+            .map(|(client, ops)| {
                 ops.iter()
-                    .map(|s| parse_op(s))
+                    .map(|s| parse_op(client, s))
                     .collect::<Result<Vec<_>, _>>()
             })
             .collect::<Result<Vec<_>, _>>()?;
@@ -405,13 +437,32 @@ mod tests {
 
     #[test]
     fn operations_are_commands_of_the_table() {
-        let op = parse_op;
+        let op = |s: &str| parse_op(0, s);
         assert_eq!(
             op("set x 1 @2"),
             Ok((Op::Set("x".into(), "1".into()), Some(2)))
         );
         assert_eq!(op("GET x"), Ok((Op::Get("x".into()), None)));
         assert_eq!(op("del x"), Ok((Op::Del("x".into()), None)));
+        assert_eq!(
+            op("multi get x; rpush l a @1"),
+            Ok((
+                Op::Multi(
+                    0,
+                    vec![
+                        vec!["get".into(), "x".into()],
+                        vec!["rpush".into(), "l".into(), "a".into()]
+                    ]
+                ),
+                Some(1)
+            ))
+        );
+        assert_eq!(
+            op("watch x y"),
+            Ok((Op::Watch(0, vec!["x".into(), "y".into()]), None))
+        );
+        assert!(op("multi incr x").is_err_and(|e| e.contains("a MULTI queues")));
+        assert!(op("watch").is_err());
         // The table's own errors, and commands the model's clients never send.
         let err = |s: &str| op(s).err().unwrap_or_default();
         assert!(err("get").contains("ERR wrong number of arguments for 'get' command"));

@@ -125,6 +125,7 @@ fn text(r: &Reply) -> String {
         Reply::Nil => "nil".into(),
         Reply::Status(s) => s.clone(),
         Reply::Integer(n) => n.to_string(),
+        Reply::Error(e) => e.clone(),
         Reply::Array(items) | Reply::Set(items) => {
             format!("[{}]", items.iter().map(text).collect::<Vec<_>>().join(" "))
         }
@@ -143,7 +144,7 @@ fn text(r: &Reply) -> String {
 fn ret_of(reply: &Reply) -> Option<Ret> {
     Some(match reply {
         Reply::Bulk(b) => Ret::Value(Some(String::from_utf8_lossy(b).into_owned())),
-        Reply::Nil => Ret::Value(None),
+        Reply::Nil | Reply::NilArray => Ret::Value(None),
         Reply::Status(s) if s == "OK" => Ret::Ok,
         Reply::Integer(n) => Ret::Deleted(*n),
         Reply::Array(items) | Reply::Set(items) => Ret::Script(items.iter().map(text).collect()),
@@ -167,11 +168,11 @@ pub(super) fn record_out(cfg: &ModelCfg, h: &History, env: Envelope<&Msg>) -> Op
     }
     let mut h = Recorded::clone(h);
     h.invoked.insert(env.src, *req);
-    // A collection command is recorded as the client's operation itself.
+    // A collection command, a WATCH and a MULTI are recorded as the
+    // client's operation itself.
     let op = op_of(cmd).or_else(|| {
-        let client = usize::from(env.src).checked_sub(cfg.nodes)?;
-        let (op, _) = cfg.clients.get(client)?.get(usize::try_from(*req).ok()?)?;
-        matches!(op, Op::Cmd(_)).then(|| op.clone())
+        let op = client_op(cfg, env.src, *req)?;
+        matches!(op, Op::Cmd(_) | Op::Watch(..) | Op::Multi(..)).then(|| op.clone())
     })?;
     let _ = h.tester.on_invoke(env.src, op);
     Some(h.into())
@@ -187,11 +188,24 @@ pub(super) fn record_in(cfg: &ModelCfg, h: &History, env: Envelope<&Msg>) -> Opt
     if h.invoked.get(&env.dst) != Some(req) || crate::node::is_script_gave_up(reply) {
         return None;
     }
+    // The node answers WATCH with its snapshot (`[ts, [live…]]`) for the
+    // client to keep; the client's caller sees OK.
+    let ret = match (client_op(cfg, env.dst, *req), reply) {
+        (Some(Op::Watch(..)), Reply::Array(_)) => Ret::Ok,
+        _ => ret_of(reply)?,
+    };
     let mut h = Recorded::clone(h);
     h.invoked.remove(&env.dst);
-    let _ = h.tester.on_return(env.dst, ret_of(reply)?);
+    let _ = h.tester.on_return(env.dst, ret);
     h.linearizable = h.linearizable && is_linearizable(&h.tester);
     Some(h.into())
+}
+
+/// The configured operation of client actor `id`'s request `req`.
+fn client_op(cfg: &ModelCfg, id: Id, req: ReqId) -> Option<&Op> {
+    let client = usize::from(id).checked_sub(cfg.nodes)?;
+    let (op, _) = cfg.clients.get(client)?.get(usize::try_from(req).ok()?)?;
+    Some(op)
 }
 
 type Tester = LinearizabilityTester<Id, KvSpec>;

@@ -169,6 +169,13 @@ pub fn script_gave_up(m: &Model, s: &State) -> bool {
     witnessed(m, s, SCRIPT_GAVE_UP, |st| st.scripts_gave_up > 0)
 }
 
+pub const WATCH_ABORTS: &str = "a watched exec aborts";
+/// Witness (TX-2): an EXEC answers nil because a key its client watched
+/// was written after the WATCH.
+pub fn watch_aborts(m: &Model, s: &State) -> bool {
+    witnessed(m, s, WATCH_ABORTS, |st| st.watch_aborts > 0)
+}
+
 pub const PRE_VOTE_REFUSED: &str = "a pre-vote is refused by a node that knows a leader";
 /// Witness (PreVote at work): a node that follows a leader refuses a
 /// pre-vote whose log would otherwise win its vote, so the candidate never
@@ -193,6 +200,7 @@ pub const WITNESSES: &[&str] = &[
     BARE_READ,
     SCRIPT_LEADER_LOST,
     SCRIPT_GAVE_UP,
+    WATCH_ABORTS,
 ];
 
 /// An opt-in sometimes-property: trivially true unless the config names it

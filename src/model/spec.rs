@@ -20,6 +20,12 @@ pub enum Op {
     Script(String),
     /// A collection command ([`ops::COLLECTION_COMMANDS`]), its words as written.
     Cmd(Vec<String>),
+    /// `WATCH K…` by client `.0` (the spec keeps each client's watch).
+    Watch(usize, Vec<String>),
+    /// `MULTI`, the commands (each its words), `EXEC`, by client `.0`: one
+    /// atomic step, or nil when a key the client watched was written since
+    /// its WATCH (Redis's meaning; the watch ends either way).
+    Multi(usize, Vec<Vec<String>>),
 }
 
 /// A collection value of the spec.
@@ -52,7 +58,7 @@ impl Op {
         match self {
             Op::Get(k) | Op::Set(k, _) | Op::Del(k) => k,
             Op::Cmd(words) => words.get(1).map_or("*", String::as_str),
-            Op::Script(_) => "*",
+            Op::Script(_) | Op::Watch(..) | Op::Multi(..) => "*",
         }
     }
 }
@@ -76,6 +82,8 @@ pub struct KvSpec {
     pub map: BTreeMap<String, String>,
     /// The collections (a key is in at most one of the two maps).
     pub colls: BTreeMap<String, Coll>,
+    /// Each client's open WATCH: its keys, and whether one was written since.
+    pub watches: BTreeMap<usize, (BTreeSet<String>, bool)>,
 }
 
 /// Traces print the collections only when there are any, so a history of
@@ -87,6 +95,9 @@ impl std::fmt::Debug for KvSpec {
         if !self.colls.is_empty() {
             d.field("colls", &self.colls);
         }
+        if !self.watches.is_empty() {
+            d.field("watches", &self.watches);
+        }
         d.finish()
     }
 }
@@ -95,7 +106,7 @@ impl KvSpec {
     pub fn with(initial: impl IntoIterator<Item = (String, String)>) -> Self {
         KvSpec {
             map: initial.into_iter().collect(),
-            colls: BTreeMap::new(),
+            ..KvSpec::default()
         }
     }
 
@@ -114,6 +125,7 @@ impl KvSpec {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .into_iter()
                 .collect(),
+            watches: BTreeMap::new(),
         }
     }
 
@@ -247,6 +259,68 @@ impl SequentialSpec for KvSpec {
     type Ret = Ret;
 
     fn invoke(&mut self, op: &Op) -> Ret {
+        if self.watches.is_empty() {
+            return self.run(op);
+        }
+        // Which watched keys the operation writes: a SET always (Redis
+        // counts a SET of the same value), anything else when it changes
+        // the key's value.
+        let before: Vec<(String, Option<String>, Option<Coll>)> = self
+            .watched_keys()
+            .into_iter()
+            .map(|k| {
+                let (v, c) = (self.map.get(&k).cloned(), self.colls.get(&k).cloned());
+                (k, v, c)
+            })
+            .collect();
+        let ret = self.run(op);
+        let set = op.set_keys();
+        for (k, v, c) in before {
+            if set.contains(&k)
+                || self.map.get(&k) != v.as_ref()
+                || self.colls.get(&k) != c.as_ref()
+            {
+                for (keys, dirty) in self.watches.values_mut() {
+                    *dirty |= keys.contains(&k);
+                }
+            }
+        }
+        ret
+    }
+}
+
+impl Op {
+    /// The keys the operation SETs (a write even when the value stays).
+    fn set_keys(&self) -> Vec<String> {
+        let steps = match self {
+            Op::Set(k, _) => return vec![k.clone()],
+            Op::Script(body) => ops::parse(body).unwrap_or_default(),
+            Op::Multi(_, cmds) => cmds
+                .iter()
+                .filter_map(|w| ops::parse(&w.join(" ")).ok())
+                .flatten()
+                .collect(),
+            _ => return vec![],
+        };
+        steps
+            .into_iter()
+            .filter_map(|s| match s {
+                Step::Set(k, _) | Step::IncrBy(k, _) => Some(k),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+impl KvSpec {
+    fn watched_keys(&self) -> BTreeSet<String> {
+        self.watches
+            .values()
+            .flat_map(|(k, _)| k.iter().cloned())
+            .collect()
+    }
+
+    fn run(&mut self, op: &Op) -> Ret {
         match op {
             Op::Get(k) if self.colls.contains_key(k) => Ret::Error(WRONGTYPE.into()),
             Op::Get(k) => Ret::Value(self.map.get(k).cloned()),
@@ -261,6 +335,43 @@ impl SequentialSpec for KvSpec {
                 Err(e) => Ret::Error(e),
             },
             Op::Cmd(words) => self.collection(words).ret(),
+            Op::Watch(client, keys) => {
+                // WATCH inside a watch adds keys; a written key stays written.
+                let (watched, _) = self.watches.entry(*client).or_default();
+                watched.extend(keys.iter().cloned());
+                Ret::Ok
+            }
+            Op::Multi(client, cmds) => {
+                if self.watches.remove(client).is_some_and(|(_, dirty)| dirty) {
+                    return Ret::Value(None);
+                }
+                let mut out = Vec::new();
+                for words in cmds {
+                    out.push(self.queued(words).text().unwrap_or_else(|e| e));
+                }
+                Ret::Script(out)
+            }
+        }
+    }
+
+    /// One command queued in a MULTI: GET, SET, DEL or a collection
+    /// command; an error is that command's reply, and the rest still run.
+    fn queued(&mut self, words: &[String]) -> Answer {
+        match words {
+            [get, k] if get.eq_ignore_ascii_case("get") => {
+                if self.colls.contains_key(k) {
+                    Answer::Error(WRONGTYPE.into())
+                } else {
+                    self.map.get(k).cloned().map_or(Answer::Nil, Answer::Bulk)
+                }
+            }
+            [set, k, v] if set.eq_ignore_ascii_case("set") => {
+                self.colls.remove(k);
+                self.map.insert(k.clone(), v.clone());
+                Answer::Bulk("OK".into())
+            }
+            [del, k] if del.eq_ignore_ascii_case("del") => Answer::Int(self.del(k)),
+            _ => self.collection(words),
         }
     }
 }
@@ -381,6 +492,43 @@ mod tests {
         assert_eq!(s.invoke(&Op::Del("h".into())), Ret::Deleted(1));
         s.invoke(&Op::Set("s".into(), "v".into()));
         assert_eq!(s.invoke(&Op::Get("s".into())), Ret::Value(Some("v".into())));
+    }
+
+    #[test]
+    fn exec_aborts_iff_a_watched_key_was_written_after_the_watch() {
+        let mut s = KvSpec::default();
+        let multi = |c: usize, line: &str| {
+            Op::Multi(
+                c,
+                line.split(';')
+                    .map(|w| w.split_whitespace().map(String::from).collect())
+                    .collect(),
+            )
+        };
+        let watch = |c: usize, k: &str| Op::Watch(c, vec![k.to_string()]);
+        assert_eq!(s.invoke(&watch(0, "x")), Ret::Ok);
+        assert_eq!(s.invoke(&watch(1, "x")), Ret::Ok);
+        assert_eq!(s.invoke(&multi(0, "get x; set x a")), items(&["nil", "OK"]));
+        // Client 1's watch saw x written by client 0's EXEC.
+        assert_eq!(s.invoke(&multi(1, "set x b")), Ret::Value(None));
+        assert_eq!(s.invoke(&Op::Get("x".into())), Ret::Value(Some("a".into())));
+        // The watch ended with the EXEC: the next one runs.
+        assert_eq!(s.invoke(&multi(1, "set x b")), items(&["OK"]));
+        // A SET of the same value is a write; a read, or a write to another
+        // key, is not; a pop of an empty list changes nothing.
+        s.invoke(&watch(0, "x"));
+        s.invoke(&Op::Get("x".into()));
+        s.invoke(&Op::Set("y".into(), "1".into()));
+        cmd(&mut s, "lpop x2");
+        assert_eq!(s.invoke(&multi(0, "get x")), items(&["b"]));
+        s.invoke(&watch(0, "x"));
+        s.invoke(&Op::Set("x".into(), "b".into()));
+        assert_eq!(s.invoke(&multi(0, "get x")), Ret::Value(None));
+        // A command's error is its reply; the others still run.
+        assert_eq!(
+            s.invoke(&multi(0, "rpush x a; set z 1")),
+            items(&[WRONGTYPE, "OK"])
+        );
     }
 
     #[test]

@@ -171,7 +171,10 @@ pub fn apply_entry(
             if let Some(reply) = applied_before(applied_seqs, seq) {
                 return Applied::Reply(reply);
             }
-            if crate::cmd::multi::watch_broken(store, watched, *now_ms, modes.chain(), index) {
+            let checked = modes.watch == crate::modes::Watch::Validated;
+            if checked
+                && crate::cmd::multi::watch_broken(store, watched, *now_ms, modes.chain(), index)
+            {
                 if let Some(ClientSeq { client, req }) = seq {
                     applied_seqs.insert(client, (req, Reply::NilArray));
                 }

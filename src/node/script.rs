@@ -12,7 +12,7 @@ use crate::cmd::def::Exec;
 use crate::cmd::multi::watch_broken;
 use crate::cmd::scripting::{ScriptRef, NOSCRIPT};
 use crate::cmd::{table, Command, Op, ParseCtx};
-use crate::modes::ReadFence;
+use crate::modes::{ReadFence, Watch};
 use crate::raft::{ClientSeq, Entry, Payload};
 use crate::resp::Reply;
 use crate::script::context::{script_key, sha1_hex, ScriptCtx};
@@ -168,9 +168,12 @@ impl Step<'_, '_> {
             Op::Multi { cmds, watched } => {
                 // A watched key touched before the snapshot: Redis's nil,
                 // nothing run (spec TX-2). The commit checks again.
-                if watch_broken(&s.store, watched, r.now_ms, cfg.modes.chain(), start_ts) {
+                let checked = cfg.modes.watch == Watch::Validated;
+                if checked && watch_broken(&s.store, watched, r.now_ms, cfg.modes.chain(), start_ts)
+                {
                     s.store.unpin(pin);
                     s.stats.script_attempts += 1;
+                    s.stats.watch_aborts += 1;
                     self.answer_script(&r, Reply::NilArray);
                     return ScriptStep::Done;
                 }
@@ -262,6 +265,11 @@ impl Step<'_, '_> {
         let retries = self.cfg().script_retries;
         let s = self.state.to_mut();
         let reply = match applied {
+            Applied::Reply(Reply::NilArray) if matches!(p.cmd.op, Op::Multi { .. }) => {
+                s.stats.scripts_run += 1;
+                s.stats.watch_aborts += 1;
+                Reply::NilArray
+            }
             Applied::Reply(reply) => {
                 s.stats.scripts_run += 1;
                 s.stats.script_commits += 1;

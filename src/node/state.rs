@@ -182,6 +182,9 @@ pub struct Stats {
     /// Scripts answered TRYAGAIN after every run conflicted.
     pub scripts_gave_up: u64,
     pub script_retries: u64,
+    /// EXECs answered nil because a watched key was written (spec TX-2),
+    /// on their snapshot or when their entry applied.
+    pub watch_aborts: u64,
     /// Snapshots received from a leader and installed.
     pub snapshots_installed: u64,
     /// The newest term in which this node refused a pre-vote because it
