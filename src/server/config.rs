@@ -35,6 +35,8 @@ pub struct ServerConfig {
     pub settings: Arc<Settings>,
     /// SHUTDOWN's request to the serve loop, which then stops as on SIGTERM.
     pub shutdown: Arc<Notify>,
+    /// The error replies sent, for INFO errorstats.
+    pub errors: Arc<super::errorstats::ErrorStats>,
 }
 
 /// Redis's memory-layout knobs, as CONFIG SET last set them on this node

@@ -253,6 +253,7 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
                     Err(_) => node_gone(),
                 },
             };
+            shared.cfg.errors.count(&reply);
             encode_reply(&reply, proto, &mut outbuf);
         }
         if !outbuf.is_empty() {

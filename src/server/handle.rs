@@ -70,6 +70,10 @@ pub struct NodeInfo {
     pub keys: Option<(u64, u64)>,
     /// Blocking pops parked at this node (it leads) waiting for a write.
     pub blocked_clients: usize,
+    /// Scripts in the replicated cache, and their bodies' and keys' bytes.
+    pub cached_scripts: (u64, u64),
+    /// Functions in the replicated libraries, and the libraries' bytes.
+    pub functions: (u64, u64),
 }
 
 /// Where messages for other nodes go. A cluster of one has none; the peer

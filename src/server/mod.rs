@@ -27,6 +27,7 @@ pub mod client_conn;
 pub mod commands;
 pub mod config;
 pub mod connection;
+pub mod errorstats;
 pub mod handle;
 pub mod peers;
 pub mod registry;
@@ -201,6 +202,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
             scripts,
             settings: Arc::default(),
             shutdown: shutdown.clone(),
+            errors: Arc::default(),
         },
         registry: Arc::default(),
         node: thread.handle.clone(),

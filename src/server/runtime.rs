@@ -579,6 +579,21 @@ impl Runner {
             });
             (keys, expires)
         });
+        let cached_scripts = {
+            use crate::raw::RawGet;
+            use crate::strings::encoding::SCRIPT_PREFIX;
+            let snap = state.store.snapshot(state.applied);
+            let (mut n, mut bytes) = (0u64, 0u64);
+            snap.raw_scan(SCRIPT_PREFIX, &mut |k, v| {
+                if !k.starts_with(SCRIPT_PREFIX) {
+                    return false;
+                }
+                n += 1;
+                bytes += (k.len() + v.len()) as u64;
+                true
+            });
+            (n, bytes)
+        };
         NodeInfo {
             role: match state.role {
                 Role::Leader => "leader",
@@ -598,6 +613,8 @@ impl Runner {
             sync_pending: self.storage.sync_pending(),
             stats: state.stats.clone(),
             blocked_clients: state.blocked.len(),
+            cached_scripts,
+            functions: (0, 0),
             gaps: {
                 let modes = &self.node.config().modes;
                 [modes.gaps(), modes.departures()].concat()

@@ -349,7 +349,10 @@ pub(super) fn config(cfg: &ServerConfig, args: &[Bytes]) -> Reply {
             Reply::Map(out)
         }
         b"set" => config_set(cfg, args),
-        b"resetstat" if args.len() == 2 => Reply::ok(),
+        b"resetstat" if args.len() == 2 => {
+            cfg.errors.reset();
+            Reply::ok()
+        }
         b"rewrite" if args.len() == 2 => {
             Reply::err("ERR The server is running without a config file")
         }

@@ -34,6 +34,7 @@ pub(super) fn cfg() -> ServerConfig {
         scripts: super::super::scripts::Scripts::new(std::time::Duration::from_secs(5)),
         settings: Arc::default(),
         shutdown: Arc::default(),
+        errors: Arc::default(),
     }
 }
 
