@@ -164,3 +164,56 @@ fn a_blocking_pop_inside_multi_answers_at_once() {
     assert_eq!(pushed, 1);
     assert_eq!(popped, vec!["q".to_string(), "a".to_string()]);
 }
+
+/// CONFIG, SELECT and CLIENT queued in a MULTI run at the connection once
+/// the node's transaction answered, their replies in their places; a
+/// WATCH that aborts the EXEC runs none of them. SAVE is refused at queue
+/// time, as in Redis.
+#[test]
+fn connection_commands_inside_exec_answer_in_place() {
+    let s = Server::start(&[]);
+    let mut c = s.client();
+    let (ok, name, get): (String, String, Option<String>) = redis::pipe()
+        .atomic()
+        .cmd("CLIENT")
+        .arg("SETNAME")
+        .arg("app")
+        .cmd("CLIENT")
+        .arg("GETNAME")
+        .get("missing")
+        .query(&mut c)
+        .expect("EXEC");
+    assert_eq!((ok.as_str(), name.as_str(), get), ("OK", "app", None));
+
+    let _: () = redis::cmd("WATCH").arg("w").query(&mut c).expect("WATCH");
+    let mut other = s.client();
+    let _: () = other.set("w", "1").expect("SET");
+    let _: () = redis::cmd("MULTI").query(&mut c).expect("MULTI");
+    let _: String = redis::cmd("CLIENT")
+        .arg("SETNAME")
+        .arg("aborted")
+        .query(&mut c)
+        .expect("queued");
+    let aborted: redis::Value = redis::cmd("EXEC").query(&mut c).expect("EXEC");
+    assert_eq!(aborted, redis::Value::Nil);
+    let name: String = redis::cmd("CLIENT")
+        .arg("GETNAME")
+        .query(&mut c)
+        .expect("GETNAME");
+    assert_eq!(name, "app");
+
+    let _: () = redis::cmd("MULTI").query(&mut c).expect("MULTI");
+    let e = redis::cmd("SAVE")
+        .query::<()>(&mut c)
+        .expect_err("SAVE is no-multi");
+    assert!(
+        e.to_string()
+            .contains("Command not allowed inside a transaction"),
+        "{e}"
+    );
+    let e = redis::cmd("EXEC")
+        .query::<()>(&mut c)
+        .expect_err("EXECABORT");
+    assert_eq!(e.code(), Some("EXECABORT"));
+    let () = redis::cmd("SAVE").query(&mut c).expect("SAVE");
+}

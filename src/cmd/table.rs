@@ -225,7 +225,6 @@ pub static NOSCRIPT_NOT_IMPLEMENTED: &[&str] = &[
     "monitor",
     "sync",
     "psync",
-    "save",
     "bgsave",
 ];
 
@@ -1213,6 +1212,16 @@ pub static COMMANDS: &[CommandDef] = &[
         group: "transactions",
         since: "2.2.0",
         summary: "Forget about all watched keys",
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "save",
+        arity: 1,
+        flags: Flags(ADMIN | NOSCRIPT | NO_ASYNC_LOADING | NO_MULTI),
+        acl_categories: &["@admin", "@slow", "@dangerous"],
+        group: "server",
+        since: "1.0.0",
+        summary: "Synchronously save the dataset to disk",
         ..CommandDef::DEFAULT
     },
     CommandDef {

@@ -79,6 +79,9 @@ enum Slot {
     Info(oneshot::Receiver<NodeInfo>, Vec<Section>),
     /// WATCH's answer, kept by the connection; the client gets OK.
     Watch(oneshot::Receiver<Reply>, Vec<bytes::Bytes>),
+    /// EXEC's answer, and the connection's own commands it queued (run
+    /// once the node answered, at the EXEC's clock).
+    Exec(oneshot::Receiver<Reply>, commands::LocalQueue, u64),
 }
 
 /// WATCH's node answer: the watched keys join the connection's, and the
@@ -101,12 +104,17 @@ fn node_gone() -> Reply {
 const BLOCKED_INPUT_LIMIT: usize = 1 << 20;
 
 /// Wait for every node answer in flight, keeping the replies in order.
-async fn settle(slots: &mut [(Slot, Protocol)], conn: &mut ClientConn) {
+async fn settle(slots: &mut [(Slot, Protocol)], conn: &mut ClientConn, cfg: &ServerConfig) {
     for (slot, _) in slots.iter_mut() {
         match slot {
             Slot::Node(rx) | Slot::Blocking(rx) => {
                 let reply = rx.await.unwrap_or_else(|_| node_gone());
                 *slot = Slot::Ready(reply);
+            }
+            Slot::Exec(rx, local, now) => {
+                let reply = rx.await.unwrap_or_else(|_| node_gone());
+                let local = std::mem::take(local);
+                *slot = Slot::Ready(commands::splice_local(conn, cfg, reply, local, *now));
             }
             Slot::Watch(rx, keys) => {
                 let reply = rx.await.unwrap_or_else(|_| node_gone());
@@ -148,20 +156,12 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
                 Ok(None) => break,
                 Ok(Some(args)) if args.is_empty() => continue,
                 Ok(Some(args)) => {
-                    let action = match commands::handle(&mut conn, &shared.cfg, &args, now) {
-                        // EXEC carries what every WATCH before it saw.
-                        Action::Exec(cmds) => {
-                            settle(&mut slots, &mut conn).await;
-                            let watched = std::mem::take(&mut conn.tx.watched);
-                            Action::Node(crate::cmd::Command::exec(cmds, watched))
-                        }
-                        other => other,
-                    };
+                    let action = commands::handle(&mut conn, &shared.cfg, &args, now);
                     let slot = match action {
                         Action::Reply(r) => Slot::Ready(r),
                         Action::Watch(cmd) => {
                             if in_flight.is_some_and(|k| k != Kind::Read) {
-                                settle(&mut slots, &mut conn).await;
+                                settle(&mut slots, &mut conn, &shared.cfg).await;
                             }
                             in_flight = Some(Kind::Read);
                             let keys = match &cmd.op {
@@ -170,13 +170,24 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
                             };
                             Slot::Watch(shared.node.request(cmd, now, conn.id), keys)
                         }
-                        Action::Exec(_) => Slot::Ready(Reply::err("ERR EXEC without MULTI")),
+                        Action::Exec(queued) => {
+                            // EXEC carries what every WATCH before it saw,
+                            // and nothing of the connection's is in flight
+                            // beside it (it reads and may write).
+                            settle(&mut slots, &mut conn, &shared.cfg).await;
+                            in_flight = Some(Kind::Script);
+                            let watched = std::mem::take(&mut conn.tx.watched);
+                            let (node_part, local) = commands::split_queue(queued);
+                            let cmd = crate::cmd::Command::exec(node_part, watched);
+                            let rx = shared.node.request(cmd, now, conn.id);
+                            Slot::Exec(rx, local, now)
+                        }
                         Action::Node(cmd) => {
                             let kind = cmd.kind();
                             // A script reads and may write: nothing of the
                             // connection's may be in flight beside it.
                             if in_flight.is_some_and(|k| k != kind || k == Kind::Script) {
-                                settle(&mut slots, &mut conn).await;
+                                settle(&mut slots, &mut conn, &shared.cfg).await;
                             }
                             in_flight = Some(kind);
                             let blocks = cmd.block_deadline_ms().is_some();
@@ -242,6 +253,10 @@ async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io
                 Slot::Watch(rx, keys) => {
                     let reply = rx.await.unwrap_or_else(|_| node_gone());
                     watch_answered(&mut conn, &keys, reply)
+                }
+                Slot::Exec(rx, local, at) => {
+                    let reply = rx.await.unwrap_or_else(|_| node_gone());
+                    commands::splice_local(&mut conn, &shared.cfg, reply, local, at)
                 }
                 Slot::Info(rx, sections) => match rx.await {
                     Ok(info) => commands::render_info(

@@ -55,6 +55,7 @@ use faults::fault_command;
 use hello::hello;
 use info::info_sections;
 pub use info::{needs_keyspace, render_info, Section};
+pub use multi::{splice_local, split_queue, LocalQueue};
 use script::script_local;
 use shutdown::shutdown;
 use time::time;
@@ -156,6 +157,9 @@ fn connection_command(
         "command" => command(cfg, args),
         "time" => time(args, now_ms),
         "shutdown" => return Some(shutdown(args)),
+        // The Raft log on disk is the dataset's persistence: an RDB
+        // snapshot would add nothing to recover from.
+        "save" => Reply::ok(),
         "multi" | "discard" | "unwatch" => {
             return multi::transaction(conn, table::lookup(name.as_bytes()), args)
         }

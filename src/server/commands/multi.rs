@@ -13,12 +13,66 @@ use crate::cmd::{Command, CommandRef, ParseError};
 use crate::resp::Reply;
 
 use super::super::client_conn::ClientConn;
+use super::super::config::ServerConfig;
 use super::reply::arity;
 use super::Action;
 
 /// Connection commands an EXEC can run itself (the node answers them from
-/// the transaction's clock); the others are refused at queue time.
+/// the transaction's clock).
 const RUN_IN_EXEC: &[&str] = &["ping", "echo", "time", "unwatch"];
+
+/// Connection commands the connection runs when the node's transaction has
+/// answered (and not at all when a WATCH aborted it), their replies put in
+/// their places in EXEC's array. They change the connection or the server's
+/// settings, never the keyspace; the other connection commands are refused
+/// at queue time.
+const RUN_AFTER_EXEC: &[&str] = &["config", "select", "client"];
+
+/// The queued requests of an EXEC: those for the node, and the
+/// [`RUN_AFTER_EXEC`] ones with their places in the reply.
+pub type LocalQueue = Vec<(usize, Vec<Bytes>)>;
+
+/// Split an EXEC's queue into the node's part and the connection's.
+pub fn split_queue(queued: Vec<Vec<Bytes>>) -> (Vec<Vec<Bytes>>, LocalQueue) {
+    let mut node = Vec::new();
+    let mut local = Vec::new();
+    for (i, args) in queued.into_iter().enumerate() {
+        let runs_here = crate::cmd::table::lookup(&args[0])
+            .is_some_and(|d| d.is_connection() && RUN_AFTER_EXEC.contains(&d.name));
+        if runs_here {
+            local.push((i, args));
+        } else {
+            node.push(args);
+        }
+    }
+    (node, local)
+}
+
+/// EXEC's reply: the node's array with the connection's commands run and
+/// their replies put in their places; any other answer (a WATCH's nil, an
+/// error) as it is, the connection's commands not run.
+pub fn splice_local(
+    conn: &mut ClientConn,
+    cfg: &ServerConfig,
+    node_reply: Reply,
+    local: LocalQueue,
+    now_ms: u64,
+) -> Reply {
+    let Reply::Array(mut items) = node_reply else {
+        return node_reply;
+    };
+    for (i, args) in local {
+        let reply = match super::handle(conn, cfg, &args, now_ms) {
+            Action::Reply(r) => r,
+            _ => Reply::err(format!(
+                "ERR fencekv cannot run '{}' inside MULTI",
+                String::from_utf8_lossy(&args[0]).to_lowercase()
+            )),
+        };
+        items.insert(i.min(items.len()), reply);
+    }
+    Reply::Array(items)
+}
 
 /// The transaction commands, and every request while MULTI is open; `None`
 /// for a request outside a transaction that is none of them.
@@ -81,9 +135,16 @@ fn queue(conn: &mut ClientConn, def: Option<CommandRef>, args: &[Bytes]) -> Repl
         Some(d) if d.flags.has(flag::NO_MULTI) => {
             Some(Reply::err("ERR Command not allowed inside a transaction"))
         }
-        Some(d) if d.is_connection() && !RUN_IN_EXEC.contains(&d.name) => Some(Reply::err(
-            format!("ERR fencekv cannot run '{}' inside MULTI", d.name),
-        )),
+        Some(d)
+            if d.is_connection()
+                && !RUN_IN_EXEC.contains(&d.name)
+                && !RUN_AFTER_EXEC.contains(&d.name) =>
+        {
+            Some(Reply::err(format!(
+                "ERR fencekv cannot run '{}' inside MULTI",
+                d.name
+            )))
+        }
         Some(_) => None,
     };
     if let Some(err) = refused {
