@@ -1236,7 +1236,17 @@ impl Search<'_> {
                 if step.to == start {
                     let found = CycleClass::of(nf);
                     if class.is_none_or(|c| c == found) {
-                        return Some((found, self.path(e, self.state(v, f))));
+                        // States carry flags, so a walk may pass one
+                        // transaction twice (two cycles glued together, say
+                        // two G-single into a "G2"): only a simple cycle
+                        // counts. Checked here, where it is cheap; the
+                        // shortest closed walk (`class: None`) is always
+                        // simple.
+                        let path = self.path(e, self.state(v, f));
+                        let txns: HashSet<TxnId> = path.iter().map(|s| s.from).collect();
+                        if txns.len() == path.len() {
+                            return Some((found, path));
+                        }
                     }
                     continue;
                 }
@@ -1307,11 +1317,20 @@ mod tests {
         let found: Vec<_> = rep.cycles().filter(|(c, _)| *c == class).collect();
         assert_eq!(found.len(), 1, "one {class} expected:\n{rep}");
         let steps = found[0].1.to_vec();
-        for (i, s) in steps.iter().enumerate() {
-            let next = &steps[(i + 1) % steps.len()];
-            assert_eq!(s.to, next.from, "a connected cycle:\n{rep}");
-        }
+        assert_simple_cycles(rep);
         steps
+    }
+
+    /// Every reported cycle is connected and passes each transaction once.
+    fn assert_simple_cycles(rep: &Report) {
+        for (_, steps) in rep.cycles() {
+            for (i, s) in steps.iter().enumerate() {
+                let next = &steps[(i + 1) % steps.len()];
+                assert_eq!(s.to, next.from, "a connected cycle:\n{rep}");
+            }
+            let txns: BTreeSet<TxnId> = steps.iter().map(|s| s.from).collect();
+            assert_eq!(txns.len(), steps.len(), "a simple cycle:\n{rep}");
+        }
     }
 
     fn deps(steps: &[Step]) -> Vec<(TxnId, Dep, TxnId)> {
@@ -1409,6 +1428,22 @@ mod tests {
         assert!(rep
             .to_string()
             .contains("T0 completed at 10, before T1 was invoked at 20"));
+    }
+
+    #[test]
+    fn two_cycles_through_one_transaction_are_not_one_g2() {
+        // Two stale reads of T0's append: two G-single-realtime cycles
+        // through T0. Glued together at T0 they make a closed walk with two
+        // rw edges, which is not a cycle: no G2-item-realtime.
+        let h = vec![
+            ok(0, 0, 10, vec![a("x", 1)]),
+            ok(1, 20, 30, vec![r("x", &[])]),
+            ok(2, 20, 30, vec![r("x", &[])]),
+            ok(3, 40, 50, vec![r("x", &[1])]),
+        ];
+        let rep = report(&h);
+        assert_eq!(rep.names(), BTreeSet::from(["G-single-realtime"]), "{rep}");
+        assert_simple_cycles(&rep);
     }
 
     #[test]
@@ -1676,5 +1711,6 @@ mod tests {
             rep.cycles().any(|(c, _)| c.realtime()) && rep.cycles().all(|(c, _)| c.realtime()),
             "{rep}"
         );
+        assert_simple_cycles(&rep);
     }
 }
