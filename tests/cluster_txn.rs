@@ -17,10 +17,11 @@
 //!   read-only transactions from its old state after the majority committed
 //!   newer appends: a `-realtime` cycle (serializable, not strictly).
 //!
-//! Each unsafe run repeats rounds until the anomaly is found, within a time
-//! budget, and fails only if it never is. `FENCEKV_SOAK=1` makes the safe
+//! Spec TX-4. Each unsafe run repeats rounds until the anomaly is found,
+//! within a time budget, and fails only if it never is. `FENCEKV_SOAK=1` makes the safe
 //! run longer.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -105,9 +106,18 @@ enum Via {
     Eval,
 }
 
+impl Via {
+    fn name(self) -> &'static str {
+        match self {
+            Via::Multi => "MULTI/EXEC",
+            Via::Eval => "EVAL",
+        }
+    }
+}
+
 /// Run `mops` (reads unfilled) as one transaction; its outcome, with the
-/// reads filled in when it is ok.
-fn run_txn(conn: &mut redis::Connection, via: Via, mops: &mut [Mop]) -> Outcome {
+/// reads filled in when it is ok, and the error's code when it is not.
+fn run_txn(conn: &mut redis::Connection, via: Via, mops: &mut [Mop]) -> (Outcome, Option<String>) {
     let result: redis::RedisResult<Vec<redis::Value>> = match via {
         Via::Multi => {
             let mut pipe = redis::pipe();
@@ -135,17 +145,15 @@ fn run_txn(conn: &mut redis::Connection, via: Via, mops: &mut [Mop]) -> Outcome 
             cmd.query(conn)
         }
     };
+    let code = |e: &redis::RedisError| Some(e.code().unwrap_or("I/O").to_string());
     match result {
         Ok(replies) => match fill(mops, &replies) {
-            Ok(()) => Outcome::Ok,
+            Ok(()) => (Outcome::Ok, None),
             // A reply the client cannot read: whatever happened is unknown.
-            Err(e) => {
-                eprintln!("unreadable reply: {e}");
-                Outcome::Info
-            }
+            Err(e) => (Outcome::Info, Some(format!("unreadable reply: {e}"))),
         },
-        Err(e) if failed_for_sure(&e) => Outcome::Fail,
-        Err(_) => Outcome::Info,
+        Err(e) if failed_for_sure(&e) => (Outcome::Fail, code(&e)),
+        Err(e) => (Outcome::Info, code(&e)),
     }
 }
 
@@ -166,6 +174,9 @@ struct Client {
 struct Run {
     ports: Mutex<Vec<u16>>,
     history: Mutex<Vec<Txn>>,
+    /// Committed transactions per way of running them, and errors by code.
+    committed: Mutex<BTreeMap<&'static str, usize>>,
+    errors: Mutex<BTreeMap<String, usize>>,
     stop: AtomicBool,
     start: Instant,
 }
@@ -175,6 +186,8 @@ impl Run {
         Arc::new(Run {
             ports: Mutex::new(cluster.nodes.iter().map(|n| n.port).collect()),
             history: Mutex::new(Vec::new()),
+            committed: Mutex::default(),
+            errors: Mutex::default(),
             stop: AtomicBool::new(false),
             start: Instant::now(),
         })
@@ -186,6 +199,15 @@ impl Run {
 
     fn history(&self) -> Vec<Txn> {
         self.history.lock().expect("lock").clone()
+    }
+
+    /// `ok: {EVAL: 10, MULTI/EXEC: 12}; errors: {TIMEOUT: 3}`.
+    fn tally(&self) -> String {
+        format!(
+            "ok: {:?}; errors: {:?}",
+            self.committed.lock().expect("lock"),
+            self.errors.lock().expect("lock")
+        )
     }
 }
 
@@ -239,8 +261,17 @@ fn spawn_clients(
                             Via::Eval
                         };
                         let invoke = run.now();
-                        let outcome = run_txn(&mut conn, via, &mut mops);
+                        let (outcome, error) = run_txn(&mut conn, via, &mut mops);
                         let complete = run.now();
+                        if let Some(code) = error {
+                            *run.errors.lock().expect("lock").entry(code).or_default() += 1;
+                        } else {
+                            *run.committed
+                                .lock()
+                                .expect("lock")
+                                .entry(via.name())
+                                .or_default() += 1;
+                        }
                         run.history.lock().expect("lock").push(Txn {
                             process: c.id,
                             invoke,
@@ -367,7 +398,16 @@ fn list_append_transactions_under_kills_and_partitions_are_strict_serializable()
     let (ok, with_reads) = summary(&history);
     let started = Instant::now();
     let report = check(&history);
-    eprintln!("{report}\nchecked in {:?}", started.elapsed());
+    eprintln!(
+        "{report}\nchecked in {:?}; {}",
+        started.elapsed(),
+        run.tally()
+    );
+    let committed = run.committed.lock().expect("lock").clone();
+    assert!(
+        committed.len() == 2 && committed.values().all(|&n| n >= 50),
+        "both MULTI/EXEC and EVAL commit: {committed:?}"
+    );
     assert!(
         ok >= 200 && with_reads >= 50,
         "too few committed transactions to mean anything: {ok} ok, {with_reads} read something"
@@ -397,8 +437,9 @@ fn until_found(
         let report = check(&history);
         if wanted(&report) {
             eprintln!(
-                "found after {n} rounds, {:?}:\n{}",
+                "found after {n} rounds, {:?} ({}):\n{}",
                 started.elapsed(),
+                run.tally(),
                 report.render(&history, 3)
             );
             return (report, started.elapsed());
@@ -443,7 +484,8 @@ fn without_read_set_validation_transactions_write_skew() {
     );
     let (class, steps) = report
         .cycles()
-        .find(|(c, _)| matches!(c.name(), "G2-item" | "G-single"))
+        .filter(|(c, _)| matches!(c.name(), "G2-item" | "G-single"))
+        .min_by_key(|(_, steps)| steps.len())
         .expect("the cycle found");
     eprintln!(
         "write-only: {class}, a cycle of {} transactions, in {took:?}",
@@ -561,7 +603,7 @@ fn with_the_fence_a_cut_off_leader_serves_nothing_stale() {
     }
     let history = s.run.history();
     let report = check(&history);
-    eprintln!("{report}");
+    eprintln!("{report}; {}", s.run.tally());
     let (ok, _) = summary(&history);
     assert!(ok >= 50, "too few committed transactions: {ok}");
     assert!(report.is_valid(), "{}", report.render(&history, 5));
