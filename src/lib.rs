@@ -17,6 +17,7 @@
 //! | [`resp`] | RESP2/RESP3 request decoding and reply encoding | yes |
 //! | [`rng`] | xorshift64*: timer jitter, random walks, fault schedules | yes |
 //! | [`lincheck`] | linearizability of recorded histories: WGL search with memoisation, per key | yes |
+//! | [`txncheck`] | strict serializability of list-append transaction histories (Elle): anomalies of reads, dependency cycles | yes |
 //! | [`modes`] | the safety mechanisms as named modes, each with its gap | yes |
 //! | [`server`] | the runtime: sockets, clocks, the durable log, connections | I/O |
 //!
@@ -38,3 +39,4 @@ pub mod rng;
 pub mod script;
 pub mod server;
 pub mod strings;
+pub mod txncheck;
