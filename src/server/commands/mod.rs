@@ -55,7 +55,7 @@ use faults::fault_command;
 use hello::hello;
 use info::info_sections;
 pub use info::{needs_keyspace, render_info, Section};
-use script::script_local;
+use script::{function_local, script_local};
 use shutdown::shutdown;
 use time::time;
 
@@ -106,6 +106,11 @@ pub fn handle(conn: &mut ClientConn, cfg: &ServerConfig, args: &[Bytes], now_ms:
     }
     if def.name == "script" {
         if let Some(reply) = script_local(cfg, args) {
+            return Action::Reply(reply);
+        }
+    }
+    if def.name == "function" {
+        if let Some(reply) = function_local(cfg, args) {
             return Action::Reply(reply);
         }
     }
