@@ -732,8 +732,11 @@ impl LuaEngine {
         };
         for entry in registry.sequence_values::<Table>() {
             let (reg, callback) = entry.and_then(read).map_err(|e| format!("ERR {e}"))?;
+            // Names differing only in case: FCALL finds the first (Redis: either,
+            // by hash order).
             lib.functions
-                .insert(reg.name.to_ascii_lowercase(), callback);
+                .entry(reg.name.to_ascii_lowercase())
+                .or_insert(callback);
             lib.registered.push(reg);
         }
         if lib.registered.is_empty() {

@@ -384,7 +384,6 @@ end))
 -- are refused, at load time and after.
 
 local registry = nil -- while a library loads: what it registered so far
-local lower = string.lower
 
 local function lib_error(msg)
   return { err = 'ERR ' .. msg }, RAISE
@@ -463,11 +462,12 @@ local function register(...)
   if not name_ok(name) then
     return lib_error('Library names can only contain letters, numbers, or underscores(_) and must be at least one character long')
   end
-  local key = lower(name)
-  if registry.seen[key] then
+  -- Within a library names are case-sensitive (Redis's library dict);
+  -- across libraries, FCALL's lookup and the collision check are not.
+  if registry.seen[name] then
     return lib_error('Function already exists in the library')
   end
-  registry.seen[key] = true
+  registry.seen[name] = true
   registry[#registry + 1] = { name = name, callback = callback, flags = flags or 0, description = desc }
   return nil, RETURN
 end

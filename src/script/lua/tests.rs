@@ -1013,7 +1013,7 @@ mod functions {
             "ERR Error registering functions: ERR calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments)."
         );
         assert_eq!(
-            err("redis.register_function('f', function() end)\nredis.register_function('F', function() end)"),
+            err("redis.register_function('f', function() end)\nredis.register_function('f', function() end)"),
             "ERR Error registering functions: ERR Function already exists in the library"
         );
         assert_eq!(err("local x = 1"), "ERR No functions registered");
