@@ -1,4 +1,4 @@
-//! Functions on a running server (spec §9): FUNCTION LOAD/LIST/DUMP/
+//! Functions on a running server (spec §8, FN): FUNCTION LOAD/LIST/DUMP/
 //! RESTORE/FLUSH/DELETE and FCALL/FCALL_RO over real TCP with the `redis`
 //! crate, Redis 7.0.15's replies and error texts; a restart keeps the
 //! libraries (FN-1: they are replicated data, in the log).

@@ -1,6 +1,6 @@
 //! Redis 7.0 functions: FUNCTION LOAD/DELETE/FLUSH/LIST/DUMP/RESTORE/STATS
 //! and FCALL/FCALL_RO parsing with Redis's errors, the library record, and
-//! the semantics of the commands over the keyspace view (spec §9).
+//! the semantics of the commands over the keyspace view (spec §8, FN).
 //!
 //! A library is replicated data (FN-1): `!redis|function|<lib>` holds its
 //! [`LibraryRecord`] (the code and what it registered) and
@@ -19,13 +19,10 @@ use serde::{Deserialize, Serialize};
 use super::args::{is, numkeys_keys};
 use super::def::Exec;
 use super::error::ParseError;
+use super::shebang::ScriptFlags;
 use super::{mismatch, Kind, Op, ParseCtx};
 use crate::resp::Reply;
-use crate::script::shebang::ScriptFlags;
-use crate::script::Registered;
-use crate::strings::encoding::{
-    function_key, library_key, sha1_hex, FUNCTION_NAME_PREFIX, FUNCTION_PREFIX,
-};
+use crate::strings::encoding::{function_key, library_key, FUNCTION_NAME_PREFIX, FUNCTION_PREFIX};
 use crate::strings::{KeyspaceWrite, RawGet, RawWrite};
 
 /// FCALL of a name no library registered.
@@ -33,6 +30,16 @@ pub const NOT_FOUND: &str = "ERR Function not found";
 /// FCALL_RO (or EVAL_RO of a shebang script) of one that may write.
 pub const WRITE_FLAG_ON_RO: &str =
     "ERR Can not execute a script with write flag using *_ro command.";
+
+/// A function as its library's registration declared it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Registered {
+    /// As registered (FCALL finds it case-insensitively).
+    pub name: String,
+    pub description: Option<String>,
+    /// [`super::shebang::ScriptFlags`] bits.
+    pub flags: u32,
+}
 
 /// What a library is, as stored under `!redis|function|<name>`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -329,7 +336,7 @@ pub fn check_load<G: RawGet + ?Sized>(
     code: &[u8],
     replace: bool,
 ) -> Result<String, String> {
-    let meta = crate::script::shebang::library_meta(code)?;
+    let meta = super::shebang::library_meta(code)?;
     if !replace && raw.raw_get(&library_key(&meta.name)).is_some() {
         return Err(format!("ERR Library '{}' already exists", meta.name));
     }
@@ -503,11 +510,7 @@ const DUMP_SUM_LEN: usize = 8;
 pub const BAD_PAYLOAD: &str = "ERR DUMP payload version or checksum are wrong";
 
 fn checksum(body: &[u8]) -> Vec<u8> {
-    let hex = sha1_hex(body);
-    hex.as_bytes()[..DUMP_SUM_LEN * 2]
-        .chunks(2)
-        .map(|h| u8::from_str_radix(std::str::from_utf8(h).unwrap_or("00"), 16).unwrap_or(0))
-        .collect()
+    sha1_smol::Sha1::from(body).digest().bytes()[..DUMP_SUM_LEN].to_vec()
 }
 
 /// FUNCTION DUMP: every library's code.

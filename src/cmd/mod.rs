@@ -33,6 +33,7 @@
 //! | [`expire`] | EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST |
 //! | [`scripting`] | EVAL EVALSHA EVAL_RO EVALSHA_RO SCRIPT LOAD/EXISTS/FLUSH |
 //! | [`functions`] | FUNCTION LOAD/DELETE/FLUSH/LIST/DUMP/RESTORE/STATS FCALL FCALL_RO |
+//! | [`shebang`] | EVAL's `#!lua flags=…` line and a library's `#!lua name=…` |
 //! | [`multi`] | EXEC's and WATCH's ops and the watch rule (the connection queues) |
 //! | [`debug`] | FENCEKV.RAWSET FENCEKV.RAWGET FENCEKV.RAWDEL FENCEKV.ENCODING |
 //! | [`table`] | the rows, the name lookup, [`CommandRef`], COMMAND (COUNT, INFO, DOCS) |
@@ -66,6 +67,7 @@ pub mod list;
 pub mod multi;
 pub mod scripting;
 pub mod set;
+pub mod shebang;
 pub mod strings;
 pub mod table;
 #[cfg(test)]

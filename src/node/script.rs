@@ -12,12 +12,12 @@ use crate::cmd::def::Exec;
 use crate::cmd::functions::{self, FunctionOp, LibraryRecord};
 use crate::cmd::multi::watch_broken;
 use crate::cmd::scripting::{ScriptRef, NOSCRIPT};
+use crate::cmd::shebang::{eval_flags, library_meta, ScriptFlags};
 use crate::cmd::{table, Kind, Op, ParseCtx};
 use crate::modes::ReadFence;
 use crate::raft::{ClientSeq, Entry, Payload};
 use crate::resp::Reply;
 use crate::script::context::{script_key, sha1_hex, ScriptCtx};
-use crate::script::shebang::{eval_flags, library_meta, ScriptFlags};
 use crate::script::{Engine, FunctionCall, Interrupted, Invocation};
 use crate::strings::RawGet;
 

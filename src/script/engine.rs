@@ -76,15 +76,7 @@ pub trait Engine: Send + Sync + Debug {
     }
 }
 
-/// A function as its library's registration declared it.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Registered {
-    /// As registered (FCALL finds it case-insensitively).
-    pub name: String,
-    pub description: Option<String>,
-    /// [`super::shebang::ScriptFlags`] bits.
-    pub flags: u32,
-}
+pub use crate::cmd::functions::Registered;
 
 /// One FCALL run.
 #[derive(Clone, Copy, Debug)]

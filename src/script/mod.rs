@@ -3,7 +3,6 @@
 //! - [`engine`]: the seam between the node and a script engine.
 //! - [`lua`]: Lua 5.1 through mlua, sandboxed like Redis 7.0.
 //! - [`ops`]: the small deterministic op-list engine the model runs.
-//! - [`shebang`]: EVAL's `#!lua flags=…` line and a library's `#!lua name=…`.
 //! - [`context`]: the script context — snapshot reads through the read
 //!   chain, a write buffer with read-your-writes, the read and write sets.
 
@@ -11,6 +10,5 @@ pub mod context;
 pub mod engine;
 pub mod lua;
 pub mod ops;
-pub mod shebang;
 
 pub use engine::{Engine, FunctionCall, Host, Interrupted, Invocation, Registered, Watchdog};

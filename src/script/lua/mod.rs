@@ -38,7 +38,7 @@ pub use convert::{format_g17, number_to_integer};
 use rand48::Rand48;
 
 use super::engine::{Engine, FunctionCall, Host, Interrupted, Invocation, Registered, Watchdog};
-use super::shebang::{eval_flags, header_len};
+use crate::cmd::shebang::{eval_flags, header_len};
 use crate::resp::Reply;
 
 /// How many VM instructions run between two watchdog checks. Measured: the
