@@ -237,3 +237,35 @@ fn per_call_mode_takes_a_fence_per_read() {
     let per_script = info_field(&cluster.nodes[leader], "script_fences_per_script");
     assert_eq!(per_script.as_deref(), Some("3.00"), "a fence per GET");
 }
+
+#[test]
+fn a_library_loaded_on_the_leader_runs_on_the_new_leader_after_failover() {
+    let mut cluster = Cluster::start(3, &["--appendfsync", "always"]);
+    let leader = cluster.leader();
+    set_eventually(&cluster.nodes[leader], "k", "v");
+    let mut c = cluster.nodes[leader].client();
+    let lib = "#!lua name=failover\n\
+        redis.register_function{function_name='twice', callback=function(keys) \
+        return redis.call('GET', keys[1]) .. redis.call('GET', keys[1]) end, flags={'no-writes'}}";
+    let name: String = redis::cmd("FUNCTION")
+        .arg("LOAD")
+        .arg(lib)
+        .query(&mut c)
+        .expect("FUNCTION LOAD");
+    assert_eq!(name, "failover");
+    cluster.nodes[leader].kill();
+    let new_leader = cluster.leader();
+    let r: String = eventually("FCALL_RO on the new leader", || {
+        let mut c = redis::Client::open(cluster.nodes[new_leader].url())
+            .ok()?
+            .get_connection()
+            .ok()?;
+        redis::cmd("FCALL_RO")
+            .arg("twice")
+            .arg(1)
+            .arg("k")
+            .query(&mut c)
+            .ok()
+    });
+    assert_eq!(r, "vv", "the library is replicated data");
+}

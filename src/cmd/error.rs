@@ -128,6 +128,9 @@ pub enum ParseError {
     /// An error whose text is the command's own (ZADD's option conflicts,
     /// ZRANGE's bounds, …), the whole text, code included.
     Message(&'static str),
+    /// As [`ParseError::Message`], a text built from the arguments
+    /// (FUNCTION's "Unknown option given: <opt>").
+    Owned(String),
 }
 
 impl ParseError {
@@ -184,6 +187,7 @@ impl ParseError {
             }
             ParseError::NegativeLimit => "ERR LIMIT can't be negative".into(),
             ParseError::Message(text) => (*text).into(),
+            ParseError::Owned(text) => text.clone(),
         }
     }
 

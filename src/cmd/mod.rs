@@ -32,6 +32,8 @@
 //! | [`keys`] | DEL UNLINK EXISTS TOUCH TYPE RENAME RENAMENX COPY OBJECT DBSIZE FLUSHDB FLUSHALL KEYS SCAN RANDOMKEY |
 //! | [`expire`] | EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST |
 //! | [`scripting`] | EVAL EVALSHA EVAL_RO EVALSHA_RO SCRIPT LOAD/EXISTS/FLUSH |
+//! | [`functions`] | FUNCTION LOAD/DELETE/FLUSH/LIST/DUMP/RESTORE/STATS FCALL FCALL_RO |
+//! | [`shebang`] | EVAL's `#!lua flags=…` line and a library's `#!lua name=…` |
 //! | [`multi`] | EXEC's and WATCH's ops and the watch rule (the connection queues) |
 //! | [`debug`] | FENCEKV.RAWSET FENCEKV.RAWGET FENCEKV.RAWDEL FENCEKV.ENCODING |
 //! | [`table`] | the rows, the name lookup, [`CommandRef`], COMMAND (COUNT, INFO, DOCS) |
@@ -57,6 +59,7 @@ pub mod debug;
 pub mod def;
 pub mod error;
 pub mod expire;
+pub mod functions;
 pub mod glob;
 pub mod hash;
 pub mod keys;
@@ -64,6 +67,7 @@ pub mod list;
 pub mod multi;
 pub mod scripting;
 pub mod set;
+pub mod shebang;
 pub mod strings;
 pub mod table;
 #[cfg(test)]
@@ -335,6 +339,16 @@ pub enum Op {
     },
     /// WATCH key [key ...]: a fenced read of whether each key exists.
     Watch { keys: Vec<Bytes> },
+    // ---------------------------------------------------------- functions
+    /// FUNCTION LOAD/DELETE/FLUSH/LIST/DUMP/RESTORE/STATS ([`functions`]).
+    Function(functions::FunctionOp),
+    /// FCALL/FCALL_RO function numkeys key... arg...: the name as given.
+    FCall {
+        name: Bytes,
+        keys: Vec<Bytes>,
+        argv: Vec<Bytes>,
+        read_only: bool,
+    },
 }
 
 /// A parsed command: its row and its arguments.

@@ -30,8 +30,8 @@ use super::def::flag::*;
 use super::def::{CommandDef, Exec, Flags};
 use super::error::ParseError;
 use super::{
-    bits, blocking, debug, expire, hash, keys, list, multi, scripting, set, strings, zset, Command,
-    ParseCtx,
+    bits, blocking, debug, expire, functions, hash, keys, list, multi, scripting, set, strings,
+    zset, Command, ParseCtx,
 };
 use crate::resp::Reply;
 
@@ -213,9 +213,6 @@ pub fn command_docs(names: &[Bytes], debug_commands: bool) -> Reply {
 /// script naming one is told "not allowed", as by Redis, not "unknown".
 /// A command that becomes a row leaves this list (a test checks).
 pub static NOSCRIPT_NOT_IMPLEMENTED: &[&str] = &[
-    "fcall",
-    "fcall_ro",
-    "function",
     "subscribe",
     "psubscribe",
     "ssubscribe",
@@ -1297,6 +1294,45 @@ pub static COMMANDS: &[CommandDef] = &[
         summary: "A container for Lua scripts management commands",
         parse: scripting::parse_script,
         exec: scripting::EXEC_SCRIPT,
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "fcall",
+        arity: -3,
+        flags: Flags(NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | MOVABLEKEYS),
+        movable_keys: Some(functions::fcall_keys),
+        acl_categories: &["@slow", "@scripting"],
+        group: "scripting",
+        since: "7.0.0",
+        summary: "Invoke a function",
+        parse: functions::parse_fcall_rw,
+        exec: Exec::Script,
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "fcall_ro",
+        arity: -3,
+        flags: Flags(READONLY | NOSCRIPT | STALE | SKIP_MONITOR | NO_MANDATORY_KEYS | MOVABLEKEYS),
+        movable_keys: Some(functions::fcall_keys),
+        acl_categories: &["@slow", "@scripting"],
+        group: "scripting",
+        since: "7.0.0",
+        summary: "Invoke a read-only function",
+        parse: functions::parse_fcall_ro,
+        exec: Exec::Script,
+        ..CommandDef::DEFAULT
+    },
+    CommandDef {
+        name: "function",
+        arity: -2,
+        flags: Flags(0),
+        subcommand_flags: Flags(NOSCRIPT),
+        acl_categories: &["@slow"],
+        group: "scripting",
+        since: "7.0.0",
+        summary: "A container for function commands",
+        parse: functions::parse_function,
+        exec: functions::EXEC_FUNCTION,
         ..CommandDef::DEFAULT
     },
     CommandDef {

@@ -9,14 +9,16 @@ use super::step::Step;
 use bytes::Bytes;
 
 use crate::cmd::def::Exec;
+use crate::cmd::functions::{self, FunctionOp, LibraryRecord};
 use crate::cmd::multi::watch_broken;
 use crate::cmd::scripting::{ScriptRef, NOSCRIPT};
-use crate::cmd::{table, Command, Op, ParseCtx};
+use crate::cmd::shebang::{eval_flags, library_meta, ScriptFlags};
+use crate::cmd::{table, Kind, Op, ParseCtx};
 use crate::modes::{ReadFence, Watch};
 use crate::raft::{ClientSeq, Entry, Payload};
 use crate::resp::Reply;
 use crate::script::context::{script_key, sha1_hex, ScriptCtx};
-use crate::script::{Engine, Interrupted, Invocation};
+use crate::script::{Engine, FunctionCall, Interrupted, Invocation};
 use crate::strings::RawGet;
 
 /// What became of a script that passed a fence.
@@ -52,6 +54,21 @@ fn run_eval<G: RawGet + ?Sized>(
             None => return Ok(Reply::err(NOSCRIPT)),
         },
     };
+    // Redis 7.0's shebang (spec FN-5): a script that declares its flags
+    // may write unless it says `no-writes`, and then an *_RO call refuses
+    // it before it runs; one without a shebang keeps Redis 6's rules.
+    let flags = match eval_flags(&body) {
+        Ok(flags) => flags,
+        Err(text) => return Ok(Reply::err(text)),
+    };
+    let mut read_only = read_only;
+    if !flags.has(ScriptFlags::EVAL_COMPAT) {
+        let no_writes = flags.has(ScriptFlags::NO_WRITES);
+        if read_only && !no_writes {
+            return Ok(Reply::err(functions::WRITE_FLAG_ON_RO));
+        }
+        read_only |= no_writes;
+    }
     let inv = Invocation {
         body: &body,
         sha: &sha,
@@ -71,6 +88,127 @@ fn run_eval<G: RawGet + ?Sized>(
     Ok(reply)
 }
 
+/// Run one FCALL over `ctx` (spec FN-2): the function and its library are
+/// read from the snapshot like any key (so the commit validates them), a
+/// write-flagged function refuses FCALL_RO, a `no-writes` one runs
+/// read-only. A function that fails leaves `ctx`'s buffer as it found it.
+fn run_fcall<G: RawGet + ?Sized>(
+    engine: &dyn Engine,
+    ctx: &mut ScriptCtx<'_, G>,
+    name: &Bytes,
+    keys: &[Bytes],
+    argv: &[Bytes],
+    read_only: bool,
+) -> Result<Reply, Interrupted> {
+    let Some((lib, f)) = functions::find_function(&*ctx, name) else {
+        return Ok(Reply::err(functions::NOT_FOUND));
+    };
+    let flags = ScriptFlags(f.flags);
+    let no_writes = flags.has(ScriptFlags::NO_WRITES);
+    if read_only && !no_writes {
+        return Ok(Reply::err(functions::WRITE_FLAG_ON_RO));
+    }
+    // The command line FUNCTION STATS shows.
+    let mut command = vec![
+        Bytes::from_static(if read_only { b"fcall_ro" } else { b"fcall" }),
+        name.clone(),
+        Bytes::from(keys.len().to_string()),
+    ];
+    command.extend(keys.iter().chain(argv).cloned());
+    let call = FunctionCall {
+        code: &lib.code,
+        function: &f.name,
+        command: &command,
+        keys,
+        argv,
+        read_only: read_only || no_writes,
+    };
+    let before = ctx.checkpoint();
+    let reply = engine.call_function(&call, ctx)?;
+    if reply.is_error() {
+        ctx.restore(before);
+    }
+    Ok(reply)
+}
+
+/// A library as the engine registers it: its metadata checked, its code run.
+fn load_record(engine: &dyn Engine, code: &Bytes) -> Result<LibraryRecord, String> {
+    let meta = library_meta(code)?;
+    let functions = engine.load_library(code)?;
+    Ok(LibraryRecord {
+        name: meta.name,
+        engine: "LUA".into(),
+        code: code.clone(),
+        functions,
+    })
+}
+
+/// FUNCTION LOAD and RESTORE over `ctx` (spec FN-1): the engine runs each
+/// library's registration (deterministic, so every re-run registers the
+/// same functions); the records and the function index are buffered writes.
+fn run_function_admin<G: RawGet + ?Sized>(
+    engine: &dyn Engine,
+    ctx: &mut ScriptCtx<'_, G>,
+    op: &FunctionOp,
+) -> Reply {
+    match op {
+        FunctionOp::Load { code, replace } => {
+            let name = match functions::check_load(&*ctx, code, *replace) {
+                Ok(name) => name,
+                Err(text) => return Reply::err(text),
+            };
+            match engine.load_library(code) {
+                Ok(registered) => functions::install(ctx, name, code.clone(), registered),
+                Err(text) => Reply::err(text),
+            }
+        }
+        FunctionOp::Restore { payload, policy } => {
+            let codes = match functions::undump(payload) {
+                Ok(codes) => codes,
+                Err(text) => return Reply::err(text),
+            };
+            let mut libs = Vec::with_capacity(codes.len());
+            for code in &codes {
+                match load_record(engine, code) {
+                    Ok(lib) => libs.push(lib),
+                    Err(text) => return Reply::err(text),
+                }
+            }
+            let before = ctx.checkpoint();
+            let reply = functions::restore(ctx, libs, *policy);
+            if reply.is_error() {
+                ctx.restore(before);
+            }
+            reply
+        }
+        _ => Reply::err("ERR not a script"),
+    }
+}
+
+/// Run a parsed command of kind [`Kind::Script`] over `ctx`.
+fn run_script_op<G: RawGet + ?Sized>(
+    engine: &dyn Engine,
+    ctx: &mut ScriptCtx<'_, G>,
+    op: &Op,
+) -> Result<Reply, Interrupted> {
+    match op {
+        Op::Eval {
+            script,
+            keys,
+            argv,
+            read_only,
+        } => run_eval(engine, ctx, script, keys, argv, *read_only),
+        Op::FCall {
+            name,
+            keys,
+            argv,
+            read_only,
+        } => run_fcall(engine, ctx, name, keys, argv, *read_only),
+        Op::Function(f) => Ok(run_function_admin(engine, ctx, f)),
+        _ => Ok(Reply::err("ERR not a script")),
+    }
+}
+
 /// Run an EXEC's queued requests over `ctx`, in order (spec TX-1): each
 /// answers in the reply's array, an error included, as in Redis; a script
 /// among them runs as EVAL does.
@@ -85,8 +223,9 @@ fn run_queued<G: RawGet + ?Sized>(
         let Some(name) = args.first() else {
             continue;
         };
-        let eval =
-            table::lookup(name).filter(|d| matches!(d.exec, Exec::Script) && d.name != "exec");
+        let eval = table::lookup(name).filter(|d| {
+            (matches!(d.exec, Exec::Script) || d.name == "function") && d.name != "exec"
+        });
         let reply = match eval {
             Some(def) => {
                 let parse_ctx = ParseCtx {
@@ -94,17 +233,9 @@ fn run_queued<G: RawGet + ?Sized>(
                     ..ParseCtx::default()
                 };
                 match def.parse_args(args, &parse_ctx) {
-                    Ok(Command {
-                        op:
-                            Op::Eval {
-                                script,
-                                keys,
-                                argv,
-                                read_only,
-                            },
-                        ..
-                    }) => run_eval(engine, ctx, &script, &keys, &argv, read_only)?,
-                    Ok(_) => Reply::err("ERR not a script"),
+                    Ok(cmd) if cmd.kind() == Kind::Script => run_script_op(engine, ctx, &cmd.op)?,
+                    // FUNCTION LIST, DELETE, …: as any other command.
+                    Ok(_) => ctx.call_in_exec(args)?,
                     Err(e) => e.reply(args),
                 }
             }
@@ -159,12 +290,6 @@ impl Step<'_, '_> {
         let per_call = (cfg.modes.read_fence == ReadFence::PerCall).then_some(run.fences);
         let mut ctx = ScriptCtx::new(&snap, r.now_ms, cfg.modes.chain(), per_call);
         let ran = match &r.cmd.op {
-            Op::Eval {
-                script,
-                keys,
-                argv,
-                read_only,
-            } => run_eval(&*cfg.engine, &mut ctx, script, keys, argv, *read_only),
             Op::Multi { cmds, watched } => {
                 // A watched key touched before the snapshot: Redis's nil,
                 // nothing run (spec TX-2). The commit checks again.
@@ -179,7 +304,7 @@ impl Step<'_, '_> {
                 }
                 run_queued(&*cfg.engine, &mut ctx, cmds, r.now_ms)
             }
-            _ => Ok(Reply::err("ERR not a script")),
+            op => run_script_op(&*cfg.engine, &mut ctx, op),
         };
         let Ok(reply) = ran else {
             // Per-call mode: this read needs a fence of its own first.

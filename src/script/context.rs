@@ -435,7 +435,7 @@ mod tests {
             );
             seen += 1;
         }
-        assert_eq!(seen, 23 + table::NOSCRIPT_NOT_IMPLEMENTED.len());
+        assert_eq!(seen, 26 + table::NOSCRIPT_NOT_IMPLEMENTED.len());
         assert_eq!(
             ctx.call(&args("MSET a 1 b"), false),
             Ok(Reply::err(errors::ARITY))

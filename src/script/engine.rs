@@ -52,6 +52,45 @@ pub trait Engine: Send + Sync + Debug {
     /// Check that `body` compiles, as SCRIPT LOAD does before caching it:
     /// `Err` carries Redis's error text (`ERR Error compiling script …`).
     fn compile_check(&self, body: &[u8]) -> Result<(), String>;
+
+    /// FUNCTION LOAD: run a library's code (`code`, its metadata line
+    /// included) with only `redis.register_function` and its kin
+    /// available, and answer the functions it registered. `Err`: Redis's
+    /// reply text. Deterministic: an instruction budget, not a clock,
+    /// bounds the run. An engine without functions refuses.
+    fn load_library(&self, code: &[u8]) -> Result<Vec<Registered>, String> {
+        let _ = code;
+        Err("ERR Engine 'LUA' not found".into())
+    }
+
+    /// FCALL: run the function `call.function` of the library `call.code`
+    /// (loading the library first if this engine has not yet), as
+    /// [`Engine::run`] runs a script.
+    fn call_function(
+        &self,
+        call: &FunctionCall<'_>,
+        host: &mut dyn Host,
+    ) -> Result<Reply, Interrupted> {
+        let _ = (call, host);
+        Ok(Reply::err("ERR Engine 'LUA' not found"))
+    }
+}
+
+pub use crate::cmd::functions::Registered;
+
+/// One FCALL run.
+#[derive(Clone, Copy, Debug)]
+pub struct FunctionCall<'a> {
+    /// The library's code, its metadata line included.
+    pub code: &'a [u8],
+    /// The function's registered name (error texts name it).
+    pub function: &'a str,
+    /// The command as the client sent it (FUNCTION STATS shows it).
+    pub command: &'a [Bytes],
+    pub keys: &'a [Bytes],
+    pub argv: &'a [Bytes],
+    /// FCALL_RO, or a `no-writes` function: write commands are refused.
+    pub read_only: bool,
 }
 
 /// Limits a server puts on scripts. Only the server reads a clock, so the
@@ -59,6 +98,12 @@ pub trait Engine: Send + Sync + Debug {
 pub trait Watchdog: Send + Sync + Debug {
     /// A script starts running.
     fn arm(&self);
+    /// A function starts running: FUNCTION KILL (not SCRIPT KILL) stops
+    /// it, FUNCTION STATS names it and the command that called it.
+    fn arm_function(&self, name: &str, command: &[Bytes]) {
+        let _ = (name, command);
+        self.arm();
+    }
     /// Whether the running script must stop, with the error text to reply
     /// (time limit passed, or SCRIPT KILL). Asked every few thousand
     /// instructions, so it must be cheap.

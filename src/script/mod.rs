@@ -11,4 +11,4 @@ pub mod engine;
 pub mod lua;
 pub mod ops;
 
-pub use engine::{Engine, Host, Interrupted, Invocation, Watchdog};
+pub use engine::{Engine, FunctionCall, Host, Interrupted, Invocation, Registered, Watchdog};

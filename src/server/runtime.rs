@@ -579,13 +579,13 @@ impl Runner {
             });
             (keys, expires)
         });
-        let cached_scripts = {
+        // Count and bytes of the replicated records under a prefix.
+        let records = |prefix: &[u8]| {
             use crate::raw::RawGet;
-            use crate::strings::encoding::SCRIPT_PREFIX;
             let snap = state.store.snapshot(state.applied);
             let (mut n, mut bytes) = (0u64, 0u64);
-            snap.raw_scan(SCRIPT_PREFIX, &mut |k, v| {
-                if !k.starts_with(SCRIPT_PREFIX) {
+            snap.raw_scan(prefix, &mut |k, v| {
+                if !k.starts_with(prefix) {
                     return false;
                 }
                 n += 1;
@@ -594,6 +594,9 @@ impl Runner {
             });
             (n, bytes)
         };
+        use crate::strings::encoding::{FUNCTION_NAME_PREFIX, FUNCTION_PREFIX, SCRIPT_PREFIX};
+        let cached_scripts = records(SCRIPT_PREFIX);
+        let functions = (records(FUNCTION_NAME_PREFIX).0, records(FUNCTION_PREFIX).1);
         NodeInfo {
             role: match state.role {
                 Role::Leader => "leader",
@@ -614,7 +617,7 @@ impl Runner {
             stats: state.stats.clone(),
             blocked_clients: state.blocked.len(),
             cached_scripts,
-            functions: (0, 0),
+            functions,
             gaps: {
                 let modes = &self.node.config().modes;
                 [modes.gaps(), modes.departures()].concat()

@@ -4,7 +4,9 @@
 //! reading a clock itself, so only this module looks at time.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
 use std::time::{Duration, Instant};
 
 use crate::resp::Reply;
@@ -20,7 +22,16 @@ pub struct ScriptWatchdog {
     started_us: AtomicU64,
     running: AtomicBool,
     kill: AtomicBool,
+    /// The running function's name and command (`None`: a script, or
+    /// nothing, runs).
+    function: Mutex<Option<(String, Vec<Bytes>)>>,
 }
+
+/// Redis's `slowscripterr` and `slowevalerr`: the other KILL is the one.
+const BUSY_FUNCTION: &str =
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+const BUSY_SCRIPT: &str =
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
 
 impl ScriptWatchdog {
     pub fn new(limit: Duration) -> Self {
@@ -30,6 +41,7 @@ impl ScriptWatchdog {
             started_us: AtomicU64::new(0),
             running: AtomicBool::new(false),
             kill: AtomicBool::new(false),
+            function: Mutex::new(None),
         }
     }
 
@@ -51,23 +63,78 @@ impl ScriptWatchdog {
     /// Redis: a script's writes are buffered until it finishes, so a killed
     /// script has written nothing.
     pub fn kill(&self) -> Reply {
-        if self.running.load(Ordering::Acquire) {
-            self.kill.store(true, Ordering::Release);
-            Reply::ok()
-        } else {
-            Reply::err("NOTBUSY No scripts in execution right now.")
+        self.kill_kind(false)
+    }
+
+    /// FUNCTION KILL: stop the running function (not a script: as in
+    /// Redis, each KILL stops only its own kind).
+    pub fn kill_function(&self) -> Reply {
+        self.kill_kind(true)
+    }
+
+    fn kill_kind(&self, function: bool) -> Reply {
+        if !self.running.load(Ordering::Acquire) {
+            return Reply::err("NOTBUSY No scripts in execution right now.");
         }
+        let running_function = self.running_function().is_some();
+        if running_function != function {
+            return Reply::err(if running_function {
+                BUSY_FUNCTION
+            } else {
+                BUSY_SCRIPT
+            });
+        }
+        self.kill.store(true, Ordering::Release);
+        Reply::ok()
+    }
+
+    /// The running function's name, its command and how long it has run (ms).
+    pub fn running_function(&self) -> Option<(String, Vec<Bytes>, u64)> {
+        if !self.running.load(Ordering::Acquire) {
+            return None;
+        }
+        let f = self
+            .function
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()?;
+        let ran_ms = self
+            .now_us()
+            .saturating_sub(self.started_us.load(Ordering::Acquire))
+            / 1000;
+        Some((f.0, f.1, ran_ms))
     }
 }
 
 impl Watchdog for ScriptWatchdog {
+    fn arm_function(&self, name: &str, command: &[Bytes]) {
+        *self.function.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some((name.to_string(), command.to_vec()));
+        self.start();
+    }
+
     fn arm(&self) {
+        *self.function.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.start();
+    }
+
+    fn should_stop(&self) -> Option<String> {
+        self.check()
+    }
+
+    fn disarm(&self) {
+        self.running.store(false, Ordering::Release);
+    }
+}
+
+impl ScriptWatchdog {
+    fn start(&self) {
         self.kill.store(false, Ordering::Release);
         self.started_us.store(self.now_us(), Ordering::Release);
         self.running.store(true, Ordering::Release);
     }
 
-    fn should_stop(&self) -> Option<String> {
+    fn check(&self) -> Option<String> {
         if self.kill.load(Ordering::Acquire) {
             return Some("ERR Script killed by user with SCRIPT KILL...".into());
         }
@@ -80,10 +147,6 @@ impl Watchdog for ScriptWatchdog {
                 "ERR Script stopped after running longer than the time limit of {limit_ms} ms (--lua-time-limit); nothing was written"
             )
         })
-    }
-
-    fn disarm(&self) {
-        self.running.store(false, Ordering::Release);
     }
 }
 
@@ -120,6 +183,20 @@ mod tests {
         w.disarm();
         w.arm();
         assert_eq!(w.should_stop(), None, "a new script starts unkilled");
+    }
+
+    #[test]
+    fn each_kill_stops_only_its_own_kind() {
+        let w = ScriptWatchdog::new(Duration::from_secs(60));
+        w.arm_function("f", &[Bytes::from_static(b"fcall")]);
+        assert_eq!(w.kill(), Reply::err(BUSY_FUNCTION));
+        assert!(w.running_function().is_some_and(|f| f.0 == "f"));
+        assert_eq!(w.kill_function(), Reply::ok());
+        w.disarm();
+        w.arm();
+        assert_eq!(w.kill_function(), Reply::err(BUSY_SCRIPT));
+        assert_eq!(w.running_function(), None);
+        assert_eq!(w.kill(), Reply::ok());
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! <key>             = payload                                             (bare legacy key)
 //! !redis|ttl|<key>  = expireAt: u64 BE ms       (TTL of the legacy forms; kept in step by SET)
 //! !redis|script|<sha> = script body              (the script cache; not a string)
+//! !redis|function|<lib> = library record          (FUNCTION LOAD; not a string)
+//! !redis|fname|<name> = library name              (the function index)
 //! ```
 //!
 //! Known ambiguity (ENC-A): a legacy payload whose first two
@@ -21,6 +23,13 @@ pub const TTL_PREFIX: &[u8] = b"!redis|ttl|";
 /// SCRIPT LOAD is an ordinary replicated write and EVALSHA reads it from the
 /// same snapshot as everything else.
 pub const SCRIPT_PREFIX: &[u8] = b"!redis|script|";
+/// Where function libraries live: `!redis|function|<library>` holds the
+/// library's record (its code and what it registered), so FUNCTION LOAD is a
+/// replicated write and FCALL reads it from the script's snapshot.
+pub const FUNCTION_PREFIX: &[u8] = b"!redis|function|";
+/// The function index: `!redis|fname|<lowercase function name>` holds the
+/// name of the library that registered it.
+pub const FUNCTION_NAME_PREFIX: &[u8] = b"!redis|fname|";
 /// Every internal key starts with this; any other key is a bare legacy key.
 pub const INTERNAL_PREFIX: &[u8] = b"!redis|";
 
@@ -47,6 +56,16 @@ pub fn ttl_key(key: &[u8]) -> Bytes {
 /// `!redis|script|<sha>`: the internal key of a cached script.
 pub fn script_key(sha: &str) -> Bytes {
     prefixed(SCRIPT_PREFIX, sha.as_bytes())
+}
+
+/// `!redis|function|<library>`
+pub fn library_key(name: &str) -> Bytes {
+    prefixed(FUNCTION_PREFIX, name.as_bytes())
+}
+
+/// `!redis|fname|<lowercase name>`: function names are case-insensitive.
+pub fn function_key(name: &str) -> Bytes {
+    prefixed(FUNCTION_NAME_PREFIX, name.to_ascii_lowercase().as_bytes())
 }
 
 /// The SHA-1 of a script body in lowercase hex, as Redis names scripts.

@@ -2349,3 +2349,111 @@ fn random_command(rng: &mut XorShift) -> Vec<Vec<u8>> {
     }
     a
 }
+
+/// Functions and EVAL's shebang against redis-server 7.0: FUNCTION's
+/// replies and errors, registration errors, FCALL/FCALL_RO and the error
+/// shape of a failing function (`script: <name>, on @user_function:<line>.`).
+/// Libraries here register one function each, so FUNCTION LIST's order
+/// (Redis: hash order) cannot differ.
+#[test]
+fn functions_match_redis() {
+    let Some(mut p) = Pair::new() else { return };
+    p.script(
+        r##"
+        FUNCTION FLUSH
+        FUNCTION LOAD "#!lua name=lib1\nredis.register_function('f1', function(keys, args) return redis.call('set', keys[1], args[1]) end)"
+        FUNCTION LOAD "#!lua name=lib1\nredis.register_function('f1', function() return 1 end)"
+        FUNCTION LOAD "#!lua name=lib2\nredis.register_function{function_name='ro', callback=function(keys) return redis.call('get', keys[1]) end, flags={'no-writes', 'allow-stale'}, description='reads'}"
+        FUNCTION LOAD "#!lua name=lib3\nredis.register_function('F1', function() return 1 end)"
+        FUNCTION LOAD "#!lua name=lib4\nredis.register_function('bad', function() return redis.call('nosuch') end)"
+        FUNCTION LOAD "#!lua name=lib5\nredis.register_function('boom', function() error('boom') end)"
+        FUNCTION LOAD "#!lua name=lib6\nredis.register_function{function_name='sneaky', callback=function() return redis.call('set', 'x', 1) end, flags={'no-writes'}}"
+        FCALL f1 1 k v
+        FCALL F1 1 k v2
+        FCALL_RO ro 1 k
+        FCALL_RO f1 1 k v
+        FCALL bad 0
+        FCALL boom 0
+        FCALL sneaky 0
+        FCALL_RO sneaky 0
+        FCALL nosuch 0
+        FCALL f1 -1
+        FCALL f1 2 k
+        FCALL f1 x
+        COMMAND GETKEYS fcall f1 1 x foo
+        COMMAND GETKEYS fcall_ro ro 2 x y foo
+        COMMAND GETKEYS eval x 0
+        COMMAND GETKEYS mset a 1 b 2
+        COMMAND GETKEYS get
+        COMMAND GETKEYS nosuch a
+        COMMAND GETKEYS get a b
+        COMMAND GETKEYS ping x
+        FUNCTION LIST LIBRARYNAME lib2
+        FUNCTION LIST LIBRARYNAME LIB1 WITHCODE
+        FUNCTION LIST bad
+        FUNCTION LIST LIBRARYNAME
+        FUNCTION LIST WITHCODE WITHCODE
+        FUNCTION STATS
+        FUNCTION DELETE lib4
+        FUNCTION DELETE lib4
+        FUNCTION DELETE
+        FUNCTION FLUSH bad
+        FUNCTION FLUSH SYNC extra
+        FUNCTION RESTORE bad
+        FUNCTION RESTORE a b c
+        FUNCTION RESTORE a bad
+        FUNCTION KILL
+        FUNCTION bad
+        FUNCTION HELP
+        FUNCTION LOAD foo "#!lua name=x\n"
+        FUNCTION LOAD "return 1"
+        FUNCTION LOAD "#!lua name=x"
+        FUNCTION LOAD "#!lua"
+        FUNCTION LOAD "#!lua\n"
+        FUNCTION LOAD "#! name=x\n"
+        FUNCTION LOAD "#!lua name=x foo=bar\n"
+        FUNCTION LOAD "#!lua name=x name=y\n"
+        FUNCTION LOAD "#!lua name=a-b\n"
+        FUNCTION LOAD "#!lua name=x\nreturn 1"
+        FUNCTION LOAD "#!lua name=x\nfoo("
+        FUNCTION LOAD "#!lua name=x\na = 1"
+        FUNCTION LOAD "#!lua name=x\nreturn math.random()"
+        FUNCTION LOAD "#!lua name=x\nreturn redis.call('ping')"
+        FUNCTION LOAD "#!lua name=x\nreturn redis.math"
+        FUNCTION LOAD "#!lua name=x\nredis.register_function()"
+        FUNCTION LOAD "#!lua name=x\nredis.register_function('f')"
+        FUNCTION LOAD "#!lua name=x\nredis.register_function(nil, function() end)"
+        FUNCTION LOAD "#!lua name=x\nredis.register_function('f', 'x')"
+        FUNCTION LOAD "#!lua name=x\nredis.register_function('f', function() end, 1)"
+        FUNCTION LOAD "#!lua name=x\nredis.register_function('a-b', function() end)"
+        FUNCTION LOAD "#!lua name=x\nredis.register_function('f', function() end) redis.register_function('f', function() end)"
+        FUNCTION LOAD "#!lua name=z\nredis.register_function('zf', function() return 1 end) redis.register_function('ZF', function() return 2 end)"
+        # Which of zf and ZF FCALL finds depends on Redis's hash order.
+        FUNCTION LOAD "#!lua name=x\nredis.register_function{function_name='f', callback=function() end, flags='x'}"
+        FUNCTION LOAD "#!lua name=x\nredis.register_function{function_name='f', callback=function() end, flags={'x'}}"
+        FUNCTION LOAD "#!lua name=x\nredis.register_function{function_name='f', callback=function() end, zz=1}"
+        FUNCTION LOAD "#!lua name=x\nredis.register_function{callback=function() end}"
+        FUNCTION LOAD "#!lua name=x\nredis.register_function{function_name='f'}"
+        FUNCTION LOAD "#!lua name=x\nredis.register_function{function_name='f', callback=1}"
+        FUNCTION LOAD "#!lua name=x\nredis.register_function{function_name={}, callback=function() end}"
+        FUNCTION LOAD "#!lua name=x\nredis.register_function{function_name='f', callback=function() end, description={}}"
+        FUNCTION LOAD "#!lua name=x\nlocal a = 1 while 1 do a = a + 1 end"
+        EVAL "#!lua\nreturn redis.call('set', 'a', 1)" 0
+        EVAL_RO "#!lua\nreturn 1" 0
+        EVAL_RO "#!lua flags=no-writes\nreturn redis.call('get', 'a')" 0
+        EVAL "#!lua flags=no-writes\nreturn redis.call('set', 'a', 1)" 0
+        EVAL "#!lua flags=no-writes,allow-oom,allow-stale,no-cluster,allow-cross-slot-keys\nreturn 1" 0
+        EVAL "#!lua flags=\nreturn 1" 0
+        EVAL "#!foo\nreturn 1" 0
+        EVAL "#!lua flags=bad\nreturn 1" 0
+        EVAL "#!lua bad=1\nreturn 1" 0
+        EVAL "#!lua" 0
+        EVAL "#!lua\nreturn x" 0
+        EVAL "#!lua\nfoo(" 0
+        SCRIPT LOAD "#!lua flags=bad\nreturn 1"
+        FUNCTION FLUSH
+        FUNCTION LIST
+        FUNCTION STATS
+        "##,
+    );
+}

@@ -37,12 +37,19 @@ use mlua::{
 pub use convert::{format_g17, number_to_integer};
 use rand48::Rand48;
 
-use super::engine::{Engine, Host, Interrupted, Invocation, Watchdog};
+use super::engine::{Engine, FunctionCall, Host, Interrupted, Invocation, Registered, Watchdog};
+use crate::cmd::shebang::{eval_flags, header_len};
 use crate::resp::Reply;
 
 /// How many VM instructions run between two watchdog checks. Measured: the
 /// hook costs well under 1% at this rate (see the `bench_` tests).
 pub const CHECK_EVERY: u32 = 10_000;
+
+/// How many hook checks a FUNCTION LOAD may take (so about 10^8 VM
+/// instructions, Redis's 500 ms) before it fails with "FUNCTION LOAD
+/// timeout". Counted in instructions, not time, so a load gives the same
+/// answer on every node and every run.
+const LOAD_BUDGET_CHECKS: u64 = 10_000;
 
 /// The chunk name of the sandbox code: frames from it are skipped when an
 /// error's position is reported, so errors point at the script.
@@ -54,6 +61,8 @@ pub use crate::strings::encoding::sha1_hex;
 #[derive(Debug)]
 enum Stop {
     Interrupted,
+    /// A library's loading ran out of its instruction budget.
+    LoadTimeout,
     /// The watchdog's error text and where the script was when it stopped
     /// (Redis's SCRIPT KILL error names that line).
     Watchdog(String, Option<(String, i64)>),
@@ -82,6 +91,8 @@ struct Shared {
     stop: Mutex<Option<Stop>>,
     error: Mutex<Option<ScriptError>>,
     watchdog: Option<Arc<dyn Watchdog>>,
+    /// While a library loads: hook checks left in its budget (0 otherwise).
+    load_checks: AtomicU64,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -145,7 +156,13 @@ fn make_hook(
     shared: Arc<Shared>,
 ) -> impl Fn(&Lua, &LuaDebug) -> mlua::Result<VmState> + Send + 'static {
     move |lua, _| {
-        if !shared.stopping.load(Ordering::Relaxed) {
+        let loading = shared.load_checks.load(Ordering::Relaxed);
+        if loading > 1 {
+            shared.load_checks.store(loading - 1, Ordering::Relaxed);
+            return Ok(VmState::Continue);
+        } else if loading == 1 {
+            shared.stop(Stop::LoadTimeout);
+        } else if !shared.stopping.load(Ordering::Relaxed) {
             let Some(wd) = &shared.watchdog else {
                 return Ok(VmState::Continue);
             };
@@ -170,6 +187,16 @@ struct Vm {
     handler: Function,
     /// Compiled scripts by SHA-1.
     scripts: HashMap<String, Function>,
+    /// The sandbox's function API (`F` in `sandbox.lua`).
+    fns: Table,
+    /// Loaded libraries by the SHA-1 of their code.
+    libraries: HashMap<String, Library>,
+}
+
+/// A library this VM has loaded: its functions by lowercase name.
+struct Library {
+    functions: HashMap<String, Function>,
+    registered: Vec<Registered>,
 }
 
 /// The Lua engine. `Send + Sync`: the VM sits behind a mutex, so scripts of
@@ -202,6 +229,7 @@ impl LuaEngine {
             stop: Mutex::new(None),
             error: Mutex::new(None),
             watchdog,
+            load_checks: AtomicU64::new(0),
         });
         // Building the sandbox runs only our own code: a failure is a bug.
         let vm = build_vm(&shared).expect("building the Lua sandbox");
@@ -291,7 +319,7 @@ fn build_vm(shared: &Arc<Shared>) -> mlua::Result<Vm> {
         })?,
     )?;
 
-    let env: Table = lua
+    let (env, fns): (Table, Table) = lua
         .load(include_str!("sandbox.lua"))
         .set_name(INTERNAL_CHUNK)
         .call((globals.clone(), prim))?;
@@ -315,6 +343,8 @@ fn build_vm(shared: &Arc<Shared>) -> mlua::Result<Vm> {
         xpcall,
         handler,
         scripts: HashMap::new(),
+        fns,
+        libraries: HashMap::new(),
     })
 }
 
@@ -373,7 +403,7 @@ fn script_position(lua: &Lua) -> Option<(String, i64)> {
             (d.source().source.map(|s| s.into_owned()), d.current_line())
         })?;
         if let (Some(source), Some(line)) = (source, line) {
-            if source.starts_with("@user_script") {
+            if source.starts_with("@user_script") || source.starts_with("@user_function") {
                 return Some((source, line as i64));
             }
         }
@@ -499,6 +529,9 @@ impl Vm {
                 unexpected symbol near 'char(27)'"
                 .to_string());
         }
+        // A shebang line is skipped, its line feed kept, so that line
+        // numbers stay the user's (Redis's luaCreateFunction).
+        let body = &body[header_len(body)..];
         self.lua
             .load(body)
             .set_name("@user_script")
@@ -533,50 +566,67 @@ impl Vm {
     }
 }
 
-impl Engine for LuaEngine {
-    fn run(&self, inv: &Invocation<'_>, host: &mut dyn Host) -> Result<Reply, Interrupted> {
-        let mut vm = lock(&self.vm);
-        let f = match vm.function(inv.sha, inv.body) {
-            Ok(f) => f,
-            Err(text) => return Ok(Reply::Error(text)),
-        };
-        let args = vm.sequence(inv.keys).and_then(|keys| {
-            vm.globals.raw_set("KEYS", keys)?;
-            vm.globals.raw_set("ARGV", vm.sequence(inv.argv)?)
-        });
-        if let Err(e) = args {
-            return Ok(Reply::Error(format!("ERR {e}")));
-        }
-        let shared = &*self.shared;
-        shared.reset(inv.read_only);
+/// What a run stops the watchdog for: FUNCTION KILL stops a function,
+/// SCRIPT KILL a script.
+enum Arm<'a> {
+    Script,
+    Function(&'a str, &'a [Bytes]),
+}
 
+impl LuaEngine {
+    /// Back to the cheap hook after a run that was stopped; the reason.
+    fn settle_stop(&self, vm: &Vm) -> Option<Stop> {
+        let shared = &*self.shared;
+        if !shared.stopping.load(Ordering::Relaxed) {
+            return None;
+        }
+        if let Err(e) = vm
+            .lua
+            .set_global_hook(watch_triggers(), make_hook(self.shared.clone()))
+        {
+            tracing::error!("resetting the Lua hook: {e}");
+        }
+        shared.stopping.store(false, Ordering::Relaxed);
+        Some(lock(&shared.stop).take().unwrap_or(Stop::Interrupted))
+    }
+
+    /// Call `f` (no arguments) under the message handler, the watchdog and
+    /// `host`; its result as a reply. `label` is what error texts call the
+    /// script (`script: <label>, on …`): the SHA-1, or the function's name.
+    fn execute(
+        &self,
+        vm: &Vm,
+        f: &Function,
+        label: &str,
+        read_only: bool,
+        arm: Arm<'_>,
+        host: &mut dyn Host,
+    ) -> Result<Reply, Interrupted> {
+        let shared = &*self.shared;
+        shared.reset(read_only);
         let mut host = host;
         let guard = HostGuard::install(shared, &mut host);
         if let Some(wd) = &shared.watchdog {
-            wd.arm();
+            match arm {
+                Arm::Script => wd.arm(),
+                Arm::Function(name, command) => wd.arm_function(name, command),
+            }
         }
-        let result = vm.xpcall.call::<MultiValue>((f, vm.handler.clone()));
+        let result = vm
+            .xpcall
+            .call::<MultiValue>((f.clone(), vm.handler.clone()));
         if let Some(wd) = &shared.watchdog {
             wd.disarm();
         }
         drop(guard);
 
-        if shared.stopping.load(Ordering::Relaxed) {
-            // Back to the cheap hook for the next run.
-            if let Err(e) = vm
-                .lua
-                .set_global_hook(watch_triggers(), make_hook(self.shared.clone()))
-            {
-                tracing::error!("resetting the Lua hook: {e}");
-            }
-            shared.stopping.store(false, Ordering::Relaxed);
-            return match lock(&shared.stop).take() {
-                Some(Stop::Watchdog(text, Some((source, line)))) => Ok(Reply::Error(format!(
-                    "{text} script: {}, on {source}:{line}.",
-                    inv.sha
+        if let Some(stop) = self.settle_stop(vm) {
+            return match stop {
+                Stop::Watchdog(text, Some((source, line))) => Ok(Reply::Error(format!(
+                    "{text} script: {label}, on {source}:{line}."
                 ))),
-                Some(Stop::Watchdog(text, None)) => Ok(Reply::Error(text)),
-                Some(Stop::Interrupted) | None => Err(Interrupted),
+                Stop::Watchdog(text, None) => Ok(Reply::Error(text)),
+                Stop::LoadTimeout | Stop::Interrupted => Err(Interrupted),
             };
         }
         let resp3 = shared.resp3.load(Ordering::Relaxed);
@@ -591,22 +641,183 @@ impl Engine for LuaEngine {
                         Some(ScriptError {
                             msg,
                             at: Some((source, line)),
-                        }) => {
-                            Reply::Error(format!("{msg} script: {}, on {source}:{line}.", inv.sha))
-                        }
+                        }) => Reply::Error(format!("{msg} script: {label}, on {source}:{line}.")),
                         Some(ScriptError { msg, at: None }) => Reply::Error(msg),
                         None => Reply::err("ERR Error running script: unknown error"),
                     },
                 }
             }
-            Err(e) => Reply::Error(format!("ERR Error running script {}, {e}", inv.sha)),
+            Err(e) => Reply::Error(format!("ERR Error running script {label}, {e}")),
         };
         Ok(reply)
     }
 
+    /// Load the library `code` into the VM unless it is there (keyed by
+    /// the SHA-1 of its code), with Redis 7.0's texts for what fails.
+    fn load(&self, vm: &mut Vm, code: &[u8]) -> Result<String, String> {
+        let key = sha1_hex(code);
+        if vm.libraries.contains_key(&key) {
+            return Ok(key);
+        }
+        let body = &code[header_len(code)..];
+        let f = vm
+            .lua
+            .load(body)
+            .set_name("@user_function")
+            .set_mode(ChunkMode::Text)
+            .set_environment(
+                vm.fns
+                    .raw_get::<Table>("env")
+                    .map_err(|e| format!("ERR {e}"))?,
+            )
+            .into_function()
+            .map_err(|e| {
+                let msg = match e {
+                    mlua::Error::SyntaxError { message, .. } => message,
+                    other => other.to_string(),
+                };
+                format!("ERR Error compiling function: {msg}")
+            })?;
+        let call = |name: &str| -> Result<Value, String> {
+            vm.fns
+                .raw_get::<Function>(name)
+                .and_then(|f| f.call::<Value>(()))
+                .map_err(|e| format!("ERR {e}"))
+        };
+        let shared = &*self.shared;
+        shared.reset(false);
+        call("begin_load")?;
+        shared
+            .load_checks
+            .store(LOAD_BUDGET_CHECKS, Ordering::Relaxed);
+        let result = vm.xpcall.call::<MultiValue>((f, vm.handler.clone()));
+        shared.load_checks.store(0, Ordering::Relaxed);
+        let stop = self.settle_stop(vm);
+        let registry = call("end_load")?;
+        if let Some(stop) = stop {
+            return Err(match stop {
+                Stop::LoadTimeout => "ERR Error registering functions: ERR FUNCTION LOAD timeout",
+                _ => "ERR Error registering functions: ERR the load was stopped",
+            }
+            .to_string());
+        }
+        let ok = matches!(
+            result.as_ref().ok().and_then(|v| v.iter().next().cloned()),
+            Some(Value::Boolean(true))
+        );
+        if !ok {
+            let msg = match (result, lock(&shared.error).take()) {
+                (_, Some(e)) => e.msg,
+                (Err(e), None) => format!("ERR {e}"),
+                (Ok(_), None) => "ERR unknown error".into(),
+            };
+            return Err(format!("ERR Error registering functions: {msg}"));
+        }
+        let Value::Table(registry) = registry else {
+            return Err("ERR No functions registered".into());
+        };
+        let mut lib = Library {
+            functions: HashMap::new(),
+            registered: Vec::new(),
+        };
+        let read = |entry: Table| -> mlua::Result<(Registered, Function)> {
+            Ok((
+                Registered {
+                    name: entry.raw_get("name")?,
+                    description: entry.raw_get("description")?,
+                    flags: entry.raw_get("flags")?,
+                },
+                entry.raw_get("callback")?,
+            ))
+        };
+        for entry in registry.sequence_values::<Table>() {
+            let (reg, callback) = entry.and_then(read).map_err(|e| format!("ERR {e}"))?;
+            // Names differing only in case: FCALL finds the first (Redis: either,
+            // by hash order).
+            lib.functions
+                .entry(reg.name.to_ascii_lowercase())
+                .or_insert(callback);
+            lib.registered.push(reg);
+        }
+        if lib.registered.is_empty() {
+            return Err("ERR No functions registered".into());
+        }
+        vm.libraries.insert(key.clone(), lib);
+        Ok(key)
+    }
+}
+
+impl Engine for LuaEngine {
+    fn run(&self, inv: &Invocation<'_>, host: &mut dyn Host) -> Result<Reply, Interrupted> {
+        let mut vm = lock(&self.vm);
+        let f = match vm.function(inv.sha, inv.body) {
+            Ok(f) => f,
+            Err(text) => return Ok(Reply::Error(text)),
+        };
+        let args = vm.sequence(inv.keys).and_then(|keys| {
+            vm.globals.raw_set("KEYS", keys)?;
+            vm.globals.raw_set("ARGV", vm.sequence(inv.argv)?)
+        });
+        if let Err(e) = args {
+            return Ok(Reply::Error(format!("ERR {e}")));
+        }
+        self.execute(&vm, &f, inv.sha, inv.read_only, Arm::Script, host)
+    }
+
     fn compile_check(&self, body: &[u8]) -> Result<(), String> {
+        eval_flags(body)?;
         let mut vm = lock(&self.vm);
         let sha = sha1_hex(body);
         vm.function(&sha, body).map(|_| ())
+    }
+
+    fn load_library(&self, code: &[u8]) -> Result<Vec<Registered>, String> {
+        let mut vm = lock(&self.vm);
+        let key = self.load(&mut vm, code)?;
+        Ok(vm
+            .libraries
+            .get(&key)
+            .map(|l| l.registered.clone())
+            .unwrap_or_default())
+    }
+
+    fn call_function(
+        &self,
+        call: &FunctionCall<'_>,
+        host: &mut dyn Host,
+    ) -> Result<Reply, Interrupted> {
+        let mut vm = lock(&self.vm);
+        let key = match self.load(&mut vm, call.code) {
+            Ok(key) => key,
+            Err(text) => return Ok(Reply::Error(text)),
+        };
+        let Some(f) = vm
+            .libraries
+            .get(&key)
+            .and_then(|l| l.functions.get(&call.function.to_ascii_lowercase()))
+            .cloned()
+        else {
+            return Ok(Reply::err("ERR Function not found"));
+        };
+        let prepared = (|| -> mlua::Result<Function> {
+            let keys = vm.sequence(call.keys)?;
+            let argv = vm.sequence(call.argv)?;
+            vm.fns
+                .raw_get::<Function>("prepare")?
+                .call::<()>((f, keys, argv))?;
+            vm.fns.raw_get::<Function>("run")
+        })();
+        let run = match prepared {
+            Ok(run) => run,
+            Err(e) => return Ok(Reply::Error(format!("ERR {e}"))),
+        };
+        self.execute(
+            &vm,
+            &run,
+            call.function,
+            call.read_only,
+            Arm::Function(call.function, call.command),
+            host,
+        )
     }
 }

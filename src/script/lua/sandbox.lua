@@ -26,6 +26,10 @@ end
 
 local READONLY = 'Attempt to modify a readonly table'
 
+-- Function flags (shebang.rs's ScriptFlags bits).
+local FLAG_BITS = { ['no-writes'] = 1, ['allow-oom'] = 2, ['allow-stale'] = 4,
+  ['no-cluster'] = 8, ['allow-cross-slot-keys'] = 16 }
+
 -- proxy -> real table, for every protected table.
 local real_of = {}
 
@@ -371,4 +375,164 @@ rawset(G, 'load', wrap(function(...)
   return { load_text(concat(pieces), name ~= nil and tostring(name) or '=(load)') }, RETURN_ALL
 end))
 
-return P
+---------------------------------------------------------------------------
+-- Functions (FUNCTION LOAD). A library's code runs once, in an
+-- environment whose only global is a `redis` table holding
+-- register_function, log, the LOG_* levels and the version (any other name
+-- is a missing global, as in Redis); the callbacks it registers keep that
+-- environment, whose lookups then go to the ordinary globals. Writes to it
+-- are refused, at load time and after.
+
+local registry = nil -- while a library loads: what it registered so far
+
+local function lib_error(msg)
+  return { err = 'ERR ' .. msg }, RAISE
+end
+
+local function name_ok(s)
+  return #s > 0 and not find(s, '[^%w_]')
+end
+
+local function read_flags(t)
+  local bits = 0
+  for _, v in rawnext, (real_of[t] or t) do
+    local bit = type(v) == 'string' and FLAG_BITS[v]
+    if not bit then return nil end
+    bits = bits + (bits % (2 * bit) >= bit and 0 or bit)
+  end
+  return bits
+end
+
+local function is_stringish(v)
+  local t = type(v)
+  return t == 'string' or t == 'number'
+end
+
+local function register(...)
+  if not registry then
+    return lib_error('redis.register_function can only be called on FUNCTION LOAD command')
+  end
+  local n = select('#', ...)
+  local name, callback, flags, desc
+  if n == 1 then
+    local t = ...
+    if type(t) ~= 'table' then
+      return lib_error('calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).')
+    end
+    for k, v in rawnext, (real_of[t] or t) do
+      if k == 'function_name' then
+        if not is_stringish(v) then
+          return lib_error('function_name argument given to redis.register_function must be a string')
+        end
+        name = tostring(v)
+      elseif k == 'description' then
+        if not is_stringish(v) then
+          return lib_error('description argument given to redis.register_function must be a string')
+        end
+        desc = tostring(v)
+      elseif k == 'callback' then
+        if type(v) ~= 'function' then
+          return lib_error('callback argument given to redis.register_function must be a function')
+        end
+        callback = v
+      elseif k == 'flags' then
+        if type(v) ~= 'table' then
+          return lib_error('flags argument to redis.register_function must be a table representing function flags')
+        end
+        flags = read_flags(v)
+        if not flags then return lib_error('unknown flag given') end
+      else
+        return lib_error('unknown argument given to redis.register_function')
+      end
+    end
+    if not name then return lib_error('redis.register_function must get a function name argument') end
+    if not callback then return lib_error('redis.register_function must get a callback argument') end
+  elseif n == 2 then
+    name, callback = ...
+    if not is_stringish(name) then
+      return lib_error('first argument to redis.register_function must be a string')
+    end
+    name = tostring(name)
+    if type(callback) ~= 'function' then
+      return lib_error('second argument to redis.register_function must be a function')
+    end
+  else
+    return lib_error('wrong number of arguments to redis.register_function')
+  end
+  if not name_ok(name) then
+    return lib_error('Library names can only contain letters, numbers, or underscores(_) and must be at least one character long')
+  end
+  -- Within a library names are case-sensitive (Redis's library dict);
+  -- across libraries, FCALL's lookup and the collision check are not.
+  if registry.seen[name] then
+    return lib_error('Function already exists in the library')
+  end
+  registry.seen[name] = true
+  registry[#registry + 1] = { name = name, callback = callback, flags = flags or 0, description = desc }
+  return nil, RETURN
+end
+
+local function missing_text(k)
+  return "Script attempted to access nonexistent global variable '" .. tostring(k) .. "'"
+end
+
+-- The load-time `redis`: a proxy whose missing fields are missing globals.
+local lib_redis_real = {
+  register_function = wrap(register),
+  log = redis.log,
+  LOG_DEBUG = redis.LOG_DEBUG, LOG_VERBOSE = redis.LOG_VERBOSE,
+  LOG_NOTICE = redis.LOG_NOTICE, LOG_WARNING = redis.LOG_WARNING,
+  REDIS_VERSION = redis.REDIS_VERSION, REDIS_VERSION_NUM = redis.REDIS_VERSION_NUM,
+}
+local lib_redis = {}
+real_of[lib_redis] = lib_redis_real
+setmetatable(lib_redis, {
+  __index = function(t, k)
+    local v = rawget(lib_redis_real, k)
+    if v == nil then error(missing_text(k), 2) end
+    return v
+  end,
+  __newindex = readonly_error,
+  __metatable = {},
+})
+
+local function load_index(t, k)
+  if k == 'redis' then return lib_redis end
+  error(missing_text(k), 2)
+end
+
+-- The environment of every library: load-time lookups while a library
+-- loads, the ordinary globals otherwise.
+local FENV = {}
+local fmt = { __index = P, __newindex = readonly_error }
+fmt.__metatable = protect({}, seen)
+setmetatable(FENV, fmt)
+
+-- The function an FCALL runs, with its arguments (Lua 5.1's xpcall passes
+-- none).
+local pending_f, pending_keys, pending_argv
+
+local F = {
+  env = FENV,
+  begin_load = function()
+    registry = { seen = {} }
+    fmt.__index = load_index
+  end,
+  end_load = function()
+    local r = registry
+    registry = nil
+    fmt.__index = P
+    if r then r.seen = nil end
+    return r
+  end,
+  prepare = function(f, keys, argv)
+    pending_f, pending_keys, pending_argv = f, keys, argv
+  end,
+  run = function()
+    local f, k, a = pending_f, pending_keys, pending_argv
+    pending_f, pending_keys, pending_argv = nil, nil, nil
+    return f(k, a)
+  end,
+}
+
+return P, F

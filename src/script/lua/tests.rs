@@ -950,3 +950,97 @@ fn binary_chunks_are_refused_with_redis_texts() {
         "ERR user_script:1: bad argument #2 to 'loadstring' (string expected, got table)",
     );
 }
+
+mod functions {
+    //! FUNCTION LOAD's registration and FCALL's runs, against the texts
+    //! redis-server 7.0.15 gives.
+
+    use super::*;
+    use crate::script::engine::FunctionCall;
+
+    fn fcall(engine: &LuaEngine, code: &str, function: &str, keys: &[&str]) -> Reply {
+        let keys: Vec<Bytes> = keys.iter().map(|k| Bytes::from(k.to_string())).collect();
+        let call = FunctionCall {
+            code: code.as_bytes(),
+            function,
+            command: &[],
+            keys: &keys,
+            argv: &[],
+            read_only: false,
+        };
+        engine
+            .call_function(&call, &mut MapHost::default())
+            .expect("not interrupted")
+    }
+
+    #[test]
+    fn registration_reports_names_flags_and_descriptions_in_order() {
+        let engine = LuaEngine::new(None);
+        let code = "#!lua name=lib\n\
+            redis.register_function('b', function() return 1 end)\n\
+            redis.register_function{function_name='a', callback=function() return 2 end, \
+            flags={'allow-stale', 'no-writes'}, description='desc'}";
+        let regs = engine.load_library(code.as_bytes()).expect("loads");
+        let names: Vec<_> = regs.iter().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["b", "a"]);
+        assert_eq!(regs[1].flags, 0b101);
+        assert_eq!(regs[1].description.as_deref(), Some("desc"));
+        assert_eq!(fcall(&engine, code, "A", &[]), Reply::Integer(2));
+        assert_eq!(
+            fcall(&engine, code, "c", &[]),
+            Reply::err("ERR Function not found")
+        );
+    }
+
+    #[test]
+    fn loading_sees_only_the_library_api() {
+        let engine = LuaEngine::new(None);
+        let err = |body: &str| {
+            engine
+                .load_library(format!("#!lua name=l\n{body}").as_bytes())
+                .expect_err("refused")
+        };
+        assert_eq!(
+            err("return math.random()"),
+            "ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'math'"
+        );
+        assert_eq!(
+            err("a = 1"),
+            "ERR Error registering functions: ERR user_function:2: Attempt to modify a readonly table"
+        );
+        assert_eq!(
+            err("redis.register_function('f1')"),
+            "ERR Error registering functions: ERR calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments)."
+        );
+        assert_eq!(
+            err("redis.register_function('f', function() end)\nredis.register_function('f', function() end)"),
+            "ERR Error registering functions: ERR Function already exists in the library"
+        );
+        assert_eq!(err("local x = 1"), "ERR No functions registered");
+        assert_eq!(
+            err("while true do end"),
+            "ERR Error registering functions: ERR FUNCTION LOAD timeout"
+        );
+        // The VM is usable after a load that ran out of budget.
+        assert_eq!(eval("return 1"), Reply::Integer(1));
+    }
+
+    #[test]
+    fn callbacks_run_with_the_ordinary_globals_and_keys_as_arguments() {
+        let engine = LuaEngine::new(None);
+        let code = "#!lua name=lib\n\
+            local lib = redis\n\
+            redis.register_function('f', function(keys) return string.upper(keys[1]) end)\n\
+            redis.register_function('g', function() lib.register_function('x', function() end) end)\n\
+            redis.register_function('h', function() error('boom') end)";
+        assert_eq!(fcall(&engine, code, "f", &["abc"]), Reply::bulk("ABC"));
+        assert_eq!(
+            fcall(&engine, code, "g", &[]),
+            Reply::err("ERR redis.register_function can only be called on FUNCTION LOAD command script: g, on @user_function:4.")
+        );
+        assert_eq!(
+            fcall(&engine, code, "h", &[]),
+            Reply::err("ERR user_function:5: boom script: h, on @user_function:5.")
+        );
+    }
+}

@@ -1,4 +1,4 @@
-//! COMMAND: COUNT, INFO and DOCS, answered from the command table.
+//! COMMAND: COUNT, INFO, DOCS and GETKEYS, answered from the command table.
 
 use bytes::Bytes;
 
@@ -7,6 +7,25 @@ use crate::resp::Reply;
 
 use super::super::config::ServerConfig;
 use super::reply::{arity, unknown_subcommand};
+
+/// `COMMAND GETKEYS command arg...`: the keys the row's key positions (or
+/// its movable-keys hook) name, with Redis 7.0's checks in its order.
+fn getkeys(request: &[Bytes], debug: bool) -> Reply {
+    let Some(def) = table::lookup_with(&request[0], debug) else {
+        return Reply::err("ERR Invalid command specified");
+    };
+    if def.first_key == 0 && def.movable_keys.is_none() {
+        return Reply::err("ERR The command has no key arguments");
+    }
+    if !def.arity_ok(request.len()) {
+        return Reply::err("ERR Invalid number of arguments specified for command");
+    }
+    let keys = def.keys(request);
+    if keys.is_empty() && !def.flags.has(crate::cmd::def::flag::NO_MANDATORY_KEYS) {
+        return Reply::err("ERR Invalid arguments specified for command");
+    }
+    Reply::Array(keys.into_iter().map(|k| Reply::Bulk(k.clone())).collect())
+}
 
 /// `COMMAND [COUNT | INFO name… | DOCS name… ]`
 pub(super) fn command(cfg: &ServerConfig, args: &[Bytes]) -> Reply {
@@ -20,6 +39,8 @@ pub(super) fn command(cfg: &ServerConfig, args: &[Bytes]) -> Reply {
         b"count" => arity("command|count"),
         b"info" => table::command_info(&args[2..], debug),
         b"docs" => table::command_docs(&args[2..], debug),
+        b"getkeys" if args.len() >= 4 => getkeys(&args[2..], debug),
+        b"getkeys" => arity("command|getkeys"),
         _ => unknown_subcommand(&args[1], "COMMAND"),
     }
 }

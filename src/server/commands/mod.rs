@@ -56,7 +56,7 @@ use hello::hello;
 use info::info_sections;
 pub use info::{needs_keyspace, render_info, Section};
 pub use multi::{splice_local, split_queue, LocalQueue};
-use script::script_local;
+use script::{function_local, script_local};
 use shutdown::shutdown;
 use time::time;
 
@@ -107,6 +107,11 @@ pub fn handle(conn: &mut ClientConn, cfg: &ServerConfig, args: &[Bytes], now_ms:
     }
     if def.name == "script" {
         if let Some(reply) = script_local(cfg, args) {
+            return Action::Reply(reply);
+        }
+    }
+    if def.name == "function" {
+        if let Some(reply) = function_local(cfg, args) {
             return Action::Reply(reply);
         }
     }

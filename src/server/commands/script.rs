@@ -1,5 +1,5 @@
 //! The part of SCRIPT a connection answers itself: KILL and HELP, and the
-//! compile check before SCRIPT LOAD reaches the log.
+//! compile check before SCRIPT LOAD reaches the log; FUNCTION KILL and HELP.
 
 use bytes::Bytes;
 
@@ -22,12 +22,7 @@ pub(super) fn script_local(cfg: &ServerConfig, args: &[Bytes]) -> Option<Reply> 
     }
     if sub.eq_ignore_ascii_case(b"help") {
         return Some(if args.len() == 2 {
-            Reply::Array(
-                SCRIPT_HELP
-                    .iter()
-                    .map(|l| Reply::Status((*l).into()))
-                    .collect(),
-            )
+            help(SCRIPT_HELP)
         } else {
             Reply::err(errors::wrong_arity("script|help"))
         });
@@ -39,6 +34,74 @@ pub(super) fn script_local(cfg: &ServerConfig, args: &[Bytes]) -> Option<Reply> 
     }
     None
 }
+
+/// FUNCTION KILL and HELP act on the process: answered here. `None`: the
+/// node's business (LOAD, DELETE, FLUSH, LIST, DUMP, RESTORE, STATS).
+pub(super) fn function_local(cfg: &ServerConfig, args: &[Bytes]) -> Option<Reply> {
+    let sub = args.get(1)?;
+    if sub.eq_ignore_ascii_case(b"kill") {
+        return Some(if args.len() == 2 {
+            cfg.scripts.watchdog.kill_function()
+        } else {
+            Reply::err(errors::wrong_arity("function|kill"))
+        });
+    }
+    if sub.eq_ignore_ascii_case(b"help") {
+        return Some(if args.len() == 2 {
+            help(FUNCTION_HELP)
+        } else {
+            Reply::err(errors::wrong_arity("function|help"))
+        });
+    }
+    None
+}
+
+fn help(lines: &[&str]) -> Reply {
+    Reply::Array(lines.iter().map(|l| Reply::Status((*l).into())).collect())
+}
+
+const FUNCTION_HELP: &[&str] = &[
+    "FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "LOAD [REPLACE] <FUNCTION CODE>",
+    "    Create a new library with the given library name and code.",
+    "DELETE <LIBRARY NAME>",
+    "    Delete the given library.",
+    "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
+    "    Return general information on all the libraries:",
+    "    * Library name",
+    "    * The engine used to run the Library",
+    "    * Library description",
+    "    * Functions list",
+    "    * Library code (if WITHCODE is given)",
+    "    It also possible to get only function that matches a pattern using LIBRARYNAME argument.",
+    "STATS",
+    "    Return information about the current function running:",
+    "    * Function name",
+    "    * Command used to run the function",
+    "    * Duration in MS that the function is running",
+    "    If no function is running, return nil",
+    "    In addition, returns a list of available engines.",
+    "KILL",
+    "    Kill the current running function.",
+    "FLUSH [ASYNC|SYNC]",
+    "    Delete all the libraries.",
+    "    When called without the optional mode argument, the behavior is determined by the",
+    "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+    "    * ASYNC: Asynchronously flush the libraries.",
+    "    * SYNC: Synchronously flush the libraries.",
+    "DUMP",
+    "    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE command",
+    "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
+    "    Restore the libraries represented by the given payload, it is possible to give a restore policy to",
+    "    control how to handle existing libraries (default APPEND):",
+    "    * FLUSH: delete all existing libraries.",
+    "    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.",
+    "    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
+    "      libraries with the new libraries (notice that even on this option there is a chance of failure",
+    "      in case of functions name collision with another library).",
+    "HELP",
+    "    Prints this help.",
+];
 
 const SCRIPT_HELP: &[&str] = &[
     "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
