@@ -153,8 +153,12 @@ struct ServeArgs {
     /// A follower that fell further behind is sent the snapshot.
     #[arg(long, default_value_t = 10_000)]
     compact_after: u64,
-    /// Stop a script that runs longer than this many milliseconds (it writes
-    /// nothing); heartbeats wait for a running script at most this long.
+    /// Past this many milliseconds a running script makes the server busy,
+    /// as Redis's busy-reply-threshold: other clients get BUSY until it ends
+    /// or SCRIPT KILL stops it (a killed script writes nothing). The node's
+    /// thread runs the script meanwhile, so on a cluster the followers may
+    /// elect another leader; the script is then answered as when its leader
+    /// is lost (spec SC-7).
     #[arg(long, default_value_t = 5000)]
     lua_time_limit: u64,
     /// Run a script again this many times when its commit conflicts with a

@@ -69,7 +69,7 @@ pub struct ServeOptions {
     /// Snapshot the state machine and compact the log every this many
     /// applied entries (0: never).
     pub compact_after: u64,
-    /// Stop a script that runs longer than this (`--lua-time-limit`).
+    /// Past this a running script makes the server busy (`--lua-time-limit`).
     pub lua_time_limit: Duration,
     /// Runs of a script after conflicted commits before it answers an error.
     pub script_retries: u32,

@@ -41,7 +41,7 @@ mod test_support;
 
 use bytes::Bytes;
 
-use crate::cmd::{table, Command, ParseCtx, ParseError};
+use crate::cmd::{table, Command, CommandRef, ParseCtx, ParseError};
 use crate::resp::Reply;
 
 use super::client_conn::ClientConn;
@@ -88,6 +88,13 @@ pub enum Action {
 /// command table routes it.
 pub fn handle(conn: &mut ClientConn, cfg: &ServerConfig, args: &[Bytes], now_ms: u64) -> Action {
     let def = table::lookup_with(&args[0], cfg.debug_commands);
+    if let Some(d) = def {
+        if let Some(busy) = cfg.scripts.watchdog.busy_error() {
+            if !runs_while_busy(d, args) {
+                return Action::Reply(multi::refused_while_busy(conn, d, busy));
+            }
+        }
+    }
     if let Some(action) = multi::transaction(conn, def, args) {
         return action;
     }
@@ -124,6 +131,20 @@ pub fn handle(conn: &mut ClientConn, cfg: &ServerConfig, args: &[Bytes], now_ms:
         Ok(cmd) => Action::Node(cmd),
         Err(e) => Action::Reply(e.reply(args)),
     }
+}
+
+/// Whether a command runs while a script is past its time limit: Redis's
+/// `allow-busy` commands that the connection answers (MULTI, DISCARD,
+/// UNWATCH, HELLO, SHUTDOWN, …), SCRIPT KILL and FUNCTION KILL. The node's
+/// thread is running the script, so an `allow-busy` command the node would
+/// answer (WATCH, FUNCTION STATS) is refused rather than left waiting.
+fn runs_while_busy(def: CommandRef, args: &[Bytes]) -> bool {
+    if def.flags.has(crate::cmd::def::flag::ALLOW_BUSY) && def.is_connection() {
+        return true;
+    }
+    let sub = |s: &[u8]| args.get(1).is_some_and(|a| a.eq_ignore_ascii_case(s));
+    (def.name == "script" && sub(b"kill"))
+        || (def.name == "function" && (sub(b"kill") || sub(b"stats")))
 }
 
 /// A fresh random number for a request's [`ParseCtx::seed`]: the clock and

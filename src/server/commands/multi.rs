@@ -127,6 +127,23 @@ pub(super) fn transaction(
     Some(Action::Reply(reply))
 }
 
+/// A command refused because a script is past its time limit (`busy` is
+/// the BUSY error): inside MULTI it fails the transaction, and an EXEC
+/// then discards it, as Redis does.
+pub(super) fn refused_while_busy(conn: &mut ClientConn, def: CommandRef, busy: &str) -> Reply {
+    if conn.tx.queued.is_none() {
+        return Reply::err(busy);
+    }
+    if def.name == "exec" {
+        conn.tx = Default::default();
+        return Reply::err(format!(
+            "EXECABORT Transaction discarded because of: {busy}"
+        ));
+    }
+    conn.tx.failed = true;
+    Reply::err(busy)
+}
+
 /// Queue one request inside MULTI, or fail the transaction.
 fn queue(conn: &mut ClientConn, def: Option<CommandRef>, args: &[Bytes]) -> Reply {
     let refused = match def {

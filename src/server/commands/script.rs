@@ -46,6 +46,30 @@ pub(super) fn function_local(cfg: &ServerConfig, args: &[Bytes]) -> Option<Reply
             Reply::err(errors::wrong_arity("function|kill"))
         });
     }
+    // While a script is past its time limit the node's thread is running
+    // it: the connection answers with what it knows, the running function,
+    // and an empty engines map (the libraries' counts are the node's).
+    if sub.eq_ignore_ascii_case(b"stats") && args.len() == 2 {
+        cfg.scripts.watchdog.busy_error()?;
+        let running = match cfg.scripts.watchdog.running_function() {
+            Some((name, command, ms)) => Reply::Map(vec![
+                (Reply::bulk("name"), Reply::bulk(name)),
+                (
+                    Reply::bulk("command"),
+                    Reply::Array(command.into_iter().map(Reply::Bulk).collect()),
+                ),
+                (
+                    Reply::bulk("duration_ms"),
+                    Reply::Integer(i64::try_from(ms).unwrap_or(i64::MAX)),
+                ),
+            ]),
+            None => Reply::Nil,
+        };
+        return Some(Reply::Map(vec![
+            (Reply::bulk("running_script"), running),
+            (Reply::bulk("engines"), Reply::Map(vec![])),
+        ]));
+    }
     if sub.eq_ignore_ascii_case(b"help") {
         return Some(if args.len() == 2 {
             help(FUNCTION_HELP)
