@@ -259,7 +259,7 @@ fn build_vm(shared: &Arc<Shared>) -> mlua::Result<Vm> {
     let prim = lua.create_table()?;
     prim.raw_set(
         "wrap",
-        lua.create_function(|lua, f: Function| wrap(lua, f))?,
+        lua.create_function(|lua, (f, packed): (Function, Option<Function>)| wrap(lua, f, packed))?,
     )?;
     prim.raw_set(
         "call",
@@ -268,6 +268,14 @@ fn build_vm(shared: &Arc<Shared>) -> mlua::Result<Vm> {
     prim.raw_set(
         "pcall",
         lua.create_function(make_call(shared.clone(), false))?,
+    )?;
+    prim.raw_set(
+        "call_packed",
+        lua.create_function(make_packed_call(shared.clone(), true))?,
+    )?;
+    prim.raw_set(
+        "pcall_packed",
+        lua.create_function(make_packed_call(shared.clone(), false))?,
     )?;
     prim.raw_set(
         "sha1hex",
@@ -422,42 +430,87 @@ fn make_call(
     raise_errors: bool,
 ) -> impl Fn(&Lua, MultiValue) -> mlua::Result<(Value, i64)> + Send + 'static {
     move |lua, args| {
-        if shared.stopping.load(Ordering::Relaxed) {
-            return Ok((Value::Nil, RAISE));
-        }
-        let raise_if = |error: bool| if raise_errors && error { RAISE } else { RETURN };
-        let resp3 = shared.resp3.load(Ordering::Relaxed);
-        let argv = match command_args(&args) {
-            Ok(argv) => argv,
-            Err(text) => {
-                let reply = convert::reply_to_lua(lua, &Reply::err(text), resp3)?;
-                return Ok((reply, raise_if(true)));
-            }
+        let argv = if args.is_empty() {
+            Err(NO_ARGUMENTS)
+        } else {
+            args.iter().map(command_arg).collect()
         };
-        let p = shared.host.load(Ordering::Acquire);
-        if p.is_null() {
-            // Only reachable if Lua code outlived its run; refuse.
-            let reply = convert::reply_to_lua(lua, &Reply::err("ERR no script is running"), resp3)?;
-            return Ok((reply, RAISE));
+        call_command(&shared, raise_errors, lua, argv)
+    }
+}
+
+/// The same for a call with more than [`PACK_ARGS_ABOVE`] arguments, which
+/// the trampoline hands over as `(table, n)`: each argument is converted as it
+/// is read, so no Lua stack (mlua's own included) ever holds them all.
+fn make_packed_call(
+    shared: Arc<Shared>,
+    raise_errors: bool,
+) -> impl Fn(&Lua, (Table, i64)) -> mlua::Result<(Value, i64)> + Send + 'static {
+    move |lua, (args, n)| {
+        let mut argv = Ok(Vec::with_capacity(usize::try_from(n).unwrap_or(0)));
+        for i in 1..=n {
+            let value: Value = args.raw_get(i)?;
+            match (&mut argv, command_arg(&value)) {
+                (Ok(list), Ok(arg)) => list.push(arg),
+                (_, Err(text)) => {
+                    argv = Err(text);
+                    break;
+                }
+                (Err(_), Ok(_)) => break,
+            }
         }
-        // SAFETY: `p` was stored by `HostGuard::install` from a live
-        // `&mut &mut dyn Host` on `run`'s stack, and is cleared before `run`
-        // returns. `run` holds the VM mutex and is blocked in the Lua call
-        // that led here, so nothing else uses the host meanwhile.
-        let host: &mut &mut dyn Host = unsafe { &mut *p.cast::<&mut dyn Host>() };
-        match host.call(&argv, shared.read_only.load(Ordering::Relaxed)) {
-            Ok(reply) => {
-                let how = raise_if(reply.is_error());
-                Ok((convert::reply_to_lua(lua, &reply, resp3)?, how))
-            }
-            Err(Interrupted) => {
-                shared.stop(Stop::Interrupted);
-                lua.set_global_hook(kill_triggers(), make_hook(shared.clone()))?;
-                Ok((Value::Nil, RAISE))
-            }
+        call_command(&shared, raise_errors, lua, argv)
+    }
+}
+
+fn call_command(
+    shared: &Arc<Shared>,
+    raise_errors: bool,
+    lua: &Lua,
+    argv: Result<Vec<Bytes>, &'static str>,
+) -> mlua::Result<(Value, i64)> {
+    if shared.stopping.load(Ordering::Relaxed) {
+        return Ok((Value::Nil, RAISE));
+    }
+    let raise_if = |error: bool| if raise_errors && error { RAISE } else { RETURN };
+    let resp3 = shared.resp3.load(Ordering::Relaxed);
+    let argv = match argv {
+        Ok(argv) => argv,
+        Err(text) => {
+            let reply = convert::reply_to_lua(lua, &Reply::err(text), resp3)?;
+            return Ok((reply, raise_if(true)));
+        }
+    };
+    let p = shared.host.load(Ordering::Acquire);
+    if p.is_null() {
+        // Only reachable if Lua code outlived its run; refuse.
+        let reply = convert::reply_to_lua(lua, &Reply::err("ERR no script is running"), resp3)?;
+        return Ok((reply, RAISE));
+    }
+    // SAFETY: `p` was stored by `HostGuard::install` from a live
+    // `&mut &mut dyn Host` on `run`'s stack, and is cleared before `run`
+    // returns. `run` holds the VM mutex and is blocked in the Lua call
+    // that led here, so nothing else uses the host meanwhile.
+    let host: &mut &mut dyn Host = unsafe { &mut *p.cast::<&mut dyn Host>() };
+    match host.call(&argv, shared.read_only.load(Ordering::Relaxed)) {
+        Ok(reply) => {
+            let how = raise_if(reply.is_error());
+            Ok((convert::reply_to_lua(lua, &reply, resp3)?, how))
+        }
+        Err(Interrupted) => {
+            shared.stop(Stop::Interrupted);
+            lua.set_global_hook(kill_triggers(), make_hook(shared.clone()))?;
+            Ok((Value::Nil, RAISE))
         }
     }
 }
+
+/// Above this many arguments the trampoline packs them into one table for
+/// its second upvalue. Lua 5.1 lets a C frame hold at most `LUAI_MAXCSTACK`
+/// (8,000) values, and mlua grows the frame while it converts arguments and
+/// results; Redis's `redis.call("lpush", k, unpack(t))` with ~8,000 values
+/// must still work.
+const PACK_ARGS_ABOVE: c_int = 64;
 
 /// The C trampoline behind every sandbox function that raises errors. Its
 /// upvalue answers `(value, how)`: return `value` (0), raise it as it is
@@ -470,9 +523,27 @@ unsafe extern "C-unwind" fn trampoline(state: *mut ffi::lua_State) -> c_int {
     // No Rust value with a destructor is alive here: `lua_error` longjmps.
     unsafe {
         let nargs = ffi::lua_gettop(state);
-        ffi::lua_pushvalue(state, ffi::lua_upvalueindex(1));
-        ffi::lua_insert(state, 1);
-        ffi::lua_call(state, nargs, 2);
+        if nargs > PACK_ARGS_ABOVE
+            && ffi::lua_type(state, ffi::lua_upvalueindex(2)) == ffi::LUA_TFUNCTION
+        {
+            // A C function always has LUA_MINSTACK free slots: enough for
+            // the table and one value at a time.
+            ffi::lua_createtable(state, nargs, 0);
+            for i in 1..=nargs {
+                ffi::lua_pushvalue(state, i);
+                ffi::lua_rawseti(state, -2, i.into());
+            }
+            ffi::lua_replace(state, 1);
+            ffi::lua_settop(state, 1);
+            ffi::lua_pushvalue(state, ffi::lua_upvalueindex(2));
+            ffi::lua_insert(state, 1);
+            ffi::lua_pushinteger(state, nargs.into());
+            ffi::lua_call(state, 2, 2);
+        } else {
+            ffi::lua_pushvalue(state, ffi::lua_upvalueindex(1));
+            ffi::lua_insert(state, 1);
+            ffi::lua_call(state, nargs, 2);
+        }
         let how = ffi::lua_tointeger(state, 2);
         ffi::lua_settop(state, 1);
         if how == 0 {
@@ -494,30 +565,31 @@ unsafe extern "C-unwind" fn trampoline(state: *mut ffi::lua_State) -> c_int {
     }
 }
 
-/// `f` behind the [`trampoline`].
-fn wrap(lua: &Lua, f: Function) -> mlua::Result<Function> {
-    // SAFETY: `f` is the one value on the stack; it becomes the closure's
-    // upvalue and the closure is left as the one result.
+/// `f` behind the [`trampoline`]; `packed`, if given, takes the calls with
+/// many arguments as `(table, n)`.
+fn wrap(lua: &Lua, f: Function, packed: Option<Function>) -> mlua::Result<Function> {
+    // SAFETY: the functions are the only values on the stack; they become
+    // the closure's upvalues and the closure is left as the one result.
     unsafe {
-        lua.exec_raw(f, |state| {
-            ffi::lua_pushcclosure(state, trampoline, 1);
-        })
+        match packed {
+            None => lua.exec_raw(f, |state| ffi::lua_pushcclosure(state, trampoline, 1)),
+            Some(packed) => lua.exec_raw((f, packed), |state| {
+                ffi::lua_pushcclosure(state, trampoline, 2)
+            }),
+        }
     }
 }
 
-/// The command line of a `redis.call`: strings as they are, numbers as
+const NO_ARGUMENTS: &str = "ERR Please specify at least one argument for this redis lib call";
+
+/// One word of a `redis.call`'s command line: a string as it is, a number as
 /// `%.17g`, anything else refused with Redis's text.
-fn command_args(args: &MultiValue) -> Result<Vec<Bytes>, &'static str> {
-    if args.is_empty() {
-        return Err("ERR Please specify at least one argument for this redis lib call");
+fn command_arg(v: &Value) -> Result<Bytes, &'static str> {
+    match v {
+        Value::String(s) => Ok(Bytes::copy_from_slice(&s.as_bytes())),
+        other => convert::number_arg(other)
+            .ok_or("ERR Lua redis lib command arguments must be strings or integers"),
     }
-    args.iter()
-        .map(|v| match v {
-            Value::String(s) => Ok(Bytes::copy_from_slice(&s.as_bytes())),
-            other => convert::number_arg(other)
-                .ok_or("ERR Lua redis lib command arguments must be strings or integers"),
-        })
-        .collect()
 }
 
 impl Vm {

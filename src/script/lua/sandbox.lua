@@ -115,8 +115,8 @@ end)
 local redis = {}
 
 -- The Rust side answers (value, how) itself.
-redis.call = wrap(prim.call)
-redis.pcall = wrap(prim.pcall)
+redis.call = wrap(prim.call, prim.call_packed)
+redis.pcall = wrap(prim.pcall, prim.pcall_packed)
 
 -- luaPushErrorBuff: "-CODE msg" keeps its code, anything else gets ERR;
 -- CR/LF are trimmed from both ends of the message.
