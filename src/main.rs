@@ -12,9 +12,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::de::DeserializeOwned;
 
 use fencekv::modes::{
-    ApplyWait, CheckQuorum, CommitRule, ElectionRestriction, ExpiredShadow, LeaderNoop,
-    LegacyOrder, LogPersistence, Modes, PreVote, RangeReads, ReadFence, ReadSetValidation, StartTs,
-    TermCommit, Truncation, VotePersistence, Watch,
+    ApplyWait, CheckQuorum, CommitRule, ElectionRestriction, ExpiredShadow, LeaderNoop, LeaseStart,
+    LegacyOrder, LogPersistence, Modes, PreVote, RangeReads, ReadFence, ReadMode,
+    ReadSetValidation, StartTs, TermCommit, Truncation, VotePersistence, VoteStickiness, Watch,
 };
 use fencekv::server::storage::AppendFsync;
 use fencekv::server::{serve, ClusterOptions, ServeOptions};
@@ -217,6 +217,27 @@ struct ServeArgs {
     /// A leader that hears from no majority steps down: on | off (safe either way).
     #[arg(long, value_name = "MODE", value_parser = mode::<CheckQuorum>)]
     check_quorum: Option<CheckQuorum>,
+    /// How a leader confirms it leads before a read or script: fence (a
+    /// heartbeat round per read batch) | lease (no round while a majority
+    /// acknowledged a round sent less than the lease ago; safe only while
+    /// clocks drift within --max-clock-drift).
+    #[arg(long, value_name = "MODE", value_parser = mode::<ReadMode>)]
+    read_mode: Option<ReadMode>,
+    /// Lease mode: how much two nodes' clock rates may differ, as a fraction.
+    /// The lease is election-timeout-ms × (1 − this) − --lease-margin-ms.
+    #[arg(long, default_value_t = 0.01)]
+    max_clock_drift: f64,
+    /// Lease mode: taken off the lease besides the drift (scheduling, GC
+    /// pauses the drift bound does not cover).
+    #[arg(long, default_value_t = 10)]
+    lease_margin_ms: u64,
+    /// UNSAFE (lease mode): from when a lease counts: sent | ack-receipt.
+    #[arg(long, value_name = "MODE", value_parser = mode::<LeaseStart>)]
+    unsafe_lease_start: Option<LeaseStart>,
+    /// UNSAFE (lease mode): followers refuse votes while they hear from a
+    /// leader: on | off.
+    #[arg(long, value_name = "MODE", value_parser = mode::<VoteStickiness>)]
+    unsafe_vote_stickiness: Option<VoteStickiness>,
 }
 
 fn parse_peers(s: &str) -> Result<std::collections::BTreeMap<u64, std::net::SocketAddr>, String> {
@@ -296,6 +317,9 @@ impl ServeArgs {
             leader_noop: self.leader_noop.unwrap_or(d.leader_noop),
             pre_vote: self.pre_vote.unwrap_or(d.pre_vote),
             check_quorum: self.check_quorum.unwrap_or(d.check_quorum),
+            read_mode: self.read_mode.unwrap_or(d.read_mode),
+            lease_start: self.unsafe_lease_start.unwrap_or(d.lease_start),
+            vote_stickiness: self.unsafe_vote_stickiness.unwrap_or(d.vote_stickiness),
         }
     }
 }
@@ -446,6 +470,27 @@ fn run_serve(args: ServeArgs) -> ExitCode {
             gaps.join(", ")
         );
     }
+    if modes.read_mode == ReadMode::Lease {
+        if !(0.0..1.0).contains(&args.max_clock_drift) {
+            eprintln!("fencekv: --max-clock-drift must be in [0, 1)");
+            return ExitCode::from(2);
+        }
+        let t = std::time::Duration::from_millis(args.election_timeout_ms.max(1));
+        let lease = fencekv::node::NodeConfig::lease_for(
+            t,
+            args.max_clock_drift,
+            std::time::Duration::from_millis(args.lease_margin_ms),
+        );
+        eprintln!(
+            "NOTE: lease reads: a leader serves reads for {} ms after a majority acknowledged \
+             a round, with no round of its own. This is safe only while no two nodes' clocks \
+             run more than {} apart in rate (--max-clock-drift) and no node stalls longer \
+             than the {} ms margin; outside that a deposed leader can serve a stale read.",
+            lease.as_millis(),
+            args.max_clock_drift,
+            args.lease_margin_ms
+        );
+    }
     let opts = ServeOptions {
         bind: args.bind,
         port: args.port,
@@ -464,6 +509,11 @@ fn run_serve(args: ServeArgs) -> ExitCode {
                     id,
                     peers,
                     election_timeout: t..t * 2,
+                    lease: fencekv::node::NodeConfig::lease_for(
+                        t,
+                        args.max_clock_drift,
+                        std::time::Duration::from_millis(args.lease_margin_ms),
+                    ),
                     heartbeat: std::time::Duration::from_millis(args.heartbeat_ms.max(1)),
                     peer_delay: std::time::Duration::from_millis(args.peer_delay_ms),
                 })

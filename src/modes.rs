@@ -249,6 +249,53 @@ pub enum Watch {
     Ignored,
 }
 
+/// How a leader confirms that it still leads before it serves a read or
+/// starts a script (spec §6, Read modes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReadMode {
+    /// A heartbeat round acknowledged by a majority, per read or batch of
+    /// reads (ReadIndex). Safe whatever the clocks do.
+    #[default]
+    Fence,
+    /// No round while a lease holds: a majority acknowledged a round sent
+    /// at local time `t`, and the leader's clock is below `t + lease`, where
+    /// `lease` is shorter than the minimum election timeout by the clock
+    /// drift's worst effect and a margin. Safe only while clocks drift within
+    /// that bound; needs vote stickiness. Outside the lease, a read falls
+    /// back to a round.
+    Lease,
+}
+
+/// From when a leader counts its lease (used in lease mode).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LeaseStart {
+    /// From when the acknowledged round was sent: every follower that
+    /// acknowledged it heard from the leader after that moment.
+    #[default]
+    Sent,
+    /// Gap: from when the acknowledgement that made the majority arrived. A
+    /// slow acknowledgement stretches the lease past the followers' own
+    /// election timeouts: a deposed leader serves a stale read.
+    AckReceipt,
+}
+
+/// Whether a follower that heard from its leader within the minimum election
+/// timeout refuses to vote (thesis §4.2.3). Used in lease mode, whose
+/// safety rests on it; fence reads need no such rule (they do not apply it,
+/// so their model's behaviours do not change).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum VoteStickiness {
+    #[default]
+    On,
+    /// Gap (lease mode): a follower votes as soon as a candidate asks. A
+    /// majority elects a new leader while the old one's lease still holds:
+    /// a stale read.
+    Off,
+}
+
 /// Every mode of a node. The default is the safe protocol. An unknown key is
 /// an error naming the accepted ones: a misspelt gap must not silently run
 /// the safe protocol.
@@ -273,6 +320,9 @@ pub struct Modes {
     pub leader_noop: LeaderNoop,
     pub pre_vote: PreVote,
     pub check_quorum: CheckQuorum,
+    pub read_mode: ReadMode,
+    pub lease_start: LeaseStart,
+    pub vote_stickiness: VoteStickiness,
 }
 
 impl Modes {
@@ -332,6 +382,14 @@ impl Modes {
         if self.commit_rule != safe.commit_rule {
             g.push("commit-rule=any-term");
         }
+        if self.read_mode == ReadMode::Lease {
+            if self.lease_start != safe.lease_start {
+                g.push("lease-start=ack-receipt");
+            }
+            if self.vote_stickiness != safe.vote_stickiness {
+                g.push("vote-stickiness=off");
+            }
+        }
         g
     }
 
@@ -351,6 +409,10 @@ impl Modes {
         }
         if self.check_quorum != dflt.check_quorum {
             d.push("check-quorum=off");
+        }
+        // Safe only within the clock-drift bound: a departure, stated.
+        if self.read_mode == ReadMode::Lease {
+            d.push("read-mode=lease");
         }
         d
     }
@@ -387,6 +449,31 @@ mod tests {
             ..Modes::default()
         };
         assert_eq!(gap.gaps(), ["commit-rule=any-term"]);
+    }
+
+    #[test]
+    fn lease_mode_is_a_stated_departure_and_its_gaps_count_only_under_it() {
+        let lease = Modes {
+            read_mode: ReadMode::Lease,
+            ..Modes::default()
+        };
+        assert!(lease.gaps().is_empty());
+        assert_eq!(lease.departures(), ["read-mode=lease"]);
+        let off = Modes {
+            vote_stickiness: VoteStickiness::Off,
+            lease_start: LeaseStart::AckReceipt,
+            ..lease
+        };
+        assert_eq!(
+            off.gaps(),
+            ["lease-start=ack-receipt", "vote-stickiness=off"]
+        );
+        // Fence reads apply neither, so neither is a gap there.
+        let fence = Modes {
+            read_mode: ReadMode::Fence,
+            ..off
+        };
+        assert!(fence.gaps().is_empty());
     }
 
     #[test]

@@ -546,3 +546,17 @@ fn dropped_messages_are_ignored_by_their_recipients() {
             .join();
     }
 }
+
+/// The timed lease gaps (spec §6, Leases): breadth-first searches of about
+/// 2.4 M states and 2 minutes each on two cores, so they run only with
+/// `FENCEKV_LONG_CHECKS=1`; their snapshots are the traces those runs found.
+/// The default run shows the drift gap by its schedule (`tests/model_gaps.rs`).
+#[test]
+fn timed_lease_gaps() {
+    if std::env::var_os("FENCEKV_LONG_CHECKS").is_none() {
+        return;
+    }
+    let _one_at_a_time = LARGE_SEARCH.lock().unwrap_or_else(|e| e.into_inner());
+    check("gap-lease-drift");
+    check("gap-lease-ack-receipt");
+}

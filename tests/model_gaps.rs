@@ -22,7 +22,7 @@ use stateright::actor::ActorModelAction;
 use stateright::Path;
 
 mod support;
-use support::schedules::DEPOSED_LEADER;
+use support::schedules::{DEPOSED_LEADER, LEASE_DRIFT};
 
 type Action = ActorModelAction<Msg, Timer, ()>;
 
@@ -679,4 +679,35 @@ fn a_deposed_leader_of_an_earlier_term_need_not_hold_a_later_commit() {
     let (n0, n1) = (last.actor_states[0].node(), last.actor_states[1].node());
     assert!(n0.is_some_and(|n| n.is_leader() && n.term() == 3 && n.commit_index == 2));
     assert!(n1.is_some_and(|n| n.is_leader() && n.term() == 2 && n.log().last_term() == 2));
+}
+
+// ------------------------------------------------ lease mode: the drift bound
+
+#[test]
+fn a_lease_longer_than_the_drift_bound_lets_a_deposed_leader_serve_a_stale_read() {
+    let model = cfg("gap-lease-drift").into_model();
+    let path = replay_schedule(&model, LEASE_DRIFT).expect("the schedule replays");
+    assert_eq!(
+        last_reply(&path),
+        Some(Reply::Nil),
+        "n0 answers from its lease"
+    );
+    demonstrate(&model, LEASE_DRIFT, "gap_lease_drift_trace");
+}
+
+#[test]
+fn with_the_margin_the_drift_bound_needs_the_lease_is_over_before_the_new_leader_writes() {
+    // The same run with a margin of 2 ms for clocks 1 ms apart: n0's lease
+    // ends before n1 can be elected, so the read waits for a round n0 can
+    // no longer win, and n0 never answers it.
+    let mut safe = cfg("gap-lease-drift");
+    if let Some(t) = safe.time.as_mut() {
+        t.lease_margin = 2 * t.drift;
+    }
+    let model = safe.into_model();
+    assert_not_enabled(&model, LEASE_DRIFT, LEASE_DRIFT.len());
+    let mut upto = LEASE_DRIFT.to_vec();
+    upto.pop();
+    let path = replay_schedule(&model, &upto).expect("every step before the answer replays");
+    assert!(violated(&model, &path).is_empty());
 }

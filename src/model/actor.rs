@@ -16,7 +16,10 @@ use crate::node::{ClientMsg, Durable, Msg, Node, NodeState, ReqId, Timer};
 /// Nodes and clients share one actor type in the model.
 #[derive(Clone, Debug)]
 pub enum ModelActor {
-    Node(Node),
+    /// A node; `true` when the model has time (`model/*.toml`'s `time`):
+    /// the node's clock ticks, and its timers fire only once the clock has
+    /// reached their deadlines.
+    Node(Node, bool),
     Client(Client),
 }
 
@@ -50,10 +53,13 @@ impl Actor for ModelActor {
 
     fn on_start(&self, id: Id, storage: &Option<Durable>, o: &mut Out<Self>) -> ModelState {
         match self {
-            ModelActor::Node(node) => {
+            ModelActor::Node(node, time) => {
                 let mut inner = Out::new();
                 let s = node.on_start(id, storage, &mut inner);
                 o.append(&mut inner);
+                if *time {
+                    o.set_timer(Timer::Clock, Default::default());
+                }
                 ModelState::Node(Hashed::new(s))
             }
             ModelActor::Client(c) => {
@@ -73,7 +79,7 @@ impl Actor for ModelActor {
 
     fn on_msg(&self, id: Id, state: &mut Cow<ModelState>, src: Id, msg: Msg, o: &mut Out<Self>) {
         match (self, &**state) {
-            (ModelActor::Node(node), ModelState::Node(s)) => {
+            (ModelActor::Node(node, _), ModelState::Node(s)) => {
                 let mut inner_state = Cow::Borrowed(&**s);
                 let mut inner = Out::new();
                 node.on_msg(id, &mut inner_state, src, msg, &mut inner);
@@ -142,10 +148,21 @@ impl Actor for ModelActor {
     }
 
     fn on_timeout(&self, id: Id, state: &mut Cow<ModelState>, timer: &Timer, o: &mut Out<Self>) {
-        if let (ModelActor::Node(node), ModelState::Node(s)) = (self, &**state) {
+        if let (ModelActor::Node(node, time), ModelState::Node(s)) = (self, &**state) {
             let mut inner_state = Cow::Borrowed(&**s);
             let mut inner = Out::new();
-            node.on_timeout(id, &mut inner_state, timer, &mut inner);
+            match (time, timer) {
+                // One ms passes on this node's clock (how far it may run
+                // ahead of the others is the model's bound).
+                (true, Timer::Clock) => {
+                    let now = s.clock + 1;
+                    node.on_msg(id, &mut inner_state, id, Msg::Clock { now }, &mut inner);
+                    inner.set_timer(Timer::Clock, Default::default());
+                }
+                // Not due yet: nothing happens (the timer stays set).
+                (true, timer) if s.clock < s.timers.of(timer) => return,
+                _ => node.on_timeout(id, &mut inner_state, timer, &mut inner),
+            }
             o.append(&mut inner);
             if let Cow::Owned(s) = inner_state {
                 *state = Cow::Owned(ModelState::Node(Hashed::new(s)));

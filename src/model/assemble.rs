@@ -21,10 +21,23 @@ impl ModelCfg {
     /// Assemble the stateright model with every property.
     pub fn into_model(self) -> Model {
         let peers: Vec<Id> = (0..self.nodes).map(Id::from).collect();
+        let ms = std::time::Duration::from_millis;
+        let timing = match self.time {
+            Some(t) => NodeConfig {
+                election_timeout: ms(t.election_timeout)..ms(t.election_timeout + 1),
+                heartbeat_interval: ms(t.heartbeat),
+                heartbeats: t.heartbeat > 0,
+                lease: ms(t.election_timeout - t.lease_margin),
+                ..NodeConfig::default()
+            },
+            None => NodeConfig {
+                heartbeats: false,
+                ..NodeConfig::default()
+            },
+        };
         let config = NodeConfig {
             modes: self.modes,
             propose_expiry: false,
-            heartbeats: false,
             quorum_check_windows: false,
             election_timer: self.election_timer,
             forward: self.forward,
@@ -32,7 +45,7 @@ impl ModelCfg {
             compact_scales_with_store: false,
             script_retries: self.script_retries,
             genesis: self.genesis(),
-            ..NodeConfig::default()
+            ..timing
         };
         let clients: Vec<Client> = self
             .clients
@@ -69,7 +82,8 @@ impl ModelCfg {
                 campaigns,
                 ..config.clone()
             };
-            model = model.actor(ModelActor::Node(Node::new(peers.clone(), config)));
+            let time = model.cfg.time.is_some();
+            model = model.actor(ModelActor::Node(Node::new(peers.clone(), config), time));
         }
         for c in clients {
             model = model.actor(ModelActor::Client(c));
@@ -105,6 +119,8 @@ impl ModelCfg {
             p(Sometimes, WRITE_COMMITS, write_commits),
             p(Sometimes, PRE_VOTE_REFUSED, pre_vote_refused),
             p(Sometimes, QUORUM_LOST, quorum_lost),
+            p(Sometimes, LEASE_READ, lease_read),
+            p(Sometimes, LEASE_EXPIRED, lease_expired),
         ];
         let symmetry = if actors.cfg.symmetry {
             Symmetry::new(&actors.cfg.interchangeable_nodes(), actors.actors.len())
@@ -198,6 +214,16 @@ fn within_boundary(cfg: &ModelCfg, state: &State) -> bool {
             && n.pre_vote_rounds <= cfg.max_pre_votes
             && campaigns_as_listed(cfg, i, n)
     }) && state.crashed.iter().skip(cfg.nodes).all(|c| !c)
+        && clocks_within_drift(cfg, state)
+}
+
+/// With time, no two clocks are more than `drift` apart: a state where one
+/// ran further ahead is out of bounds, which is how the model bounds drift.
+fn clocks_within_drift(cfg: &ModelCfg, state: &State) -> bool {
+    let Some(t) = cfg.time else { return true };
+    let clocks = nodes(state).map(|(_, n)| n.clock);
+    let (lo, hi) = clocks.fold((u64::MAX, 0), |(lo, hi), c| (lo.min(c), hi.max(c)));
+    hi.saturating_sub(lo) <= t.drift
 }
 
 /// Whether node `i` campaigns, if it does, for a term `term_candidates`

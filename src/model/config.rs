@@ -147,6 +147,34 @@ pub struct ModelFile {
     pub witness: Vec<String>,
     #[serde(default)]
     pub plant: Vec<Plant>,
+    /// Explicit time (default none: any timer may fire at any moment).
+    #[serde(default)]
+    pub time: Option<Time>,
+}
+
+/// The model's time, in ms of local clock (spec §6, Time in the model).
+/// Every node's clock starts at 0 and ticks one ms at a time, without end;
+/// at every moment any two clocks differ by at most `drift` ms; a timer
+/// fires only once its node's clock has reached its deadline (the minimum
+/// of its range: firing later covers the rest); messages take any time.
+/// States that differ only by a shift of every time are one state, which
+/// keeps the state space finite.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Time {
+    /// The minimum election timeout (CheckQuorum's period too).
+    pub election_timeout: u64,
+    /// The leader's heartbeat interval; 0: no heartbeats (rounds start
+    /// only for reads).
+    #[serde(default)]
+    pub heartbeat: u64,
+    /// How far apart two clocks may be at any moment.
+    pub drift: u64,
+    /// The lease is `election_timeout − lease_margin` (lease mode). Safe
+    /// from `2 · drift` up: a follower's clock may be `drift` behind the
+    /// leader's when the round is sent and `drift` ahead when it votes.
+    #[serde(default)]
+    pub lease_margin: u64,
 }
 
 /// Which encoding a planted key uses (spec §3, RC-1 to RC-4).
@@ -232,6 +260,7 @@ pub struct ModelCfg {
     pub script_retries: u32,
     pub witness: Vec<String>,
     pub plant: Vec<Plant>,
+    pub time: Option<Time>,
 }
 
 /// `get K`, `set K V`, `del K`, a collection command or `eval STEPS`,
@@ -402,6 +431,22 @@ impl ModelCfg {
                 ));
             }
         }
+        if f.modes.read_mode == crate::modes::ReadMode::Lease && f.time.is_none() {
+            return Err("read-mode = \"lease\" needs `time`: a lease is kept by the clock".into());
+        }
+        if let Some(t) = f.time {
+            if f.max_crashes > 0 {
+                return Err("`time` with crashes is not modelled: a restarted node's \
+                            clock would start again from 0"
+                    .into());
+            }
+            if t.election_timeout == 0 {
+                return Err("`time`: election-timeout must be at least 1".into());
+            }
+            if t.lease_margin > t.election_timeout {
+                return Err("`time`: lease-margin above election-timeout leaves no lease".into());
+            }
+        }
         Ok(ModelCfg {
             name: name.to_string(),
             description: f.description,
@@ -427,6 +472,7 @@ impl ModelCfg {
             script_retries: f.script_retries,
             witness: f.witness,
             plant: f.plant,
+            time: f.time,
         })
     }
 }

@@ -191,8 +191,23 @@ pub fn quorum_lost(m: &Model, s: &State) -> bool {
     witnessed(m, s, QUORUM_LOST, |st| st.quorum_losses > 0)
 }
 
+pub const LEASE_READ: &str = "a read is served under a lease";
+/// Witness (lease mode): a leader serves a read with no round of its own.
+pub fn lease_read(m: &Model, s: &State) -> bool {
+    witnessed(m, s, LEASE_READ, |st| st.lease_reads > 0)
+}
+
+pub const LEASE_EXPIRED: &str = "a read finds the lease expired";
+/// Witness (lease mode): a read arrives outside the lease and waits for a
+/// round.
+pub fn lease_expired(m: &Model, s: &State) -> bool {
+    witnessed(m, s, LEASE_EXPIRED, |st| st.lease_expiries > 0)
+}
+
 /// The sometimes-properties a config opts into with `witness = [...]`.
 pub const WITNESSES: &[&str] = &[
+    LEASE_READ,
+    LEASE_EXPIRED,
     PRE_VOTE_REFUSED,
     QUORUM_LOST,
     SCRIPT_COMMITS,

@@ -106,6 +106,9 @@ impl Model {
         if self.cfg.drop_ignored_messages {
             self.drop_ignored(&mut state);
         }
+        if self.cfg.time.is_some() {
+            shift_time(&mut state);
+        }
         self.symmetry.canonical(state)
     }
 
@@ -190,6 +193,27 @@ impl Model {
         self.cfg
             .total_crashes
             .is_none_or(|max| state.history.crashes < max)
+    }
+}
+
+/// The time reductions (spec §6, Time in the model): every node decides by
+/// comparing its clock with the times it stored, so states that differ by
+/// one shift of every time are one state, and so are states that differ
+/// only in a time already behind its node's clock. The earliest time any
+/// node remembers becomes 0; time itself is unbounded.
+fn shift_time(state: &mut State) {
+    let by = nodes(state)
+        .map(|(_, n)| n.earliest_time())
+        .min()
+        .unwrap_or(0);
+    for actor in state.actor_states.iter_mut() {
+        if let ModelState::Node(n) = &**actor {
+            let mut shifted = (**n).clone();
+            shifted.shift_time(by);
+            if shifted != **n {
+                *actor = std::sync::Arc::new(ModelState::Node(super::Hashed::new(shifted)));
+            }
+        }
     }
 }
 

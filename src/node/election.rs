@@ -6,7 +6,10 @@ use super::msg::{PeerMsg, RequestVote, Timer, Vote};
 use super::peer_map::{PeerMap, PeerSet};
 use super::state::Role;
 use super::step::Step;
-use crate::modes::{CheckQuorum, ElectionRestriction, LeaderNoop, PreVote, VotePersistence};
+use crate::modes::{
+    CheckQuorum, ElectionRestriction, LeaderNoop, PreVote, ReadMode, VotePersistence,
+    VoteStickiness,
+};
 use crate::raft::{Entry, Index, Payload, Term};
 
 impl Step<'_, '_> {
@@ -14,8 +17,7 @@ impl Step<'_, '_> {
     /// model's non-candidates carry no timer that fires for nothing.
     pub fn arm_election(&mut self) {
         if self.cfg().campaigns {
-            self.out
-                .set_timer(Timer::Election, self.cfg().election_timeout.clone());
+            self.arm(Timer::Election, self.cfg().election_timeout.clone());
         }
     }
 
@@ -99,6 +101,16 @@ impl Step<'_, '_> {
         }
     }
 
+    /// Vote stickiness: in lease mode, a node that heard from a leader less
+    /// than a minimum election timeout ago (or started that recently) takes
+    /// no other candidate's request.
+    fn sticks_to_leader(&self) -> bool {
+        let modes = &self.cfg().modes;
+        modes.read_mode == ReadMode::Lease
+            && modes.vote_stickiness == VoteStickiness::On
+            && self.state.clock < self.state.sticky_until
+    }
+
     /// Whether a (pre-)vote request's log is at least as up to date as ours
     /// (§5.4.1), unless the election restriction is off.
     fn log_ok(&self, m: &RequestVote) -> bool {
@@ -144,6 +156,8 @@ impl Step<'_, '_> {
         if was_leader {
             s.read_seqs.clear();
             s.heard_since_check.clear();
+            s.round_sent = im::OrdMap::new();
+            s.lease_until = 0;
             self.out.cancel_timer(Timer::Heartbeat);
             self.out.cancel_timer(Timer::CheckQuorum);
         }
@@ -154,6 +168,11 @@ impl Step<'_, '_> {
     }
 
     pub fn on_request_vote(&mut self, src: stateright::actor::Id, m: RequestVote) {
+        if self.sticks_to_leader() && m.term > self.state.term() {
+            // Ignored outright, term and all (thesis §4.2.3): the leader it
+            // heard from may hold a lease.
+            return;
+        }
         if m.term > self.state.term() {
             self.step_down(m.term);
         }
@@ -221,18 +240,24 @@ impl Step<'_, '_> {
         s.round = 0;
         s.confirmed_round = 0;
         s.heard_since_check.clear();
+        s.round_sent = im::OrdMap::new();
+        s.lease_until = 0;
         self.out.cancel_timer(Timer::Election);
         if node.peers.len() > 1 && self.cfg().heartbeats {
-            self.out.set_timer(Timer::Heartbeat, node.heartbeat_range());
+            self.arm(Timer::Heartbeat, node.heartbeat_range());
         }
         self.arm_quorum_check();
+        // In lease mode the first append is a round, so the lease starts
+        // as soon as a majority takes the new leader's first entry.
+        if self.cfg().modes.read_mode == ReadMode::Lease {
+            self.start_round();
+        }
         self.replicate();
     }
 
     fn arm_quorum_check(&mut self) {
         if self.node.peers.len() > 1 && self.cfg().modes.check_quorum == CheckQuorum::On {
-            self.out
-                .set_timer(Timer::CheckQuorum, self.cfg().election_timeout.clone());
+            self.arm(Timer::CheckQuorum, self.cfg().election_timeout.clone());
         }
     }
 
@@ -259,9 +284,14 @@ impl Step<'_, '_> {
 
     pub fn on_heartbeat(&mut self) {
         if self.state.role == Role::Leader {
+            // In lease mode every heartbeat is a round, so the lease is
+            // renewed while a majority answers.
+            if self.cfg().modes.read_mode == ReadMode::Lease {
+                self.start_round();
+            }
             self.broadcast_append();
             let range = self.node.heartbeat_range();
-            self.out.set_timer(Timer::Heartbeat, range);
+            self.arm(Timer::Heartbeat, range);
         }
     }
 }

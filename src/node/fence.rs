@@ -3,6 +3,10 @@
 //! that started after it arrived to be acknowledged by a majority, then for
 //! `applied ≥ read_index`, and is served from the snapshot at `start_ts`.
 //! One round serves every read that waits for one (a batch).
+//!
+//! In lease mode (spec §6, Leases) a majority's acknowledgement of a round
+//! sent at local time `t` lets the leader serve reads with no round of
+//! their own until `t + lease`; outside it, a read waits for a round.
 
 use super::msg::ClientMsg;
 use super::quorum;
@@ -10,7 +14,7 @@ use super::script::ScriptStep;
 use super::state::{NodeState, PendingRead};
 use super::step::Step;
 use crate::cmd;
-use crate::modes::{ApplyWait, ReadFence, TermCommit};
+use crate::modes::{ApplyWait, LeaseStart, ReadFence, ReadMode, TermCommit};
 use crate::strings::{KeyspaceRead, RawGet};
 
 impl Step<'_, '_> {
@@ -26,19 +30,31 @@ impl Step<'_, '_> {
             s.commit_index >= s.term_start || modes.term_commit == TermCommit::Skip;
         // Reads that have a read index but no round join the next round, which
         // starts now if no round is in flight (one round serves the batch).
+        // Under a lease they need none; in lease mode a round in flight is
+        // usually a heartbeat's, whose acknowledgement renews the lease and
+        // serves them.
+        let leased = lease_holds(modes, s);
+        let lease_mode = modes.read_mode == ReadMode::Lease;
         let round_in_flight = s.round > s.confirmed_round;
         let mut wants_round = false;
         for r in s.reads.iter_mut() {
             if r.read_index.is_none() && term_committed {
                 r.read_index = Some(s.commit_index);
+                if lease_mode && !leased {
+                    s.stats.lease_expiries += 1;
+                }
             }
-            if r.read_index.is_some() && r.round.is_none() && modes.read_fence != ReadFence::Off {
+            if r.read_index.is_some()
+                && r.round.is_none()
+                && modes.read_fence != ReadFence::Off
+                && !leased
+            {
                 wants_round = true;
             }
         }
         if wants_round && !round_in_flight {
-            s.round += 1;
-            let round = s.round;
+            let round = self.start_round();
+            let s = self.state.to_mut();
             for r in s.reads.iter_mut() {
                 if r.read_index.is_some() && r.round.is_none() {
                     r.round = Some(round);
@@ -52,14 +68,39 @@ impl Step<'_, '_> {
         self.serve_ready_reads();
     }
 
-    /// The newest round acknowledged by a majority, counting this node.
-    /// Called only where the state is already being changed.
+    /// Start a round: the next AppendEntries carry it. In lease mode its
+    /// send time is kept, to count the lease from.
+    pub fn start_round(&mut self) -> u64 {
+        let lease_mode = self.cfg().modes.read_mode == ReadMode::Lease;
+        let s = self.state.to_mut();
+        s.round += 1;
+        if lease_mode {
+            s.round_sent.insert(s.round, s.clock);
+        }
+        s.round
+    }
+
+    /// The newest round acknowledged by a majority, counting this node; in
+    /// lease mode, the lease it grants. Called only where the state is
+    /// already being changed.
     pub fn update_confirmed_round(&mut self) {
+        let cfg = self.cfg();
         let s = self.state.to_mut();
         let confirmed = quorum::acknowledged(&self.node.peers, self.id, s.round, &s.round_acks);
         if confirmed > s.confirmed_round {
             s.stats.fence_rounds += confirmed - s.confirmed_round;
             s.confirmed_round = confirmed;
+            if cfg.modes.read_mode == ReadMode::Lease {
+                let from = match cfg.modes.lease_start {
+                    LeaseStart::Sent => s.round_sent.get(&confirmed).copied(),
+                    LeaseStart::AckReceipt => Some(s.clock),
+                };
+                if let Some(from) = from {
+                    let until = from.saturating_add(super::NodeConfig::ms(cfg.lease));
+                    s.lease_until = s.lease_until.max(until);
+                }
+                s.round_sent = s.round_sent.split(&confirmed).1;
+            }
         }
     }
 
@@ -71,7 +112,10 @@ impl Step<'_, '_> {
             };
             let confirmed = match modes.read_fence {
                 ReadFence::Off => true,
-                _ => r.round.is_some_and(|round| round <= s.confirmed_round),
+                _ => match r.round {
+                    Some(round) => round <= s.confirmed_round,
+                    None => lease_holds(modes, s),
+                },
             };
             let applied = modes.apply_wait == ApplyWait::Skip || s.applied >= read_index;
             confirmed && applied
@@ -84,6 +128,9 @@ impl Step<'_, '_> {
         let pending = std::mem::take(&mut s.reads);
         let (served, waiting): (Vec<_>, Vec<_>) = pending.into_iter().partition(|r| ready(s, r));
         s.reads = waiting;
+        if modes.read_mode == ReadMode::Lease && modes.read_fence != ReadFence::Off {
+            s.stats.lease_reads += served.iter().filter(|r| r.round.is_none()).count() as u64;
+        }
         let mut expired = Vec::new();
         let mut lazy_now = 0;
         let mut proposals = Vec::new();
@@ -125,4 +172,14 @@ impl Step<'_, '_> {
             self.advance_reads();
         }
     }
+}
+
+/// Whether the leader may serve a read with no round of its own: lease mode,
+/// an entry of its term committed (so `commit_index` covers its
+/// predecessors'), and its clock still inside the lease.
+fn lease_holds(modes: &crate::modes::Modes, s: &NodeState) -> bool {
+    modes.read_mode == ReadMode::Lease
+        && s.is_leader()
+        && s.commit_index >= s.term_start
+        && s.clock < s.lease_until
 }

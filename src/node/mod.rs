@@ -87,6 +87,11 @@ pub struct NodeConfig {
     pub modes: Modes,
     pub election_timeout: Range<Duration>,
     pub heartbeat_interval: Duration,
+    /// Lease mode: how long after a round is sent (by the leader's clock)
+    /// its majority's acknowledgement lets the leader serve reads without
+    /// a round. Must be below the minimum election timeout by the clocks'
+    /// worst drift over it, and a margin ([`NodeConfig::lease_for`]).
+    pub lease: Duration,
     /// Whether the leader proposes deletions of expired keys (lazily, when a
     /// read finds one, and actively on `Tick`). Off in the model, where expiry
     /// times are far past or far future and deletion adds only states.
@@ -138,6 +143,11 @@ impl Default for NodeConfig {
             modes: Modes::default(),
             election_timeout: Duration::from_millis(150)..Duration::from_millis(300),
             heartbeat_interval: Duration::from_millis(50),
+            lease: NodeConfig::lease_for(
+                Duration::from_millis(150),
+                0.01,
+                Duration::from_millis(10),
+            ),
             propose_expiry: true,
             expiry_batch: 20,
             heartbeats: true,
@@ -151,6 +161,36 @@ impl Default for NodeConfig {
             script_retries: 8,
             genesis: im::OrdMap::new(),
         }
+    }
+}
+
+impl NodeConfig {
+    /// The lease for a minimum election timeout, a bound on how much two
+    /// nodes' clock rates may differ (a fraction) and a margin:
+    /// `election_min · (1 − drift) − margin`, never negative.
+    pub fn lease_for(election_min: Duration, drift: f64, margin: Duration) -> Duration {
+        election_min
+            .mul_f64((1.0 - drift).clamp(0.0, 1.0))
+            .saturating_sub(margin)
+    }
+
+    fn ms(d: Duration) -> u64 {
+        u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+    }
+}
+
+#[cfg(test)]
+mod lease_tests {
+    use super::*;
+
+    #[test]
+    fn the_lease_is_the_election_timeout_less_drift_and_margin() {
+        let ms = Duration::from_millis;
+        assert_eq!(NodeConfig::lease_for(ms(300), 0.01, ms(10)), ms(287));
+        assert_eq!(NodeConfig::lease_for(ms(300), 0.0, ms(0)), ms(300));
+        // Never negative, whatever the flags say.
+        assert_eq!(NodeConfig::lease_for(ms(5), 0.5, ms(10)), ms(0));
+        assert_eq!(NodeConfig::lease_for(ms(300), 2.0, ms(0)), ms(0));
     }
 }
 
@@ -231,7 +271,10 @@ impl Actor for Node {
                 im::OrdMap::new(),
             ),
         };
-        let state = NodeState::new(durable, store, applied, applied_seqs);
+        let mut state = NodeState::new(durable, store, applied, applied_seqs);
+        // A node that (re)starts may have acknowledged a lease it no longer
+        // remembers: it votes for no one for an election timeout.
+        state.sticky_until = NodeConfig::ms(self.config.election_timeout.start);
         let mut state = Cow::Owned(state);
         let mut step = Step::new(self, id, &mut state, o);
         if self.peers.len() == 1 {
@@ -256,6 +299,8 @@ impl Actor for Node {
                 step.unblock(client, req, how, src == client)
             }
             Msg::Tick { now_ms } => step.on_tick(now_ms),
+            // Only the node's own runtime (or the model) tells its time.
+            Msg::Clock { now } if src == id => step.on_clock(now),
             Msg::Peer(m) if self.is_peer(src) => match m {
                 PeerMsg::RequestVote(m) => step.on_request_vote(src, m),
                 PeerMsg::Vote(m) => step.on_vote(src, m),
@@ -281,6 +326,7 @@ impl Actor for Node {
                 step.advance_reads();
             }
             Timer::CheckQuorum => step.on_check_quorum(),
+            Timer::Clock => {}
         }
     }
 }

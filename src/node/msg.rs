@@ -27,6 +27,12 @@ pub enum Msg {
     Tick {
         now_ms: u64,
     },
+    /// The node's monotonic clock now reads `now` ms (the server's runtime
+    /// before each event; the model's `Timer::Clock`). Leases, vote
+    /// stickiness and timer deadlines are kept by it.
+    Clock {
+        now: u64,
+    },
     Peer(PeerMsg),
 }
 
@@ -164,6 +170,7 @@ impl fmt::Debug for Msg {
         match self {
             Msg::Client(m) => m.fmt(f),
             Msg::Tick { now_ms } => f.debug_struct("Tick").field("now_ms", now_ms).finish(),
+            Msg::Clock { now } => f.debug_struct("Clock").field("now", now).finish(),
             Msg::Peer(m) => m.fmt(f),
         }
     }
@@ -231,4 +238,7 @@ pub enum Timer {
     /// A leader checks that a majority answered since the last check
     /// (`check-quorum`).
     CheckQuorum,
+    /// The model only, with time: the node's clock advances one ms. The
+    /// node ignores it (the model delivers the new reading as `Msg::Clock`).
+    Clock,
 }

@@ -174,6 +174,13 @@ impl Step<'_, '_> {
         if self.state.leader != Some(src) {
             self.state.to_mut().leader = Some(src);
         }
+        let sticky = self
+            .state
+            .clock
+            .saturating_add(super::NodeConfig::ms(self.cfg().election_timeout.start));
+        if self.state.sticky_until != sticky {
+            self.state.to_mut().sticky_until = sticky;
+        }
         match self.cfg().election_timer {
             ElectionTimer::Always => self.arm_election(),
             ElectionTimer::WithoutLeader => self.out.cancel_timer(Timer::Election),

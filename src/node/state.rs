@@ -198,6 +198,44 @@ pub struct Stats {
     /// The term in which this node last served a read (for the model's
     /// "a GET is served after a leadership change").
     pub last_read_term: Term,
+    /// Reads and scripts served under the lease, with no round of their own.
+    pub lease_reads: u64,
+    /// Reads and scripts that arrived outside the lease in lease mode and
+    /// waited for a round (or the next heartbeat's renewal) instead.
+    pub lease_expiries: u64,
+}
+
+/// The local time at which each of the node's timers was armed to fire: a
+/// timer that fires must find the clock past its deadline. The server's
+/// runtime keeps its timers by the same clock; the model fires a timer only
+/// past its deadline when it has time (`model/*.toml`'s `time`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TimerDeadlines {
+    pub election: u64,
+    pub heartbeat: u64,
+    pub check_quorum: u64,
+}
+
+impl TimerDeadlines {
+    pub fn of(&self, timer: &super::Timer) -> u64 {
+        use super::Timer;
+        match timer {
+            Timer::Election => self.election,
+            Timer::Heartbeat => self.heartbeat,
+            Timer::CheckQuorum => self.check_quorum,
+            Timer::Apply | Timer::Clock => 0,
+        }
+    }
+
+    pub fn set(&mut self, timer: &super::Timer, at: u64) {
+        use super::Timer;
+        match timer {
+            Timer::Election => self.election = at,
+            Timer::Heartbeat => self.heartbeat = at,
+            Timer::CheckQuorum => self.check_quorum = at,
+            Timer::Apply | Timer::Clock => {}
+        }
+    }
 }
 
 /// The state of one node.
@@ -227,6 +265,20 @@ pub struct NodeState {
     pub pre_vote_rounds: u32,
     /// The peers that answered this leader since its last quorum check.
     pub heard_since_check: PeerSet,
+    /// The node's monotonic clock, in ms, as last told ([`super::Msg::Clock`]).
+    pub clock: u64,
+    /// When each timer is due, by `clock`.
+    pub timers: TimerDeadlines,
+    /// Lease mode, leader: the `clock` at which each unconfirmed round was
+    /// sent.
+    pub round_sent: im::OrdMap<u64, u64>,
+    /// Lease mode, leader: reads need no round while `clock < lease_until`
+    /// (0: no lease).
+    pub lease_until: u64,
+    /// Vote stickiness (lease mode): no vote for another candidate while
+    /// `clock < sticky_until`, one minimum election timeout after this node
+    /// last heard from a leader, or after it started.
+    pub sticky_until: u64,
     /// Reads and scripts waiting for their fence. A plain `Vec`: it holds a
     /// few entries at a time, and `im::Vector` copied whole chunks of these
     /// large elements on every push (10% of the server's time under EVALSHA).
@@ -267,6 +319,11 @@ impl NodeState {
             confirmed_round: 0,
             pre_vote_rounds: 0,
             heard_since_check: PeerSet::new(),
+            clock: 0,
+            timers: TimerDeadlines::default(),
+            round_sent: im::OrdMap::new(),
+            lease_until: 0,
+            sticky_until: 0,
             reads: Vec::new(),
             writes: im::OrdMap::new(),
             txns: im::OrdMap::new(),
@@ -332,6 +389,11 @@ impl NodeState {
             confirmed_round,
             pre_vote_rounds,
             heard_since_check,
+            clock,
+            timers,
+            round_sent,
+            lease_until,
+            sticky_until,
             reads,
             writes,
             txns,
@@ -357,11 +419,50 @@ impl NodeState {
             .hash(h);
         (round, sorted(round_acks), confirmed_round, pre_vote_rounds).hash(h);
         (heard_since_check.len(), reads, writes, txns, expiry_cursor).hash(h);
+        (clock, timers, round_sent, lease_until, sticky_until).hash(h);
         (applied_seqs, read_seqs, stats).hash(h);
         // Only when something is parked, so the model's states (which never
         // park) hash as they always did.
         if !blocked.is_empty() {
             blocked.hash(h);
+        }
+    }
+
+    /// The earliest time this state remembers: its clock, or an
+    /// unconfirmed round's send time (a lease is counted from it).
+    pub fn earliest_time(&self) -> u64 {
+        self.round_sent.values().copied().fold(self.clock, u64::min)
+    }
+
+    /// The same state with every time in it `by` ms earlier, and every
+    /// deadline, lease or stickiness already behind the clock written as 0
+    /// (the model's time reductions: a node decides by comparing its clock
+    /// with the times it stored, never by the clock's value, and a time
+    /// behind the clock stays behind it). `by` is at most
+    /// [`NodeState::earliest_time`].
+    pub fn shift_time(&mut self, by: u64) {
+        let clock = self.clock - by;
+        let passed = |t: u64| {
+            let t = t.saturating_sub(by);
+            if t <= clock {
+                0
+            } else {
+                t
+            }
+        };
+        self.clock = clock;
+        self.lease_until = passed(self.lease_until);
+        self.sticky_until = passed(self.sticky_until);
+        let t = &mut self.timers;
+        for d in [&mut t.election, &mut t.heartbeat, &mut t.check_quorum] {
+            *d = passed(*d);
+        }
+        if by > 0 {
+            self.round_sent = self
+                .round_sent
+                .iter()
+                .map(|(r, at)| (*r, at - by))
+                .collect();
         }
     }
 
@@ -373,5 +474,37 @@ impl NodeState {
     }
     pub fn is_leader(&self) -> bool {
         self.role == Role::Leader
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> NodeState {
+        NodeState::new(Durable::default(), Mvcc::new(), 0, AppliedSeqs::new())
+    }
+
+    #[test]
+    fn a_time_shift_keeps_every_comparison_with_the_clock() {
+        let mut s = state();
+        s.clock = 10;
+        s.lease_until = 12;
+        s.sticky_until = 9; // already behind the clock
+        s.timers.election = 13;
+        s.timers.heartbeat = 10; // due now
+        s.round_sent.insert(4, 8);
+        assert_eq!(s.earliest_time(), 8);
+        s.shift_time(8);
+        assert_eq!(s.clock, 2);
+        assert_eq!(s.lease_until, 4);
+        assert_eq!(s.timers.election, 5);
+        // Behind or at the clock: written as 0, and still not ahead of it.
+        assert_eq!((s.sticky_until, s.timers.heartbeat), (0, 0));
+        assert_eq!(s.round_sent.get(&4), Some(&0));
+        // Shifting by nothing only forgets what is behind the clock.
+        let before = s.clone();
+        s.shift_time(0);
+        assert_eq!(s, before);
     }
 }

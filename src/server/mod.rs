@@ -81,6 +81,8 @@ pub struct ClusterOptions {
     pub id: u64,
     pub peers: BTreeMap<u64, SocketAddr>,
     pub election_timeout: std::ops::Range<Duration>,
+    /// Lease mode's lease ([`NodeConfig::lease_for`]).
+    pub lease: Duration,
     pub heartbeat: Duration,
     pub peer_delay: Duration,
 }
@@ -132,6 +134,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
                 engine: scripts.engine.clone(),
                 script_retries: opts.script_retries,
                 election_timeout: c.election_timeout.clone(),
+                lease: c.lease,
                 heartbeat_interval: c.heartbeat,
                 ..NodeConfig::default()
             };

@@ -181,6 +181,8 @@ struct Runner {
     transport: Box<dyn Transport>,
     /// Timer → deadline. Two timers at most, so a Vec.
     timers: Vec<(Timer, Instant)>,
+    /// The node's monotonic clock counts ms from here (`Msg::Clock`).
+    started: Instant,
     next_tick: Instant,
     rng: XorShift,
     policy: RequestPolicy,
@@ -211,6 +213,7 @@ impl Runner {
             storage,
             transport,
             timers: Vec::new(),
+            started: Instant::now(),
             next_tick: Instant::now() + TICK_INTERVAL,
             rng: rng_from_clock(),
             policy,
@@ -281,8 +284,21 @@ impl Runner {
         }
     }
 
+    /// Tell the node its monotonic clock before it acts, if a ms passed
+    /// (leases, vote stickiness).
+    fn sync_clock(&mut self, state: &mut Cow<'static, NodeState>) {
+        let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        if now > state.clock {
+            let mut out = Out::new();
+            self.node
+                .on_msg(self.id, state, self.id, Msg::Clock { now }, &mut out);
+            self.absorb(out);
+        }
+    }
+
     /// Feed one input to the actor. Returns true for shutdown.
     fn input(&mut self, state: &mut Cow<'static, NodeState>, input: Input) -> bool {
+        self.sync_clock(state);
         let mut out = Out::new();
         match input {
             Input::Request {
@@ -468,6 +484,7 @@ impl Runner {
     }
 
     fn fire_due(&mut self, state: &mut Cow<'static, NodeState>) {
+        self.sync_clock(state);
         let now = Instant::now();
         while self.retries.front().is_some_and(|(t, _)| *t <= now) {
             let Some((_, req)) = self.retries.pop_front() else {

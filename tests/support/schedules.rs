@@ -25,3 +25,49 @@ pub const DEPOSED_LEADER: &[&str] = &[
     "c0 <- n2 Reply",
     "n0 <- c0 Request",
 ];
+
+/// Lease mode with time (`model/gap-lease-drift.toml`, as the breadth-first
+/// search found it, 34 steps): the clocks tick to n0's election timeout; n0
+/// wins term 1 with n2's vote, and its first append — a round, sent at n0's
+/// 1 ms while n1's clock reads 0 — is acknowledged by n1: a lease, counted
+/// from n0's send time. n1's clock catches up and runs 1 ms ahead of n0's; n1
+/// times out a full election timeout after it heard from n0 (by its clock),
+/// wins term 2 with n2's vote (n2 never heard from n0, so nothing keeps it),
+/// commits x=1 and acknowledges it; c0 then reads x at n0, whose clock is
+/// still inside its lease.
+pub const LEASE_DRIFT: &[&str] = &[
+    "n0 timeout Clock",
+    "n1 timeout Clock",
+    "n2 timeout Clock",
+    "n0 timeout Clock",
+    "n1 timeout Clock",
+    "n2 timeout Clock",
+    "n0 timeout Clock",
+    "n0 timeout Election",
+    "n1 <- n0 RequestVote",
+    "n2 timeout Clock",
+    "n2 <- n0 RequestVote",
+    "n0 <- n2 Vote",
+    "n1 <- n0 AppendEntries",
+    "n0 <- n1 AppendResult",
+    "n0 timeout Apply",
+    "n1 timeout Clock",
+    "n0 timeout Clock",
+    "n1 timeout Clock",
+    "n2 timeout Clock",
+    "n1 timeout Clock",
+    "n1 timeout Election",
+    "n2 <- n1 RequestVote",
+    "n1 <- n2 Vote",
+    "n2 <- n1 AppendEntries",
+    "n1 <- n2 AppendResult",
+    "n2 <- n1 AppendEntries",
+    "n1 <- n2 AppendResult",
+    "n1 <- c0 Request",
+    "n2 <- n1 AppendEntries",
+    "n1 <- n2 AppendResult",
+    "n1 timeout Apply",
+    "c0 <- n1 Reply",
+    "n0 <- c0 Request",
+    "c0 <- n0 Reply",
+];

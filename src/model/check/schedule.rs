@@ -19,6 +19,7 @@ fn msg_kind(msg: &Msg) -> &'static str {
         Msg::Client(ClientMsg::Uncertain { .. }) => "Uncertain",
         Msg::Client(ClientMsg::Unblock { .. }) => "Unblock",
         Msg::Tick { .. } => "Tick",
+        Msg::Clock { .. } => "Clock",
         Msg::Peer(PeerMsg::RequestVote(_)) => "RequestVote",
         Msg::Peer(PeerMsg::Vote(_)) => "Vote",
         Msg::Peer(PeerMsg::AppendEntries(_)) => "AppendEntries",

@@ -62,6 +62,7 @@ pub fn show_msg(model: &FenceModel, msg: &Msg) -> String {
         ),
         Msg::Client(ClientMsg::Uncertain { req }) => format!("Uncertain#{req}"),
         Msg::Tick { now_ms } => format!("Tick {now_ms}"),
+        Msg::Clock { now } => format!("Clock {now}"),
         Msg::Peer(PeerMsg::RequestVote(RequestVote { term, last_log_index, last_log_term })) => {
             format!("RequestVote term={term} last={last_log_index}@t{last_log_term}")
         }
@@ -156,7 +157,7 @@ fn roles(model: &FenceModel, s: &State) -> String {
         .enumerate()
         .filter_map(|(i, st)| match &**st {
             ModelState::Node(n) => Some(format!(
-                "{}{}:{}(t{},c{},a{})",
+                "{}{}:{}(t{},c{},a{}{})",
                 who(model, Id::from(i)),
                 if s.crashed.get(i).copied().unwrap_or(false) {
                     "✝"
@@ -171,12 +172,32 @@ fn roles(model: &FenceModel, s: &State) -> String {
                 },
                 n.term(),
                 n.commit_index,
-                n.applied
+                n.applied,
+                if model.cfg.time.is_some() {
+                    clock(n)
+                } else {
+                    String::new()
+                }
             )),
             ModelState::Client(_) => None,
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// A timed model's node clock (`@3`), the end of its lease (`lease<5`) and
+/// of its vote stickiness (`sticky<6`) while they are ahead of it. Times
+/// are relative: the model shifts every time so the earliest one it keeps
+/// is 0.
+fn clock(n: &crate::node::NodeState) -> String {
+    let mut s = format!(",@{}", n.clock);
+    if n.lease_until > n.clock {
+        s.push_str(&format!(",lease<{}", n.lease_until));
+    }
+    if n.sticky_until > n.clock {
+        s.push_str(&format!(",sticky<{}", n.sticky_until));
+    }
+    s
 }
 
 /// The counterexample as numbered steps: who did what, who believed it led
