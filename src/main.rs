@@ -220,7 +220,8 @@ struct ServeArgs {
     /// How a leader confirms it leads before a read or script: fence (a
     /// heartbeat round per read batch) | lease (no round while a majority
     /// acknowledged a round sent less than the lease ago; safe only while
-    /// clocks drift within --max-clock-drift).
+    /// clocks drift within --max-clock-drift) | follower (followers serve
+    /// reads and *_RO scripts with a read index from the leader).
     #[arg(long, value_name = "MODE", value_parser = mode::<ReadMode>)]
     read_mode: Option<ReadMode>,
     /// Lease mode: how much two nodes' clock rates may differ, as a fraction.

@@ -265,6 +265,12 @@ pub enum ReadMode {
     /// that bound; needs vote stickiness. Outside the lease, a read falls
     /// back to a round.
     Lease,
+    /// Followers serve reads too: a follower asks the leader for a read
+    /// index (the leader confirms it still leads with its usual round), waits
+    /// until its own `applied ≥ read_index`, and serves the read, and
+    /// scripts called read-only (EVAL_RO, FCALL_RO), from its own snapshot.
+    /// Writes still go to the leader. Safe whatever the clocks do.
+    Follower,
 }
 
 /// From when a leader counts its lease (used in lease mode).
@@ -413,6 +419,9 @@ impl Modes {
         // Safe only within the clock-drift bound: a departure, stated.
         if self.read_mode == ReadMode::Lease {
             d.push("read-mode=lease");
+        }
+        if self.read_mode == ReadMode::Follower {
+            d.push("read-mode=follower");
         }
         d
     }

@@ -1,5 +1,6 @@
-//! A randomized fault run on a 3-node cluster: concurrent clients on random
-//! nodes while nodes are killed and restarted and partitioned and healed. The
+//! Randomized fault runs on a 3-node cluster: concurrent clients on random
+//! nodes while nodes are killed and restarted, partitioned and healed, or
+//! paused (SIGSTOP, then SIGCONT) — in each read mode. The
 //! recorded history is checked for linearizability against the model's
 //! sequential spec (`fencekv::lincheck`: Wing–Gong–Lowe with memoisation,
 //! per key). An operation whose outcome the client never learned (timeout,
@@ -44,9 +45,47 @@ fn run_op(conn: &mut redis::Connection, op: &Op) -> Result<Ret, redis::RedisErro
     })
 }
 
+/// What the nemesis does to a node for a while.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Fault {
+    /// SIGKILL, then start again on the same directory.
+    Kill,
+    /// Cut off from the other nodes (FENCEKV.PARTITION), then healed.
+    Partition,
+    /// SIGSTOP, then SIGCONT: the process and its clock's view of time
+    /// stop; the others go on and may elect a new leader.
+    Pause,
+}
+
 #[test]
 fn histories_under_kills_and_partitions_are_linearizable() {
-    let cluster = Arc::new(Mutex::new(Cluster::start(3, &["--appendfsync", "always"])));
+    fault_run(&[], &[Fault::Kill, Fault::Partition]);
+}
+
+/// Lease reads (spec §6, Leases): a paused leader wakes past its lease, and
+/// must not serve from it; a killed one restarts sticky.
+#[test]
+fn lease_histories_under_kills_pauses_and_partitions_are_linearizable() {
+    fault_run(
+        &["--read-mode", "lease"],
+        &[Fault::Kill, Fault::Pause, Fault::Partition],
+    );
+}
+
+/// Follower reads (spec §6, Follower reads): the read index comes from
+/// whoever leads, and a paused or cut-off follower serves nothing stale.
+#[test]
+fn follower_read_histories_under_kills_pauses_and_partitions_are_linearizable() {
+    fault_run(
+        &["--read-mode", "follower"],
+        &[Fault::Kill, Fault::Pause, Fault::Partition],
+    );
+}
+
+fn fault_run(modes: &[&str], kinds: &[Fault]) {
+    let mut args = vec!["--appendfsync", "always"];
+    args.extend_from_slice(modes);
+    let cluster = Arc::new(Mutex::new(Cluster::start(3, &args)));
     let ports: Arc<Mutex<Vec<u16>>> = Arc::new(Mutex::new(Vec::new()));
     {
         let c = cluster.lock().expect("lock");
@@ -102,20 +141,25 @@ fn histories_under_kills_and_partitions_are_linearizable() {
         })
         .collect();
 
-    // Faults: every 700 ms either kill a node (restarted 300–900 ms later) or
-    // cut one off from the others (healed 300–900 ms later).
+    // Faults: every 700 ms one of `kinds` on a random node, undone 300–900
+    // ms later (longer than a lease, an election timeout or two).
     let mut rng = Rng::seeded(0x5eed);
     let mut faults = 0;
     while faults < FAULTS {
         std::thread::sleep(Duration::from_millis(700));
         let victim = rng.below(3) as usize;
         let pause = Duration::from_millis(300 + rng.below(600));
-        if rng.below(2) == 0 {
+        let kind = kinds[rng.below(kinds.len() as u64) as usize];
+        if kind == Fault::Kill {
             cluster.lock().expect("lock").nodes[victim].kill();
             std::thread::sleep(pause);
             let mut c = cluster.lock().expect("lock");
             c.nodes[victim].start_again();
             ports.lock().expect("lock")[victim] = c.nodes[victim].port;
+        } else if kind == Fault::Pause {
+            cluster.lock().expect("lock").nodes[victim].signal("STOP");
+            std::thread::sleep(pause);
+            cluster.lock().expect("lock").nodes[victim].signal("CONT");
         } else {
             let port = cluster.lock().expect("lock").nodes[victim].port;
             let others: Vec<String> = (1..=3)
@@ -147,7 +191,7 @@ fn histories_under_kills_and_partitions_are_linearizable() {
         .filter(|e| matches!(e.outcome, Outcome::Returned { .. }) && !matches!(e.op, Op::Get(_)))
         .count();
     eprintln!(
-        "{} operations ({answered} answered, {writes_answered} writes), {faults} faults",
+        "{modes:?}: {} operations ({answered} answered, {writes_answered} writes), {faults} faults",
         history.len()
     );
     assert!(

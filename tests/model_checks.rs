@@ -157,6 +157,7 @@ fn gap_counterexamples_are_shortest() {
     use stateright::{Checker, Model};
     for (name, property) in [
         ("gap-no-apply-wait", LINEARIZABLE),
+        ("gap-follower-no-apply-wait", LINEARIZABLE),
         ("gap-vote-persistence", ELECTION_SAFETY),
         ("gap-log-persistence", LEADER_COMPLETENESS),
         ("gap-election-restriction", LEADER_COMPLETENESS),
@@ -196,6 +197,16 @@ fn gap_counterexamples_are_shortest() {
 #[test]
 fn forward_passes() {
     check("forward");
+}
+
+#[test]
+fn follower_reads_pass_across_a_leadership_change() {
+    check("follower");
+}
+
+#[test]
+fn gap_follower_no_apply_wait() {
+    check("gap-follower-no-apply-wait");
 }
 
 /// Forwarding is reachable in `forward.toml`: a follower passes the client's
@@ -425,6 +436,7 @@ const GAP_CONFIGS: &[&str] = &[
     "gap-no-fence",
     "gap-start-ts-before-fence",
     "gap-no-apply-wait",
+    "gap-follower-no-apply-wait",
     "gap-no-term-commit",
     "gap-script-no-fence",
     "gap-script-start-ts-before-fence",
@@ -514,7 +526,7 @@ fn every_gap_is_found_with_symmetry() {
 /// Every message the reduction drops really is ignored: with
 /// `verify_drops`, the model delivers each one before dropping it and
 /// fails if the recipient changes or answers. Over the first 300,000
-/// states generated of ten safe configs (PreVote on in `pre-vote`, crashes
+/// states generated of eleven safe configs (PreVote on in `pre-vote`, crashes
 /// in three) and of every gap config (skipped saves leave storage behind
 /// the term there, which the rule must allow for).
 #[test]
@@ -531,6 +543,7 @@ fn dropped_messages_are_ignored_by_their_recipients() {
         "script-conflict",
         "pre-vote",
         "crash-two-candidates",
+        "follower",
     ];
     for name in safe.iter().chain(GAP_CONFIGS) {
         let cfg = ModelCfg::from_file(std::path::Path::new(&format!("model/{name}.toml")))

@@ -121,6 +121,7 @@ impl ModelCfg {
             p(Sometimes, QUORUM_LOST, quorum_lost),
             p(Sometimes, LEASE_READ, lease_read),
             p(Sometimes, LEASE_EXPIRED, lease_expired),
+            p(Sometimes, FOLLOWER_READ, follower_read),
         ];
         let symmetry = if actors.cfg.symmetry {
             Symmetry::new(&actors.cfg.interchangeable_nodes(), actors.actors.len())

@@ -434,6 +434,15 @@ impl ModelCfg {
         if f.modes.read_mode == crate::modes::ReadMode::Lease && f.time.is_none() {
             return Err("read-mode = \"lease\" needs `time`: a lease is kept by the clock".into());
         }
+        if f.modes.read_mode == crate::modes::ReadMode::Follower && f.max_crashes > 0 {
+            return Err(
+                "read-mode = \"follower\" with crashes is not modelled: a restarted \
+                        follower numbers its asks from 1 again, and an answer to the old \
+                        process's ask could cover a newer read (the server loses such \
+                        answers with the old process's connections)"
+                    .into(),
+            );
+        }
         if let Some(t) = f.time {
             if f.max_crashes > 0 {
                 return Err("`time` with crashes is not modelled: a restarted node's \

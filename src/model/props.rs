@@ -204,8 +204,16 @@ pub fn lease_expired(m: &Model, s: &State) -> bool {
     witnessed(m, s, LEASE_EXPIRED, |st| st.lease_expiries > 0)
 }
 
+pub const FOLLOWER_READ: &str = "a follower serves a read";
+/// Witness (follower reads): a follower serves a read with the leader's
+/// read index, from its own snapshot.
+pub fn follower_read(m: &Model, s: &State) -> bool {
+    witnessed(m, s, FOLLOWER_READ, |st| st.follower_reads > 0)
+}
+
 /// The sometimes-properties a config opts into with `witness = [...]`.
 pub const WITNESSES: &[&str] = &[
+    FOLLOWER_READ,
     LEASE_READ,
     LEASE_EXPIRED,
     PRE_VOTE_REFUSED,

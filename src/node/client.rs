@@ -3,17 +3,21 @@
 //! entry, and queues a read or script for its fence. When leadership is
 //! lost, whatever waits is answered.
 
-use super::msg::{ClientMsg, Forwarded, Request};
+use super::msg::{ClientMsg, Forwarded, PeerMsg, ReadIndexGrant, Request};
 use super::state::{PendingRead, Role, ScriptRun};
 use super::step::Step;
 use crate::cmd::Kind;
 use crate::modes::{Dedup, StartTs};
-use crate::raft::{ClientSeq, Entry, Payload};
+use crate::raft::{ClientSeq, Entry, Payload, ReqId};
 use stateright::actor::Id;
 
 impl Step<'_, '_> {
     /// A request from `client`, directly or `forwarded` by a follower.
     pub fn on_request(&mut self, client: Id, request: Request, forwarded: bool) {
+        if self.state.role != Role::Leader && self.serves_as_follower(&request.cmd) {
+            self.queue_follower_read(client, request);
+            return;
+        }
         let Request {
             req,
             now_ms,
@@ -21,20 +25,12 @@ impl Step<'_, '_> {
             dedup,
         } = request;
         if self.state.role != Role::Leader {
-            let known = self.state.leader;
-            if let Some(leader) =
-                known.filter(|l| self.cfg().forward && !forwarded && *l != self.id)
-            {
-                let request = Request {
-                    req,
-                    now_ms,
-                    cmd,
-                    dedup,
-                };
-                self.send(leader, ClientMsg::Forwarded(Forwarded { client, request }));
-                return;
+            if forwarded {
+                let leader = self.state.leader;
+                self.send(client, ClientMsg::Redirect { req, leader });
+            } else {
+                self.forward_or_redirect(client, req, now_ms, cmd, dedup);
             }
-            self.send(client, ClientMsg::Redirect { req, leader: known });
             return;
         }
         let dedup = dedup && self.cfg().modes.dedup == Dedup::Sessions;
@@ -92,10 +88,35 @@ impl Step<'_, '_> {
                     early_start_ts,
                     script: (kind == Kind::Script).then(ScriptRun::default),
                     dedup,
+                    ask: None,
                 });
                 self.advance_reads();
             }
         }
+    }
+
+    /// Not the leader: pass the request to the leader we know, or tell the
+    /// client where to go.
+    pub fn forward_or_redirect(
+        &mut self,
+        client: Id,
+        req: ReqId,
+        now_ms: u64,
+        cmd: crate::cmd::Command,
+        dedup: bool,
+    ) {
+        let known = self.state.leader;
+        if let Some(leader) = known.filter(|l| self.cfg().forward && *l != self.id) {
+            let request = Request {
+                req,
+                now_ms,
+                cmd,
+                dedup,
+            };
+            self.send(leader, ClientMsg::Forwarded(Forwarded { client, request }));
+            return;
+        }
+        self.send(client, ClientMsg::Redirect { req, leader: known });
     }
 
     /// Pending reads and writes lose their leader: reads fail cleanly (nothing
@@ -103,11 +124,21 @@ impl Step<'_, '_> {
     pub fn abandon_clients(&mut self) {
         self.abandon_blocked();
         let s = &**self.state;
-        if s.reads.is_empty() && s.writes.is_empty() && s.txns.is_empty() {
+        if s.reads.is_empty() && s.writes.is_empty() && s.txns.is_empty() && s.read_asks.is_empty()
+        {
             return;
         }
         let s = self.state.to_mut();
         let leader = s.leader;
+        // Followers' asks: refused, so their reads go elsewhere.
+        for a in std::mem::take(&mut s.read_asks) {
+            let refusal = ReadIndexGrant {
+                ask: a.ask,
+                read_index: None,
+            };
+            self.out
+                .send(a.from, PeerMsg::ReadIndexResult(refusal).into());
+        }
         for r in std::mem::take(&mut s.reads) {
             s.stats.scripts_abandoned += u64::from(r.script.is_some());
             let (client, req) = (r.client, r.req);

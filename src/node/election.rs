@@ -50,6 +50,9 @@ impl Step<'_, '_> {
         s.role = role;
         s.leader = None;
         s.votes = PeerSet::from([id]);
+        // Follower reads held here go elsewhere (a leader never campaigns).
+        self.abandon_clients();
+        let s = self.state.to_mut();
         let msg = ask(RequestVote {
             term,
             last_log_index: s.log().last_index(),
@@ -155,6 +158,7 @@ impl Step<'_, '_> {
         s.votes.clear();
         if was_leader {
             s.read_seqs.clear();
+            s.asks_seen = Default::default();
             s.heard_since_check.clear();
             s.round_sent = im::OrdMap::new();
             s.lease_until = 0;

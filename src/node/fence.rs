@@ -11,7 +11,7 @@
 use super::msg::ClientMsg;
 use super::quorum;
 use super::script::ScriptStep;
-use super::state::{NodeState, PendingRead};
+use super::state::{NodeState, PendingRead, Role};
 use super::step::Step;
 use crate::cmd;
 use crate::modes::{ApplyWait, LeaseStart, ReadFence, ReadMode, TermCommit};
@@ -21,7 +21,13 @@ impl Step<'_, '_> {
     /// Move every pending read as far through the fence as it can go, and
     /// serve those that are through.
     pub fn advance_reads(&mut self) {
-        if self.state.reads.is_empty() {
+        if self.state.reads.is_empty() && self.state.read_asks.is_empty() {
+            return;
+        }
+        if self.state.role != Role::Leader {
+            // Follower reads: asked for, or waiting for their apply.
+            self.ask_read_index();
+            self.serve_ready_reads();
             return;
         }
         let modes = &self.node.config.modes;
@@ -52,6 +58,19 @@ impl Step<'_, '_> {
                 wants_round = true;
             }
         }
+        // Followers' asks go through the same fence.
+        for a in s.read_asks.iter_mut() {
+            if a.read_index.is_none() && term_committed {
+                a.read_index = Some(s.commit_index);
+            }
+            if a.read_index.is_some()
+                && a.round.is_none()
+                && modes.read_fence != ReadFence::Off
+                && !leased
+            {
+                wants_round = true;
+            }
+        }
         if wants_round && !round_in_flight {
             let round = self.start_round();
             let s = self.state.to_mut();
@@ -60,10 +79,25 @@ impl Step<'_, '_> {
                     r.round = Some(round);
                 }
             }
+            for a in s.read_asks.iter_mut() {
+                if a.read_index.is_some() && a.round.is_none() {
+                    a.round = Some(round);
+                }
+            }
             self.update_confirmed_round();
             if self.state.confirmed_round < round {
                 self.broadcast_append();
             }
+        }
+        if !self.state.read_asks.is_empty() {
+            let fence = modes.read_fence;
+            let (confirmed_round, leased) =
+                (self.state.confirmed_round, lease_holds(modes, self.state));
+            self.answer_read_asks(|a| {
+                a.read_index.is_some()
+                    && (fence == ReadFence::Off
+                        || a.round.map_or(leased, |round| round <= confirmed_round))
+            });
         }
         self.serve_ready_reads();
     }
@@ -110,6 +144,11 @@ impl Step<'_, '_> {
             let Some(read_index) = r.read_index else {
                 return false;
             };
+            let applied = modes.apply_wait == ApplyWait::Skip || s.applied >= read_index;
+            if r.ask.is_some() {
+                // A follower read: the leader confirmed `read_index`.
+                return applied;
+            }
             let confirmed = match modes.read_fence {
                 ReadFence::Off => true,
                 _ => match r.round {
@@ -117,7 +156,6 @@ impl Step<'_, '_> {
                     None => lease_holds(modes, s),
                 },
             };
-            let applied = modes.apply_wait == ApplyWait::Skip || s.applied >= read_index;
             confirmed && applied
         };
         let st: &NodeState = self.state;
@@ -131,6 +169,7 @@ impl Step<'_, '_> {
         if modes.read_mode == ReadMode::Lease && modes.read_fence != ReadFence::Off {
             s.stats.lease_reads += served.iter().filter(|r| r.round.is_none()).count() as u64;
         }
+        s.stats.follower_reads += served.iter().filter(|r| r.ask.is_some()).count() as u64;
         let mut expired = Vec::new();
         let mut lazy_now = 0;
         let mut proposals = Vec::new();
@@ -160,9 +199,15 @@ impl Step<'_, '_> {
             r.release(&mut s.store);
             self.send(client, ClientMsg::Reply { req, reply });
         }
-        if !proposals.is_empty() {
+        if !proposals.is_empty() && self.state.role == Role::Leader {
             self.propose_txns(proposals);
             self.replicate();
+        } else {
+            // A script run as a follower read that wrote (if only the
+            // script cache): it goes to the leader, as if it had come there.
+            for (_, p) in proposals {
+                self.forward_or_redirect(p.client, p.req, p.now_ms, p.cmd, p.dedup);
+            }
         }
         // Lazy expiry: a read that found a key expired proposes its deletion.
         expired.sort();

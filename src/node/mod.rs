@@ -26,6 +26,7 @@
 //! | `quorum.rs` | the value a majority reached |
 //! | `peer_map.rs` | per-peer values and sets of peers |
 //! | `fence.rs` | read index, fence rounds, serving ready reads |
+//! | `follower_read.rs` | follower reads: asking the leader for a read index |
 //! | `stale.rs` | answers a node ignores for good (the model drops them) |
 //! | `relabel.rs` | the same state with nodes renamed (the model's symmetry) |
 //! | `script.rs` | script runs, the OCC commit's outcome, retries |
@@ -41,6 +42,7 @@ mod compaction;
 mod election;
 mod expiry;
 mod fence;
+mod follower_read;
 mod msg;
 mod peer_map;
 mod quorum;
@@ -69,13 +71,13 @@ use crate::script::Engine;
 pub use apply::{apply_entry, Applied};
 pub use blocking::UNBLOCKED_LEADER_CHANGED;
 pub use msg::{
-    AppendEntries, AppendResult, ClientMsg, Forwarded, InstallSnapshot, Msg, PeerMsg, ReqId,
-    Request, RequestVote, Timer, Unblock, Vote,
+    AppendEntries, AppendResult, ClientMsg, Forwarded, InstallSnapshot, Msg, PeerMsg, ReadIndexAsk,
+    ReadIndexGrant, ReqId, Request, RequestVote, Timer, Unblock, Vote,
 };
 pub use peer_map::{PeerMap, PeerSet};
 pub use script::{is_script_gave_up, script_gave_up};
 pub use state::{
-    AppliedSeqs, Durable, NodeState, Parked, PendingRead, PendingTxn, RaftSnapshot, Role,
+    AppliedSeqs, Durable, NodeState, Parked, PendingRead, PendingTxn, RaftSnapshot, ReadAsk, Role,
     ScriptRun, Stats,
 };
 use step::Step;
@@ -309,6 +311,8 @@ impl Actor for Node {
                 PeerMsg::AppendResult(m) => step.on_append_result(src, m),
                 PeerMsg::PreVote(m) => step.on_pre_vote(src, m),
                 PeerMsg::PreVoteResult(m) => step.on_pre_vote_result(src, m),
+                PeerMsg::ReadIndex(m) => step.on_read_index(src, m),
+                PeerMsg::ReadIndexResult(m) => step.on_read_index_result(src, m),
             },
             // Answers are for clients; a node ignores them (and anything
             // peer-only from a non-peer).

@@ -105,6 +105,26 @@ pub enum PeerMsg {
     /// The answer to a `PreVote`: `term` is the proposed term if granted,
     /// else the voter's own.
     PreVoteResult(Vote),
+    /// Follower reads: a follower asks the leader for a read index for
+    /// every read it holds that arrived before this ask (spec §6, Follower
+    /// reads).
+    ReadIndex(ReadIndexAsk),
+    /// The leader's answer once it has confirmed it leads: the read index
+    /// for every ask of that follower up to `ask`; `None` from a node that
+    /// does not lead (the follower sends its reads' clients elsewhere).
+    ReadIndexResult(ReadIndexGrant),
+}
+
+/// A follower's request for a read index; `ask` numbers them upwards.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+pub struct ReadIndexAsk {
+    pub ask: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+pub struct ReadIndexGrant {
+    pub ask: u64,
+    pub read_index: Option<Index>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -221,6 +241,8 @@ impl fmt::Debug for PeerMsg {
                 .field("term", &m.term)
                 .field("granted", &m.granted)
                 .finish(),
+            PeerMsg::ReadIndex(m) => m.fmt(f),
+            PeerMsg::ReadIndexResult(m) => m.fmt(f),
         }
     }
 }

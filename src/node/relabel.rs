@@ -25,7 +25,9 @@ impl NodeState {
             || !self.next_index.is_empty()
             || !self.match_index.is_empty()
             || !self.round_acks.is_empty()
-            || !self.heard_since_check.is_empty();
+            || !self.heard_since_check.is_empty()
+            || !self.read_asks.is_empty()
+            || !self.asks_seen.is_empty();
         if !names_a_node {
             return None;
         }
@@ -37,6 +39,10 @@ impl NodeState {
         s.match_index = s.match_index.relabeled(relabel);
         s.round_acks = s.round_acks.relabeled(relabel);
         s.heard_since_check = s.heard_since_check.relabeled(relabel);
+        for a in &mut s.read_asks {
+            a.from = relabel(a.from);
+        }
+        s.asks_seen = s.asks_seen.relabeled(relabel);
         Some(s)
     }
 }

@@ -310,6 +310,7 @@ impl Step<'_, '_> {
             // Per-call mode: this read needs a fence of its own first.
             r.read_index = None;
             r.round = None;
+            r.ask = None;
             run.start_ts = Some(pin);
             r.script = Some(run);
             s.reads.push(r);
@@ -423,6 +424,7 @@ impl Step<'_, '_> {
                         ..ScriptRun::default()
                     }),
                     dedup: p.dedup,
+                    ask: None,
                 });
                 return;
             }

@@ -40,7 +40,9 @@ impl NodeState {
             PeerMsg::RequestVote(_)
             | PeerMsg::AppendEntries(_)
             | PeerMsg::InstallSnapshot(_)
-            | PeerMsg::PreVote(_) => false,
+            | PeerMsg::PreVote(_)
+            | PeerMsg::ReadIndex(_)
+            | PeerMsg::ReadIndexResult(_) => false,
         }
     }
 }

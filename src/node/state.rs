@@ -143,6 +143,18 @@ pub struct PendingRead {
     /// Set for a script (EVAL and friends).
     pub script: Option<ScriptRun>,
     pub dedup: bool,
+    /// Follower reads: the ask to the leader that covers this read, once
+    /// sent; `read_index` is then the leader's answer.
+    pub ask: Option<u64>,
+}
+
+/// Follower reads, at the leader: a follower's ask waiting for the fence.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ReadAsk {
+    pub from: Id,
+    pub ask: u64,
+    pub read_index: Option<Index>,
+    pub round: Option<u64>,
 }
 
 impl PendingRead {
@@ -203,6 +215,9 @@ pub struct Stats {
     /// Reads and scripts that arrived outside the lease in lease mode and
     /// waited for a round (or the next heartbeat's renewal) instead.
     pub lease_expiries: u64,
+    /// Reads and scripts this follower served with a read index from the
+    /// leader.
+    pub follower_reads: u64,
 }
 
 /// The local time at which each of the node's timers was armed to fire: a
@@ -296,6 +311,12 @@ pub struct NodeState {
     /// A leader's newest read accepted per deduplicated client, so a
     /// duplicated read request does not start another fence.
     pub read_seqs: im::OrdMap<Id, ReqId>,
+    /// Follower reads, follower: the newest ask sent to the leader.
+    pub asks_sent: u64,
+    /// Follower reads, leader: asks waiting for the fence, and the newest
+    /// ask accepted from each follower (a duplicated ask starts no round).
+    pub read_asks: Vec<ReadAsk>,
+    pub asks_seen: PeerMap<u64>,
     pub stats: Stats,
 }
 
@@ -331,6 +352,9 @@ impl NodeState {
             expiry_cursor: Bytes::new(),
             applied_seqs,
             read_seqs: im::OrdMap::new(),
+            asks_sent: 0,
+            read_asks: Vec::new(),
+            asks_seen: PeerMap::new(),
             stats: Stats::default(),
         }
     }
@@ -401,6 +425,9 @@ impl NodeState {
             expiry_cursor,
             applied_seqs,
             read_seqs,
+            asks_sent,
+            read_asks,
+            asks_seen,
             stats,
         } = self;
         fn sorted<V: Ord + Copy>(m: &PeerMap<V>) -> Vec<V> {
@@ -425,6 +452,14 @@ impl NodeState {
         // park) hash as they always did.
         if !blocked.is_empty() {
             blocked.hash(h);
+        }
+        // Likewise only in follower-read mode.
+        if *asks_sent > 0 || !read_asks.is_empty() || !asks_seen.is_empty() {
+            let askers: Vec<_> = read_asks
+                .iter()
+                .map(|a| (a.ask, a.read_index, a.round))
+                .collect();
+            (asks_sent, askers, sorted(asks_seen)).hash(h);
         }
     }
 

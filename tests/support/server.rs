@@ -92,6 +92,17 @@ impl Server {
         kill(&mut self.child);
     }
 
+    /// Send `signal` (`STOP`, `CONT`, …) to the running process.
+    pub fn signal(&self, signal: &str) {
+        let c = self.child.as_ref().expect("running");
+        let ok = Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(c.id().to_string())
+            .status()
+            .expect("run kill");
+        assert!(ok.success(), "kill -{signal}");
+    }
+
     /// SIGTERM and wait for the exit status.
     pub fn terminate(&mut self) -> ExitStatus {
         let c = self.child.take().expect("running");

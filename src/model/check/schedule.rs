@@ -26,6 +26,8 @@ fn msg_kind(msg: &Msg) -> &'static str {
         Msg::Peer(PeerMsg::AppendResult(_)) => "AppendResult",
         Msg::Peer(PeerMsg::PreVote(_)) => "PreVote",
         Msg::Peer(PeerMsg::PreVoteResult(_)) => "PreVoteResult",
+        Msg::Peer(PeerMsg::ReadIndex(_)) => "ReadIndex",
+        Msg::Peer(PeerMsg::ReadIndexResult(_)) => "ReadIndexResult",
     }
 }
 

@@ -84,6 +84,11 @@ pub fn show_msg(model: &FenceModel, msg: &Msg) -> String {
         Msg::Peer(PeerMsg::PreVoteResult(Vote { term, granted })) => {
             format!("PreVoteResult term={term} granted={granted}")
         }
+        Msg::Peer(PeerMsg::ReadIndex(m)) => format!("ReadIndex ask={}", m.ask),
+        Msg::Peer(PeerMsg::ReadIndexResult(m)) => match m.read_index {
+            Some(index) => format!("ReadIndexResult ask={} read_index={index}", m.ask),
+            None => format!("ReadIndexResult ask={} refused", m.ask),
+        },
     }
 }
 

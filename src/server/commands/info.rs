@@ -210,13 +210,16 @@ pub fn render_info(
                 kv(&mut out, "read_fences", &node.stats.read_fences);
                 kv(&mut out, "fence_rounds", &node.stats.fence_rounds);
                 let st = &node.stats;
-                // Lease mode: of the reads and scripts that passed, those
-                // served under the lease and those that waited for a round.
+                // Of the reads and scripts that passed: those served under
+                // the lease, those served here as a follower with the
+                // leader's read index, and those that waited for a round.
                 kv(&mut out, "lease_reads", &st.lease_reads);
+                kv(&mut out, "follower_reads", &st.follower_reads);
                 kv(
                     &mut out,
                     "fenced_reads",
-                    &st.read_fences.saturating_sub(st.lease_reads),
+                    &st.read_fences
+                        .saturating_sub(st.lease_reads + st.follower_reads),
                 );
                 kv(&mut out, "lease_expiries", &st.lease_expiries);
                 kv(&mut out, "scripts_run", &st.scripts_run);
