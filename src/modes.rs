@@ -483,6 +483,13 @@ mod tests {
             ..off
         };
         assert!(fence.gaps().is_empty());
+        // Follower reads need no clock: a departure, and no lease gaps.
+        let follower = Modes {
+            read_mode: ReadMode::Follower,
+            ..off
+        };
+        assert!(follower.gaps().is_empty());
+        assert_eq!(follower.departures(), ["read-mode=follower"]);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use stateright::actor::ActorModelAction;
 use stateright::Path;
 
 mod support;
-use support::schedules::{DEPOSED_LEADER, LEASE_DRIFT};
+use support::schedules::{DEPOSED_LEADER, FOLLOWER_NO_APPLY_WAIT, LEASE_DRIFT};
 
 type Action = ActorModelAction<Msg, Timer, ()>;
 
@@ -47,6 +47,7 @@ fn gap_and_safe(file: &str) -> (Model, Model) {
         leader_noop: gap.modes.leader_noop,
         pre_vote: gap.modes.pre_vote,
         check_quorum: gap.modes.check_quorum,
+        read_mode: gap.modes.read_mode,
         ..Default::default()
     };
     assert!(safe.modes.gaps().is_empty());
@@ -710,4 +711,30 @@ fn with_the_margin_the_drift_bound_needs_the_lease_is_over_before_the_new_leader
     upto.pop();
     let path = replay_schedule(&model, &upto).expect("every step before the answer replays");
     assert!(violated(&model, &path).is_empty());
+}
+
+// ------------------------------------------------ follower reads: the apply wait
+
+#[test]
+fn without_the_apply_wait_a_follower_serves_a_read_its_apply_has_not_reached() {
+    let (gap, _) = gap_and_safe("gap-follower-no-apply-wait");
+    let path = replay_schedule(&gap, FOLLOWER_NO_APPLY_WAIT).expect("the schedule replays");
+    assert_eq!(last_reply(&path), Some(Reply::Nil), "n2 serves nil");
+    demonstrate(
+        &gap,
+        FOLLOWER_NO_APPLY_WAIT,
+        "gap_follower_no_apply_wait_trace",
+    );
+}
+
+#[test]
+fn with_the_apply_wait_the_follower_serves_the_read_once_it_has_applied() {
+    let (_, safe) = gap_and_safe("gap-follower-no-apply-wait");
+    let last = FOLLOWER_NO_APPLY_WAIT.len();
+    assert_not_enabled(&safe, FOLLOWER_NO_APPLY_WAIT, last);
+    let mut applied = FOLLOWER_NO_APPLY_WAIT.to_vec();
+    applied.insert(last - 1, "n2 timeout Apply");
+    let path = replay_schedule(&safe, &applied).expect("the schedule replays");
+    assert_eq!(last_reply(&path), one(), "n2 serves the write");
+    assert!(violated(&safe, &path).is_empty());
 }

@@ -547,6 +547,25 @@ mod tests {
     }
 
     #[test]
+    fn read_modes_refuse_what_the_model_does_not_cover() {
+        let base = "description = \"d\"\nexpect = \"pass\"\nnodes = 3\n\
+                    clients = [[\"get x @2\"]]\n";
+        let with = |extra: &str, mode: &str| {
+            ModelCfg::from_toml(
+                "t",
+                &format!("{base}{extra}[modes]\nread-mode = \"{mode}\"\n"),
+            )
+        };
+        assert_eq!(with("", "follower").err(), None);
+        let err = with("max_crashes = 1\n", "follower")
+            .err()
+            .unwrap_or_default();
+        assert!(err.contains("follower") && err.contains("crashes"), "{err}");
+        let err = with("", "lease").err().unwrap_or_default();
+        assert!(err.contains("needs `time`"), "{err}");
+    }
+
+    #[test]
     fn an_unknown_mode_is_an_error_that_names_it_and_the_accepted_ones() {
         let base = "description = \"d\"\nexpect = \"pass\"\nnodes = 3\n\
                     clients = [[\"get x\"]]\n[modes]\nread-fence = \"off\"\n";

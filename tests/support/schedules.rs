@@ -71,3 +71,27 @@ pub const LEASE_DRIFT: &[&str] = &[
     "n0 <- c0 Request",
     "c0 <- n0 Reply",
 ];
+
+/// Follower reads without the apply wait (`model/gap-follower-no-apply-wait.toml`,
+/// as the breadth-first search found it, 16 steps): n0 wins term 1 with n2's
+/// vote and commits its no-op and c0's x=1 with n2, which has not applied
+/// them; c0 reads x at n2, which asks n0 for a read index; n0's round tells n2
+/// the commit index, n0 answers read index 2, and n2 serves the read.
+pub const FOLLOWER_NO_APPLY_WAIT: &[&str] = &[
+    "n0 timeout Election",
+    "n2 <- n0 RequestVote",
+    "n0 <- n2 Vote",
+    "n2 <- n0 AppendEntries",
+    "n0 <- n2 AppendResult",
+    "n0 <- c0 Request",
+    "n2 <- n0 AppendEntries",
+    "n0 <- n2 AppendResult",
+    "n0 timeout Apply",
+    "c0 <- n0 Reply",
+    "n2 <- c0 Request",
+    "n0 <- n2 ReadIndex",
+    "n2 <- n0 AppendEntries",
+    "n0 <- n2 AppendResult",
+    "n2 <- n0 ReadIndexResult",
+    "c0 <- n2 Reply",
+];
