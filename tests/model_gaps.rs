@@ -22,7 +22,9 @@ use stateright::actor::ActorModelAction;
 use stateright::Path;
 
 mod support;
-use support::schedules::{DEPOSED_LEADER, FOLLOWER_NO_APPLY_WAIT, LEASE_DRIFT};
+use support::schedules::{
+    DEPOSED_LEADER, FOLLOWER_NO_APPLY_WAIT, LEASE_DRIFT, VOTE_STICKINESS_OFF,
+};
 
 type Action = ActorModelAction<Msg, Timer, ()>;
 
@@ -710,6 +712,38 @@ fn with_the_margin_the_drift_bound_needs_the_lease_is_over_before_the_new_leader
     let mut upto = LEASE_DRIFT.to_vec();
     upto.pop();
     let path = replay_schedule(&model, &upto).expect("every step before the answer replays");
+    assert!(violated(&model, &path).is_empty());
+}
+
+// ------------------------------------------------ lease mode: vote stickiness
+
+#[test]
+fn without_vote_stickiness_a_follower_elects_a_new_leader_inside_the_old_ones_lease() {
+    let model = cfg("gap-vote-stickiness-off").into_model();
+    let path = replay_schedule(&model, VOTE_STICKINESS_OFF).expect("the schedule replays");
+    assert_eq!(
+        last_reply(&path),
+        Some(Reply::Nil),
+        "n0 answers from its lease"
+    );
+    demonstrate(&model, VOTE_STICKINESS_OFF, "gap_vote_stickiness_off_trace");
+}
+
+#[test]
+fn with_vote_stickiness_the_follower_that_heard_the_leader_refuses_the_vote() {
+    let mut safe = cfg("gap-vote-stickiness-off");
+    safe.modes.vote_stickiness = fencekv::modes::VoteStickiness::On;
+    let model = safe.into_model();
+    // n2 heard from n0 at 5 ms: it ignores n1's RequestVote until 8 ms, so
+    // n1 has no vote to count.
+    let vote = VOTE_STICKINESS_OFF
+        .iter()
+        .position(|s| *s == "n1 <- n2 Vote")
+        .expect("the vote step")
+        + 1;
+    assert_not_enabled(&model, &VOTE_STICKINESS_OFF[..vote], vote);
+    let path = replay_schedule(&model, &VOTE_STICKINESS_OFF[..vote - 1])
+        .expect("every step before the vote replays");
     assert!(violated(&model, &path).is_empty());
 }
 
