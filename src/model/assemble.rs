@@ -224,7 +224,7 @@ fn clocks_within_drift(cfg: &ModelCfg, state: &State) -> bool {
     let Some(t) = cfg.time else { return true };
     let clocks = nodes(state).map(|(_, n)| n.clock);
     let (lo, hi) = clocks.fold((u64::MAX, 0), |(lo, hi), c| (lo.min(c), hi.max(c)));
-    hi.saturating_sub(lo) <= t.drift
+    hi.saturating_sub(lo) <= t.drift && t.max.is_none_or(|max| hi <= max)
 }
 
 /// Whether node `i` campaigns, if it does, for a term `term_candidates`

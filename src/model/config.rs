@@ -175,6 +175,12 @@ pub struct Time {
     /// leader's when the round is sent and `drift` ahead when it votes.
     #[serde(default)]
     pub lease_margin: u64,
+    /// A horizon: no clock runs past this many ms (default none: time is
+    /// unbounded, and states that differ by a shift of every time are one).
+    /// With a horizon clocks keep their absolute values, so a run that
+    /// passes is exhaustive up to it — and says nothing beyond it.
+    #[serde(default)]
+    pub max: Option<u64>,
 }
 
 /// Which encoding a planted key uses (spec §3, RC-1 to RC-4).

@@ -106,8 +106,8 @@ impl Model {
         if self.cfg.drop_ignored_messages {
             self.drop_ignored(&mut state);
         }
-        if self.cfg.time.is_some() {
-            shift_time(&mut state);
+        if let Some(t) = self.cfg.time {
+            shift_time(&mut state, t.max.is_none());
         }
         self.symmetry.canonical(state)
     }
@@ -200,12 +200,18 @@ impl Model {
 /// comparing its clock with the times it stored, so states that differ by
 /// one shift of every time are one state, and so are states that differ
 /// only in a time already behind its node's clock. The earliest time any
-/// node remembers becomes 0; time itself is unbounded.
-fn shift_time(state: &mut State) {
-    let by = nodes(state)
-        .map(|(_, n)| n.earliest_time())
-        .min()
-        .unwrap_or(0);
+/// node remembers becomes 0; time itself is unbounded. Under a horizon
+/// (`time.max`) clocks keep their absolute values (`shift` false): only
+/// the times already passed are written as 0.
+fn shift_time(state: &mut State, shift: bool) {
+    let by = if shift {
+        nodes(state)
+            .map(|(_, n)| n.earliest_time())
+            .min()
+            .unwrap_or(0)
+    } else {
+        0
+    };
     for actor in state.actor_states.iter_mut() {
         if let ModelState::Node(n) = &**actor {
             let mut shifted = (**n).clone();
