@@ -143,6 +143,11 @@ struct ServeArgs {
     /// and demos; 0 = none).
     #[arg(long, default_value_t = 0)]
     peer_delay_ms: u64,
+    /// The largest peer frame accepted, in MiB: a longer one closes the
+    /// connection before its body is read. Must exceed the largest
+    /// legitimate frame (an InstallSnapshot carries the whole store).
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    max_peer_frame_mb: u64,
     /// A request with no answer after this long (e.g. the leader it was
     /// forwarded to died, or no leader is elected) gets an error.
     #[arg(long, default_value_t = 5000)]
@@ -517,6 +522,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
                     ),
                     heartbeat: std::time::Duration::from_millis(args.heartbeat_ms.max(1)),
                     peer_delay: std::time::Duration::from_millis(args.peer_delay_ms),
+                    max_peer_frame: args.max_peer_frame_mb.saturating_mul(1 << 20),
                 })
             }
             _ => None,

@@ -118,3 +118,94 @@ fn command_errors_keep_the_connection() {
     let v: String = c.get("k").expect("GET");
     assert_eq!(v, "v");
 }
+
+/// The peer port: a frame that claims more than the cap, a frame that never
+/// arrives, one that does not decode, one cut short, one that claims to
+/// come from the node itself, and a sweep of random byte streams each close
+/// only their own connection. A claimed length allocates nothing: the node's
+/// memory stays flat while a peer connection announces 512 MiB and sends
+/// nothing more. The node keeps serving and keeps its data throughout.
+#[test]
+fn bad_peer_frames_close_only_their_connection_and_allocate_nothing() {
+    use std::io::Read;
+    use std::net::{Shutdown, TcpStream};
+    use std::time::Duration;
+
+    let peer_port = support::ports::free_port();
+    let peers = format!("1=127.0.0.1:{peer_port}");
+    let s = Server::start(&["--id", "1", "--peers", &peers]);
+    let mut keep = s.client();
+    support::wait::eventually("the one-node cluster takes writes", || {
+        keep.set::<_, _, ()>("survivor", "yes").ok()
+    });
+    let peer = || {
+        let c = TcpStream::connect(("127.0.0.1", peer_port)).expect("connect to the peer port");
+        c.set_read_timeout(Some(Duration::from_secs(5)))
+            .expect("timeout");
+        c
+    };
+    // Whether the node closed the connection (EOF) after `data`.
+    let closed_after = |data: &[u8]| {
+        let mut c = peer();
+        c.write_all(data).expect("write");
+        let mut buf = [0u8; 16];
+        matches!(c.read(&mut buf), Ok(0))
+    };
+    let frame = |len: u64, body: &[u8]| [len.to_le_bytes().as_slice(), body].concat();
+
+    let before = s.rss_kib();
+    let mut waiting = peer();
+    waiting
+        .write_all(&(512u64 << 20).to_le_bytes())
+        .expect("write");
+    std::thread::sleep(Duration::from_millis(300));
+    let during = s.rss_kib();
+    assert!(
+        during < before + 64 * 1024,
+        "a claimed 512 MiB frame grew the node from {before} to {during} KiB"
+    );
+    drop(waiting);
+
+    assert!(closed_after(&[0xff; 8]), "a length of 2^64 - 1");
+    assert!(
+        closed_after(&frame(1 << 33, b"")),
+        "8 GiB, above the 1 GiB cap"
+    );
+    assert!(closed_after(&frame(100, &[0xee; 100])), "undecodable");
+    // A well-formed frame that claims to come from node 1 itself.
+    let forged = bincode::serde::encode_to_vec(
+        fencekv::server::peers::Wire {
+            src: stateright::actor::Id::from(1),
+            dst: stateright::actor::Id::from(1),
+            msg: fencekv::node::Msg::Clock { now: u64::MAX },
+        },
+        bincode::config::standard(),
+    )
+    .expect("encode");
+    assert!(closed_after(&frame(forged.len() as u64, &forged)), "forged");
+    let mut short = peer();
+    short.write_all(&frame(64, &[1; 10])).expect("write");
+    short.shutdown(Shutdown::Write).expect("shutdown");
+
+    let mut rng = fencekv::rng::XorShift::seeded(0xbad_f00d);
+    for _ in 0..200 {
+        let len = rng.below(64) as usize;
+        let mut bytes: Vec<u8> = (0..len).map(|_| rng.below(256) as u8).collect();
+        if rng.below(2) == 0 {
+            // A plausible length prefix, so the body reaches the decoder.
+            let claimed = rng.below(len as u64 + 1);
+            bytes.splice(0..0, claimed.to_le_bytes());
+        }
+        let mut c = peer();
+        let _ = c.write_all(&bytes);
+    }
+
+    let pong: String = redis::cmd("PING").query(&mut keep).expect("PING");
+    assert_eq!(pong, "PONG");
+    let v: Option<String> = keep.get("survivor").expect("GET");
+    assert_eq!(v.as_deref(), Some("yes"));
+    let _: () = keep.set("after", "ok").expect("SET after the sweep");
+    let log = s.log();
+    assert!(log.contains("longer than --max-peer-frame-mb"), "{log}");
+    assert!(log.contains("claiming this node's own id"), "{log}");
+}

@@ -85,6 +85,8 @@ pub struct ClusterOptions {
     pub lease: Duration,
     pub heartbeat: Duration,
     pub peer_delay: Duration,
+    /// The largest peer frame accepted, in bytes.
+    pub max_peer_frame: u64,
 }
 
 /// Run a single-node server until SIGINT/SIGTERM/SHUTDOWN (Ok: everything flushed) or
@@ -160,7 +162,14 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
     )
     .map_err(|e| format!("cannot start the node thread: {e}"))?;
     if let Some(l) = peer_listener_slot.take() {
-        tokio::spawn(peers::listen(l, thread.handle.clone(), faults.clone()));
+        let max_frame = opts.cluster.as_ref().map_or(u64::MAX, |c| c.max_peer_frame);
+        tokio::spawn(peers::listen(
+            l,
+            id,
+            thread.handle.clone(),
+            faults.clone(),
+            max_frame,
+        ));
     }
 
     let gaps = opts.modes.gaps();

@@ -185,12 +185,19 @@ async fn writer(
 
 /// Accept peer connections and feed their frames to the node thread until
 /// the listener fails.
-pub async fn listen(listener: TcpListener, node: NodeHandle, faults: Arc<Faults>) {
+pub async fn listen(
+    listener: TcpListener,
+    own: Id,
+    node: NodeHandle,
+    faults: Arc<Faults>,
+    max_frame: u64,
+) {
     loop {
         match listener.accept().await {
-            Ok((stream, _)) => {
+            Ok((stream, from)) => {
                 let _ = stream.set_nodelay(true);
-                tokio::spawn(reader(stream, node.clone(), faults.clone()));
+                let (node, faults) = (node.clone(), faults.clone());
+                tokio::spawn(reader(stream, from, own, node, faults, max_frame));
             }
             Err(e) => {
                 tracing::warn!(error = %e, "peer accept failed");
@@ -200,25 +207,53 @@ pub async fn listen(listener: TcpListener, node: NodeHandle, faults: Arc<Faults>
     }
 }
 
-async fn reader(stream: TcpStream, node: NodeHandle, faults: Arc<Faults>) {
+/// Read frames from one peer connection. A length above `max_frame` closes
+/// the connection before a byte of its body is read, and the body buffer
+/// grows only as bytes arrive: what a peer claims allocates nothing. serde's
+/// cautious size hints keep a claimed element count inside a frame from
+/// preallocating more than a small bound either.
+async fn reader(
+    stream: TcpStream,
+    from: SocketAddr,
+    own: Id,
+    node: NodeHandle,
+    faults: Arc<Faults>,
+    max_frame: u64,
+) {
     let mut r = tokio::io::BufReader::with_capacity(1 << 16, stream);
     loop {
         let len = match r.read_u64_le().await {
-            Ok(n) => n as usize,
+            Ok(n) => n,
             Err(_) => return, // closed
         };
-        let mut body = vec![0u8; len];
-        if r.read_exact(&mut body).await.is_err() {
+        if len > max_frame {
+            tracing::warn!(
+                %from,
+                len,
+                max_frame,
+                "peer frame longer than --max-peer-frame-mb; closing the connection"
+            );
             return;
+        }
+        let mut body = Vec::new();
+        match (&mut r).take(len).read_to_end(&mut body).await {
+            Ok(n) if n as u64 == len => {}
+            _ => return, // closed mid-frame
         }
         let wire: Wire = match bincode::serde::decode_from_slice(&body, bincode::config::standard())
         {
             Ok((w, _)) => w,
             Err(e) => {
-                tracing::warn!(error = %e, "undecodable peer frame; closing the connection");
+                tracing::warn!(%from, error = %e, "undecodable peer frame; closing the connection");
                 return;
             }
         };
+        if wire.src == own {
+            // Only this node's own runtime speaks for it (its clock above
+            // all): a frame that claims to come from it is forged.
+            tracing::warn!(%from, "peer frame claiming this node's own id; closing the connection");
+            return;
+        }
         if faults.cut(wire.src) {
             continue;
         }

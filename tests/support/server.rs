@@ -92,6 +92,17 @@ impl Server {
         kill(&mut self.child);
     }
 
+    /// The running process's resident memory in KiB (Linux's VmRSS).
+    pub fn rss_kib(&self) -> u64 {
+        let c = self.child.as_ref().expect("running");
+        let status = std::fs::read_to_string(format!("/proc/{}/status", c.id())).expect("status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS")
+    }
+
     /// Send `signal` (`STOP`, `CONT`, …) to the running process.
     pub fn signal(&self, signal: &str) {
         let c = self.child.as_ref().expect("running");
