@@ -27,7 +27,6 @@
 //! paths (DejaVu Sans, Liberation Sans) or from `--font FILE.ttf`: plotters is
 //! built without fontconfig, so it needs one registered from bytes.
 
-use std::collections::BTreeMap;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -77,7 +76,8 @@ struct Args {
 
 const CSV_HEADER: &str = "mode,gets,median_ms,p90_ms,p99_ms,fences_per_script,delay_ms";
 
-type Res<T> = Result<T, Box<dyn std::error::Error>>;
+mod support;
+use support::{info, quantile, register_font, Res};
 
 fn main() -> Res<()> {
     let args = Args::parse();
@@ -101,16 +101,6 @@ fn script_body(gets: usize) -> String {
     format!("return {{{}}}", calls.join(", "))
 }
 
-/// `INFO fencekv` as a map of its `name:value` lines.
-fn info(conn: &mut redis::Connection) -> Res<BTreeMap<String, String>> {
-    let text: String = redis::cmd("INFO").arg("fencekv").query(conn)?;
-    Ok(text
-        .lines()
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.to_string(), v.trim().to_string()))
-        .collect())
-}
-
 /// (script_fences, scripts_run) from the node's counters.
 fn script_counters(conn: &mut redis::Connection) -> Res<(u64, u64)> {
     let i = info(conn)?;
@@ -120,12 +110,6 @@ fn script_counters(conn: &mut redis::Connection) -> Res<(u64, u64)> {
             .parse()?)
     };
     Ok((n("script_fences")?, n("scripts_run")?))
-}
-
-/// The value at quantile `q` of sorted samples (nearest rank).
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    let rank = (q * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
 fn measure(args: &Args) -> Res<()> {
@@ -243,29 +227,6 @@ fn read_rows(path: &Path) -> Res<Vec<Row>> {
         return Err(format!("{}: no rows", path.display()).into());
     }
     Ok(rows)
-}
-
-/// Register a TTF as plotters' "sans-serif" (the default family).
-fn register_font(explicit: Option<&Path>) -> Res<()> {
-    const CANDIDATES: &[&str] = &[
-        "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-        "/usr/share/fonts/TTF/DejaVuSans.ttf",
-        "/usr/share/fonts/dejavu/DejaVuSans.ttf",
-        "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
-    ];
-    let paths: Vec<PathBuf> = match explicit {
-        Some(p) => vec![p.to_path_buf()],
-        None => CANDIDATES.iter().map(PathBuf::from).collect(),
-    };
-    let path = paths
-        .iter()
-        .find(|p| p.is_file())
-        .ok_or("no TTF font found; pass --font FILE.ttf")?;
-    // plotters keeps fonts for the life of the process: leak the bytes once.
-    let bytes: &'static [u8] = Box::leak(std::fs::read(path)?.into_boxed_slice());
-    plotters::style::register_font("sans-serif", plotters::style::FontStyle::Normal, bytes)
-        .map_err(|_| format!("{}: not a usable TTF font", path.display()))?;
-    Ok(())
 }
 
 fn plot(csv: &Path, png: &Path, font: Option<&Path>) -> Res<()> {

@@ -6,13 +6,7 @@
 use redis::Commands;
 
 mod support;
-use support::cluster::{info_field, set_eventually, Cluster};
-
-fn count(node: &support::server::Server, field: &str) -> u64 {
-    info_field(node, field)
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("INFO fencekv has {field}"))
-}
+use support::cluster::{info_count, info_field, set_eventually, Cluster};
 
 #[test]
 fn a_follower_serves_reads_that_see_every_acknowledged_write() {
@@ -29,7 +23,7 @@ fn a_follower_serves_reads_that_see_every_acknowledged_write() {
         let v: Option<String> = r.get("k").expect("GET at the follower");
         assert_eq!(v, Some(i.to_string()), "read {i} at the follower");
     }
-    assert!(count(&cluster.nodes[follower], "follower_reads") >= 200);
+    assert!(info_count(&cluster.nodes[follower], "follower_reads") >= 200);
     let modes = info_field(&cluster.nodes[follower], "modes").unwrap_or_default();
     assert!(modes.contains("read-mode=follower"), "{modes}");
 }
@@ -50,7 +44,7 @@ fn read_only_scripts_run_at_the_follower_and_writing_ones_at_the_leader() {
         .query(&mut c)
         .expect("EVAL_RO");
     assert_eq!(v, "1");
-    let before = count(&cluster.nodes[follower], "follower_reads");
+    let before = info_count(&cluster.nodes[follower], "follower_reads");
     for _ in 0..20 {
         let v: String = redis::cmd("EVAL_RO")
             .arg(get)
@@ -61,7 +55,7 @@ fn read_only_scripts_run_at_the_follower_and_writing_ones_at_the_leader() {
         assert_eq!(v, "1");
     }
     assert!(
-        count(&cluster.nodes[follower], "follower_reads") >= before + 20,
+        info_count(&cluster.nodes[follower], "follower_reads") >= before + 20,
         "cached read-only scripts run at the follower"
     );
     // A script that writes, sent to the follower, runs at the leader.

@@ -6,14 +6,8 @@
 use redis::Commands;
 
 mod support;
-use support::cluster::{info_field, set_eventually, Cluster};
+use support::cluster::{info_count, info_field, set_eventually, Cluster};
 use support::wait::eventually;
-
-fn count(node: &support::server::Server, field: &str) -> u64 {
-    info_field(node, field)
-        .and_then(|v| v.parse().ok())
-        .unwrap_or_else(|| panic!("INFO fencekv has {field}"))
-}
 
 #[test]
 fn a_leader_serves_reads_from_its_lease_without_rounds() {
@@ -24,14 +18,14 @@ fn a_leader_serves_reads_from_its_lease_without_rounds() {
     // The heartbeats keep the lease; give the first one time to land.
     eventually("a read is served under the lease", || {
         let _: Option<String> = c.get("k").ok()?;
-        (count(&cluster.nodes[leader], "lease_reads") > 0).then_some(())
+        (info_count(&cluster.nodes[leader], "lease_reads") > 0).then_some(())
     });
-    let before = count(&cluster.nodes[leader], "lease_reads");
+    let before = info_count(&cluster.nodes[leader], "lease_reads");
     for _ in 0..200 {
         let v: Option<String> = c.get("k").expect("GET");
         assert_eq!(v.as_deref(), Some("v"));
     }
-    let after = count(&cluster.nodes[leader], "lease_reads");
+    let after = info_count(&cluster.nodes[leader], "lease_reads");
     assert!(
         after >= before + 150,
         "most reads use the lease: {before} → {after}"
@@ -65,7 +59,7 @@ fn a_cut_off_leader_stops_serving_when_its_lease_ends() {
         Ok(v) => panic!("the cut-off leader served {v:?} after its lease"),
         Err(e) => assert!(e.to_string().contains("TIMEOUT"), "{e}"),
     }
-    assert!(count(&cluster.nodes[old], "lease_expiries") > 0);
+    assert!(info_count(&cluster.nodes[old], "lease_expiries") > 0);
 }
 
 #[test]
@@ -79,7 +73,7 @@ fn a_leader_paused_past_its_lease_serves_no_stale_read_when_it_wakes() {
     // A lease read, so the paused leader holds a lease when it stops.
     eventually("a read is served under the lease", || {
         let _: Option<String> = c.get("x").ok()?;
-        (count(&cluster.nodes[old], "lease_reads") > 0).then_some(())
+        (info_count(&cluster.nodes[old], "lease_reads") > 0).then_some(())
     });
     // Connected now: a stopped process completes no handshake.
     let mut reader = cluster.nodes[old].client();

@@ -66,33 +66,51 @@ impl Step<'_, '_> {
                 self.state.to_mut().writes.insert(index, (client, req));
                 self.replicate();
             }
-            kind @ (Kind::Read | Kind::Script) => {
-                if dedup {
-                    if self.state.read_seqs.get(&client).is_some_and(|r| *r >= req) {
-                        return; // a duplicate: the first delivery is answered
-                    }
-                    self.state.to_mut().read_seqs.insert(client, req);
+            Kind::Read | Kind::Script => {
+                if self.hold_read(client, req, now_ms, cmd, dedup) {
+                    self.advance_reads();
                 }
-                let s = self.state.to_mut();
-                let early_start_ts = match self.node.config.modes.start_ts {
-                    StartTs::BeforeFence => Some(s.store.pin(s.applied)),
-                    StartTs::AfterFence => None,
-                };
-                s.reads.push(PendingRead {
-                    client,
-                    req,
-                    now_ms,
-                    cmd,
-                    read_index: None,
-                    round: None,
-                    early_start_ts,
-                    script: (kind == Kind::Script).then(ScriptRun::default),
-                    dedup,
-                    ask: None,
-                });
-                self.advance_reads();
             }
         }
+    }
+
+    /// Keep a read or script until its fence (at a follower: the leader's
+    /// read index) lets it be served; `false` for a duplicate of one already
+    /// kept, which is answered once.
+    pub fn hold_read(
+        &mut self,
+        client: Id,
+        req: ReqId,
+        now_ms: u64,
+        cmd: crate::cmd::Command,
+        dedup: bool,
+    ) -> bool {
+        if dedup {
+            if self.state.read_seqs.get(&client).is_some_and(|r| *r >= req) {
+                return false;
+            }
+            self.state.to_mut().read_seqs.insert(client, req);
+        }
+        let start_ts = self.node.config.modes.start_ts;
+        let s = self.state.to_mut();
+        let early_start_ts = match start_ts {
+            StartTs::BeforeFence => Some(s.store.pin(s.applied)),
+            StartTs::AfterFence => None,
+        };
+        let script = (cmd.kind() == Kind::Script).then(ScriptRun::default);
+        s.reads.push(PendingRead {
+            client,
+            req,
+            now_ms,
+            cmd,
+            read_index: None,
+            round: None,
+            early_start_ts,
+            script,
+            dedup,
+            ask: None,
+        });
+        true
     }
 
     /// Not the leader: pass the request to the leader we know, or tell the

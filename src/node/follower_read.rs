@@ -19,10 +19,10 @@
 use stateright::actor::Id;
 
 use super::msg::{ClientMsg, PeerMsg, ReadIndexAsk, ReadIndexGrant, Request};
-use super::state::{PendingRead, ReadAsk, Role, ScriptRun};
+use super::state::{PendingRead, ReadAsk, Role};
 use super::step::Step;
 use crate::cmd::{Command, Kind, Op};
-use crate::modes::{Dedup, ReadMode, StartTs};
+use crate::modes::{Dedup, ReadMode};
 
 impl Step<'_, '_> {
     /// Whether this node serves `cmd` itself as a follower read: plain
@@ -58,32 +58,9 @@ impl Step<'_, '_> {
             dedup,
         } = request;
         let dedup = dedup && self.cfg().modes.dedup == Dedup::Sessions;
-        if dedup {
-            if self.state.read_seqs.get(&client).is_some_and(|r| *r >= req) {
-                return; // a duplicate: the first delivery is answered
-            }
-            self.state.to_mut().read_seqs.insert(client, req);
+        if self.hold_read(client, req, now_ms, cmd, dedup) {
+            self.ask_read_index();
         }
-        let start_ts = self.cfg().modes.start_ts;
-        let s = self.state.to_mut();
-        let early_start_ts = match start_ts {
-            StartTs::BeforeFence => Some(s.store.pin(s.applied)),
-            StartTs::AfterFence => None,
-        };
-        let script = (cmd.kind() == Kind::Script).then(ScriptRun::default);
-        s.reads.push(PendingRead {
-            client,
-            req,
-            now_ms,
-            cmd,
-            read_index: None,
-            round: None,
-            early_start_ts,
-            script,
-            dedup,
-            ask: None,
-        });
-        self.ask_read_index();
     }
 
     /// Send one ask that covers every read not yet asked for.

@@ -89,6 +89,13 @@ pub fn info_field(s: &Server, field: &str) -> Option<String> {
     })
 }
 
+/// A numeric field of the node's INFO fencekv section; panics if missing.
+pub fn info_count(s: &Server, field: &str) -> u64 {
+    info_field(s, field)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("INFO fencekv has {field}"))
+}
+
 /// SET through node `s`, retrying while the cluster elects.
 pub fn set_eventually(s: &Server, k: &str, v: &str) {
     eventually(&format!("SET {k} through :{}", s.port), || {
