@@ -170,6 +170,15 @@ struct ServeArgs {
     /// concurrent write, then answer TRYAGAIN.
     #[arg(long, default_value_t = 8)]
     script_retries: u32,
+    /// The default user's password, as Redis's requirepass: a new
+    /// connection must AUTH (or HELLO … AUTH) before any other command.
+    /// Empty: no password. CONFIG SET requirepass changes it on this node.
+    #[arg(long, default_value = "")]
+    requirepass: String,
+    /// How many clients may be connected at once; one more is answered
+    /// `-ERR max number of clients reached` and closed, as in Redis.
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=u64::from(u32::MAX)))]
+    maxclients: u64,
 
     /// UNSAFE: read fence mode: once | per-call | off.
     #[arg(long, value_name = "MODE", value_parser = mode::<ReadFence>)]
@@ -531,6 +540,8 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         compact_after: args.compact_after,
         lua_time_limit: std::time::Duration::from_millis(args.lua_time_limit),
         script_retries: args.script_retries,
+        requirepass: args.requirepass,
+        maxclients: args.maxclients,
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

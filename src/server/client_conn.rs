@@ -28,6 +28,11 @@ pub struct ClientConn {
     pub info: ClientInfo,
     /// MULTI's queue and the WATCHed keys.
     pub tx: TxState,
+    /// Whether the connection may run commands when a password is set: as
+    /// Redis's `c->authenticated`, true from the start if no password was
+    /// set when it connected, then set by AUTH and HELLO AUTH and cleared
+    /// by RESET. A later CONFIG SET requirepass leaves it as it is.
+    pub authenticated: bool,
     registry: SharedRegistry,
 }
 
@@ -48,6 +53,7 @@ impl ClientConn {
             id,
             info,
             tx: TxState::default(),
+            authenticated: true,
             registry,
         }
     }

@@ -5,9 +5,11 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use bytes::Bytes;
 use tokio::sync::Notify;
 
 use super::storage::AppendFsync;
@@ -37,6 +39,83 @@ pub struct ServerConfig {
     pub shutdown: Arc<Notify>,
     /// The error replies sent, for INFO errorstats.
     pub errors: Arc<super::errorstats::ErrorStats>,
+    /// The default user's password and the client limit (`--requirepass`,
+    /// `--maxclients`, CONFIG SET).
+    pub access: Arc<Access>,
+}
+
+/// Redis's default for `maxclients`.
+pub const DEFAULT_MAXCLIENTS: u64 = 10_000;
+
+/// Who may connect and run commands, on this node (CONFIG SET changes it
+/// per node, as Redis's configuration is per instance): the default user's
+/// password (`requirepass`; empty: none, the `nopass` user) and how many
+/// clients may be connected (`maxclients`).
+pub struct Access {
+    requirepass: Mutex<Bytes>,
+    maxclients: AtomicU64,
+}
+
+/// The password is not shown.
+impl std::fmt::Debug for Access {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Access")
+            .field("password_required", &self.password_required())
+            .field("maxclients", &self.maxclients())
+            .finish()
+    }
+}
+
+impl Default for Access {
+    fn default() -> Access {
+        Access::new(Bytes::new(), DEFAULT_MAXCLIENTS)
+    }
+}
+
+impl Access {
+    pub fn new(requirepass: Bytes, maxclients: u64) -> Access {
+        Access {
+            requirepass: Mutex::new(requirepass),
+            maxclients: AtomicU64::new(maxclients),
+        }
+    }
+
+    /// The password (empty: none).
+    pub fn requirepass(&self) -> Bytes {
+        self.requirepass
+            .lock()
+            .map(|p| p.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    pub fn set_requirepass(&self, pw: Bytes) {
+        match self.requirepass.lock() {
+            Ok(mut p) => *p = pw,
+            Err(poisoned) => *poisoned.into_inner() = pw,
+        }
+    }
+
+    /// Whether a password is set: a new connection starts unauthenticated.
+    pub fn password_required(&self) -> bool {
+        !self.requirepass().is_empty()
+    }
+
+    /// Whether `password` opens the default user: any password when none is
+    /// set (`nopass`), else the password, compared in constant time (for
+    /// passwords of the same length; a different length is a mismatch).
+    pub fn check_password(&self, password: &[u8]) -> bool {
+        use subtle::ConstantTimeEq;
+        let pw = self.requirepass();
+        pw.is_empty() || bool::from(pw.as_ref().ct_eq(password))
+    }
+
+    pub fn maxclients(&self) -> u64 {
+        self.maxclients.load(Ordering::Relaxed)
+    }
+
+    pub fn set_maxclients(&self, n: u64) {
+        self.maxclients.store(n, Ordering::Relaxed);
+    }
 }
 
 /// Redis's memory-layout knobs, as CONFIG SET last set them on this node

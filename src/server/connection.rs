@@ -52,12 +52,24 @@ pub async fn accept_loop(
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
-                    let shared = shared.clone();
-                    tokio::spawn(async move {
-                        if let Err(e) = serve_connection(stream, shared).await {
-                            tracing::debug!(error = %e, "connection ended with an error");
+                    // Counted and registered here, one at a time, so a burst
+                    // of connections cannot overshoot the limit.
+                    let limit = shared.cfg.access.maxclients();
+                    if registry::connected_clients(&shared.registry) as u64 >= limit {
+                        tokio::spawn(refuse(stream));
+                    } else {
+                        match open_conn(&stream, &shared) {
+                            Ok(conn) => {
+                                let shared = shared.clone();
+                                tokio::spawn(async move {
+                                    if let Err(e) = serve_connection(stream, conn, shared).await {
+                                        tracing::debug!(error = %e, "connection ended with an error");
+                                    }
+                                });
+                            }
+                            Err(e) => tracing::debug!(error = %e, "connection lost at once"),
                         }
-                    });
+                    }
                 }
                 Err(e) => {
                     // Out of file descriptors and the like: back off briefly.
@@ -68,6 +80,25 @@ pub async fn accept_loop(
             _ = stop.changed() => return,
         }
     }
+}
+
+/// A connection beyond `maxclients`: Redis's error, then closed.
+async fn refuse(mut stream: TcpStream) {
+    let _ = stream
+        .write_all(b"-ERR max number of clients reached\r\n")
+        .await;
+    let _ = stream.shutdown().await;
+}
+
+/// Register an accepted connection: authenticated from the start unless a
+/// password is set, as in Redis.
+fn open_conn(stream: &TcpStream, shared: &Shared) -> std::io::Result<ClientConn> {
+    stream.set_nodelay(true)?;
+    let addr = stream.peer_addr()?;
+    let laddr = stream.local_addr()?;
+    let mut conn = ClientConn::open(shared.registry.clone(), addr, laddr);
+    conn.authenticated = !shared.cfg.access.password_required();
+    Ok(conn)
 }
 
 /// A reply that is ready, or one still to come from the node.
@@ -125,11 +156,12 @@ async fn settle(slots: &mut [(Slot, Protocol)], conn: &mut ClientConn, cfg: &Ser
     }
 }
 
-async fn serve_connection(mut stream: TcpStream, shared: Arc<Shared>) -> std::io::Result<()> {
-    stream.set_nodelay(true)?;
-    let addr = stream.peer_addr()?;
-    let laddr = stream.local_addr()?;
-    let mut conn = ClientConn::open(shared.registry.clone(), addr, laddr);
+async fn serve_connection(
+    mut stream: TcpStream,
+    mut conn: ClientConn,
+    shared: Arc<Shared>,
+) -> std::io::Result<()> {
+    let addr = conn.info.addr;
     let mut inbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut outbuf = BytesMut::with_capacity(READ_CHUNK);
     let mut slots: Vec<(Slot, Protocol)> = Vec::new();

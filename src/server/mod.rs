@@ -73,6 +73,10 @@ pub struct ServeOptions {
     pub lua_time_limit: Duration,
     /// Runs of a script after conflicted commits before it answers an error.
     pub script_retries: u32,
+    /// The default user's password (`--requirepass`; empty: none).
+    pub requirepass: String,
+    /// How many clients may be connected at once (`--maxclients`).
+    pub maxclients: u64,
 }
 
 /// One node of a cluster.
@@ -215,6 +219,10 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
             settings: Arc::default(),
             shutdown: shutdown.clone(),
             errors: Arc::default(),
+            access: Arc::new(config::Access::new(
+                bytes::Bytes::from(opts.requirepass.clone().into_bytes()),
+                opts.maxclients,
+            )),
         },
         registry: Arc::default(),
         node: thread.handle.clone(),

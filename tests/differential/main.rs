@@ -2457,3 +2457,49 @@ fn functions_match_redis() {
         "##,
     );
 }
+
+/// With a password set (CONFIG SET requirepass on both, then new
+/// connections): NOAUTH, WRONGPASS, HELLO's NOAUTH and AUTH's replies.
+#[test]
+fn auth_with_a_password() {
+    let Some(mut p) = Pair::new() else { return };
+    p.same("AUTH pw");
+    p.same("AUTH default whatever");
+    p.same("CONFIG SET requirepass pw");
+    p.redis = p._redis_server.conn();
+    p.fkv = Conn::connect(p._fkv_server.port);
+    p.script(
+        r#"
+        GET k
+        SET k v
+        PING
+        MULTI
+        EVAL "return redis.call('get', 'k')" 0
+        CONFIG GET requirepass
+        NOSUCH a
+        GET
+        HELLO 3
+        HELLO
+        HELLO 4
+        AUTH
+        AUTH a b c
+        AUTH nope
+        AUTH default nope
+        AUTH alice pw
+        HELLO 2 AUTH default nope
+        GET k
+        RESET
+        AUTH pw
+        GET k
+        AUTH default nope
+        PING
+        RESET
+        PING
+        AUTH default pw
+        SET k v
+        GET k
+        CONFIG SET requirepass ""
+        AUTH pw
+        "#,
+    );
+}

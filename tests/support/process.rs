@@ -13,11 +13,20 @@ use super::wait::TIMEOUT;
 /// Spawn `spawn(port)` on a fresh port until the process answers there (five
 /// tries; a try fails when the process dies or does not answer in time). The
 /// port and the running process, or `None`.
-pub fn start_serving(mut spawn: impl FnMut(u16) -> Child) -> Option<(u16, Child)> {
+pub fn start_serving(spawn: impl FnMut(u16) -> Child) -> Option<(u16, Child)> {
+    start_serving_with(None, spawn)
+}
+
+/// [`start_serving`] of a server started with `--requirepass password`: the
+/// readiness probe authenticates first.
+pub fn start_serving_with(
+    password: Option<&str>,
+    mut spawn: impl FnMut(u16) -> Child,
+) -> Option<(u16, Child)> {
     for _ in 0..5 {
         let port = free_port();
         let mut child = Some(spawn(port));
-        if wait_ready(&mut child, port) {
+        if wait_ready(&mut child, port, password) {
             return child.map(|c| (port, c));
         }
         kill(&mut child);
@@ -27,7 +36,7 @@ pub fn start_serving(mut spawn: impl FnMut(u16) -> Child) -> Option<(u16, Child)
 
 /// Poll until the process answers on `port` (false once it died, clearing
 /// `child`, or after `TIMEOUT`).
-fn wait_ready(child: &mut Option<Child>, port: u16) -> bool {
+fn wait_ready(child: &mut Option<Child>, port: u16, password: Option<&str>) -> bool {
     let deadline = Instant::now() + TIMEOUT;
     while Instant::now() < deadline {
         if let Some(c) = child.as_mut() {
@@ -37,7 +46,7 @@ fn wait_ready(child: &mut Option<Child>, port: u16) -> bool {
             }
         }
         let pid = child.as_ref().map(|c| c.id()).unwrap_or(0);
-        if answers_as(port, pid) {
+        if answers_as_with(port, pid, password) {
             return true;
         }
         std::thread::sleep(Duration::from_millis(10));
@@ -57,11 +66,21 @@ pub fn kill(child: &mut Option<Child>) {
 /// says so): a bare "it accepts" would wrongly pass if another process held
 /// the port.
 pub fn answers_as(port: u16, pid: u32) -> bool {
+    answers_as_with(port, pid, None)
+}
+
+/// [`answers_as`], authenticating with `password` first if there is one.
+pub fn answers_as_with(port: u16, pid: u32, password: Option<&str>) -> bool {
     let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
         return false;
     };
     let _ = s.set_read_timeout(Some(Duration::from_secs(2)));
-    if s.write_all(b"INFO server\r\n").is_err() {
+    let mut probe = Vec::new();
+    if let Some(pw) = password {
+        probe.extend(super::resp::encode(&["AUTH", pw]));
+    }
+    probe.extend_from_slice(b"INFO server\r\n");
+    if s.write_all(&probe).is_err() {
         return false;
     }
     let want = format!("process_id:{pid}\r\n");

@@ -9,7 +9,7 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use super::ports::temp_dir;
-use super::process::{kill, start_serving};
+use super::process::{kill, start_serving_with};
 use super::wait::TIMEOUT;
 
 /// A `fencekv serve` process, killed when dropped; its directory is kept
@@ -45,7 +45,14 @@ impl Server {
         let log2 = log.try_clone().expect("log file");
         // A fresh port each launch: the one a killed server freed may be
         // taken in the meantime.
-        let started = start_serving(|port| {
+        let password = self
+            .args
+            .iter()
+            .position(|a| a == "--requirepass")
+            .and_then(|i| self.args.get(i + 1))
+            .filter(|p| !p.is_empty())
+            .cloned();
+        let started = start_serving_with(password.as_deref(), |port| {
             Command::new(env!("CARGO_BIN_EXE_fencekv"))
                 .arg("serve")
                 .arg("--port")

@@ -4,7 +4,9 @@
 //!
 //! CONFIG SET changes, on this node only (as Redis's configuration is per
 //! instance), `busy-reply-threshold` alias `lua-time-limit` — the script
-//! time limit the watchdog applies, from the next check on — and Redis's
+//! time limit the watchdog applies, from the next check on —, `requirepass`
+//! (for connections made after it; empty: none) and `maxclients` (for
+//! connections accepted after it), and Redis's
 //! memory-layout knobs ([`SETTABLE`]), which are validated as Redis 7.0
 //! validates them, remembered and reported by CONFIG GET, and change
 //! nothing: fencekv has one layout for every value. `set-max-listpack-
@@ -35,12 +37,11 @@ fn config_table(cfg: &ServerConfig) -> Vec<(&'static str, String)> {
         ("databases", "1".into()),
         ("maxmemory", "0".into()),
         ("maxmemory-policy", "noeviction".into()),
-        ("maxclients", "10000".into()),
         ("proto-max-bulk-len", "536870912".into()),
         ("client-query-buffer-limit", "1073741824".into()),
         ("timeout", "0".into()),
         ("tcp-keepalive", "300".into()),
-        ("requirepass", String::new()),
+        ("requirepass", text(&cfg.access.requirepass())),
         ("protected-mode", "no".into()),
         ("cluster-enabled", "no".into()),
     ]
@@ -81,9 +82,22 @@ const DEPTH: Numeric = Numeric::Integer {
 
 /// The script time limit's canonical name: its value is the watchdog's.
 const SCRIPT_LIMIT: &str = "busy-reply-threshold";
+/// The client limit's name: its value is [`ServerConfig::access`]'s.
+const MAXCLIENTS: &str = "maxclients";
+/// The password's name: a string, set apart from [`SETTABLE`]'s numbers.
+const REQUIREPASS: &str = "requirepass";
 
 /// What CONFIG SET accepts, with Redis 7.0.15's defaults and bounds.
 const SETTABLE: &[Settable] = &[
+    Settable {
+        name: MAXCLIENTS,
+        canonical: MAXCLIENTS,
+        numeric: Numeric::Integer {
+            min: 1,
+            max: u32::MAX as i64,
+        },
+        default: 10_000,
+    },
     Settable {
         name: "busy-reply-threshold",
         canonical: SCRIPT_LIMIT,
@@ -180,6 +194,8 @@ impl Settable {
     fn value(&self, cfg: &ServerConfig) -> i64 {
         if self.canonical == SCRIPT_LIMIT {
             i64::try_from(cfg.scripts.watchdog.limit_ms()).unwrap_or(i64::MAX)
+        } else if self.canonical == MAXCLIENTS {
+            i64::try_from(cfg.access.maxclients()).unwrap_or(i64::MAX)
         } else {
             cfg.settings.get(self.canonical, self.default)
         }
@@ -190,6 +206,8 @@ impl Settable {
             cfg.scripts
                 .watchdog
                 .set_limit_ms(u64::try_from(v).unwrap_or(0));
+        } else if self.canonical == MAXCLIENTS {
+            cfg.access.set_maxclients(u64::try_from(v).unwrap_or(1));
         } else {
             cfg.settings.set(self.canonical, v);
         }
@@ -268,12 +286,21 @@ fn config_set(cfg: &ServerConfig, args: &[Bytes]) -> Reply {
     let fixed = config_table(cfg);
     let mut chosen: Vec<(&Settable, &Bytes)> = Vec::new();
     let mut refused: Option<Reply> = None;
+    let mut password: Option<&Bytes> = None;
     for pair in args[2..].chunks_exact(2) {
         let (name, value) = (&pair[0], &pair[1]);
         let known = SETTABLE
             .iter()
             .find(|s| name.eq_ignore_ascii_case(s.name.as_bytes()));
+        let is_password = name.eq_ignore_ascii_case(REQUIREPASS.as_bytes());
         let problem = match known {
+            None if is_password && password.is_some() => {
+                Some(set_failed(name, "duplicate parameter"))
+            }
+            None if is_password => {
+                password = Some(value);
+                None
+            }
             Some(s) if chosen.iter().any(|(c, _)| c.name == s.name) => {
                 Some(set_failed(name, "duplicate parameter"))
             }
@@ -319,6 +346,11 @@ fn config_set(cfg: &ServerConfig, args: &[Bytes]) -> Reply {
     }
     for (s, v) in values {
         s.store(cfg, v);
+    }
+    // Connections keep their state: an authenticated one stays so, as in
+    // Redis; new ones need the new password.
+    if let Some(pw) = password {
+        cfg.access.set_requirepass(pw.clone());
     }
     Reply::ok()
 }

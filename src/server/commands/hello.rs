@@ -7,12 +7,16 @@ use crate::resp::reply::errors;
 use crate::resp::{Protocol, Reply};
 
 use super::super::client_conn::ClientConn;
+use super::super::config::Access;
 use super::super::config::REDIS_VERSION;
 use super::client::valid_client_attr;
-use super::connection::check_user;
+use super::connection::authenticate;
 
 /// `HELLO [protover [AUTH username password] [SETNAME clientname]]`
-pub(super) fn hello(conn: &mut ClientConn, args: &[Bytes]) -> Reply {
+///
+/// As in Redis 7.0, AUTH is checked after the options are read, and an
+/// unauthenticated connection is refused unless AUTH authenticated it.
+pub(super) fn hello(conn: &mut ClientConn, access: &Access, args: &[Bytes]) -> Reply {
     let mut proto = conn.info.proto;
     if args.len() >= 2 {
         match crate::resp::decode::string2ll(&args[1]) {
@@ -22,14 +26,14 @@ pub(super) fn hello(conn: &mut ClientConn, args: &[Bytes]) -> Reply {
             None => return Reply::err("ERR Protocol version is not an integer or out of range"),
         }
     }
-    let mut user = None;
+    let mut auth = None;
     let mut name = None;
     let mut j = 2;
     while j < args.len() {
         let more = args.len() - 1 - j;
         let opt = &args[j];
         if opt.eq_ignore_ascii_case(b"auth") && more >= 2 {
-            user = Some(&args[j + 1]);
+            auth = Some((&args[j + 1], &args[j + 2]));
             j += 3;
         } else if opt.eq_ignore_ascii_case(b"setname") && more >= 1 {
             name = Some(&args[j + 1]);
@@ -41,11 +45,18 @@ pub(super) fn hello(conn: &mut ClientConn, args: &[Bytes]) -> Reply {
             ));
         }
     }
-    if let Some(user) = user {
-        let r = check_user(user);
+    if let Some((user, password)) = auth {
+        let r = authenticate(conn, access, user, password);
         if r.is_error() {
             return r;
         }
+    }
+    if !conn.authenticated {
+        return Reply::err(
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the \
+             HELLO AUTH <user> <pass> option can be used to authenticate the client and select \
+             the RESP protocol version at the same time",
+        );
     }
     if let Some(name) = name {
         if !valid_client_attr(name) {

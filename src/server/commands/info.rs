@@ -111,7 +111,7 @@ pub fn render_info(
             Section::Clients => {
                 out.push_str("# Clients\r\n");
                 kv(&mut out, "connected_clients", &clients);
-                kv(&mut out, "maxclients", &10000);
+                kv(&mut out, "maxclients", &cfg.access.maxclients());
                 kv(&mut out, "blocked_clients", &node.blocked_clients);
             }
             Section::Memory => {

@@ -88,6 +88,9 @@ pub enum Action {
 /// command table routes it.
 pub fn handle(conn: &mut ClientConn, cfg: &ServerConfig, args: &[Bytes], now_ms: u64) -> Action {
     let def = table::lookup_with(&args[0], cfg.debug_commands);
+    if let Some(reply) = refused_before_auth(conn, cfg, def, args) {
+        return Action::Reply(reply);
+    }
     if let Some(d) = def {
         if let Some(busy) = cfg.scripts.watchdog.busy_error() {
             if !runs_while_busy(d, args) {
@@ -133,6 +136,33 @@ pub fn handle(conn: &mut ClientConn, cfg: &ServerConfig, args: &[Bytes], now_ms:
     }
 }
 
+/// NOAUTH, as Redis 7.0's `processCommand` answers it: when a password is
+/// set and the connection has not authenticated, every command but the
+/// `no-auth` ones (AUTH, HELLO, QUIT, RESET) is refused — inside MULTI too,
+/// and the debug commands and fault hooks as well. An unknown command or a
+/// wrong number of arguments is answered as such first, as in Redis (the
+/// fault hooks, which are outside the table, are refused as any command).
+fn refused_before_auth(
+    conn: &ClientConn,
+    cfg: &ServerConfig,
+    def: Option<CommandRef>,
+    args: &[Bytes],
+) -> Option<Reply> {
+    if conn.authenticated || !cfg.access.password_required() {
+        return None;
+    }
+    match def {
+        Some(d) if d.flags.has(crate::cmd::def::flag::NO_AUTH) || !d.arity_ok(args.len()) => None,
+        None if !(cfg.debug_commands && is_fault_hook(&args[0])) => None,
+        _ => Some(Reply::err(connection::NOAUTH)),
+    }
+}
+
+/// Whether `name` is one of the fault hooks' (`FENCEKV.*` outside the table).
+fn is_fault_hook(name: &[u8]) -> bool {
+    name.len() > 8 && name[..8].eq_ignore_ascii_case(b"fencekv.")
+}
+
 /// Whether a command runs while a script is past its time limit: Redis's
 /// `allow-busy` commands that the connection answers (MULTI, DISCARD,
 /// UNWATCH, HELLO, SHUTDOWN, …), SCRIPT KILL and FUNCTION KILL. The node's
@@ -169,10 +199,10 @@ fn connection_command(
         "ping" => ping(args),
         "echo" => echo(args),
         "quit" => return Some(Action::Quit),
-        "auth" => auth(args),
+        "auth" => auth(conn, &cfg.access, args),
         "info" => return Some(Action::Info(info_sections(&args[1..]))),
-        "hello" => hello(conn, args),
-        "reset" => reset(conn, args),
+        "hello" => hello(conn, &cfg.access, args),
+        "reset" => reset(conn, &cfg.access, args),
         "select" => select(args),
         "client" => match client::unblock_args(args) {
             Some(Ok((client, how))) => return Some(Action::Unblock { client, how }),

@@ -35,6 +35,7 @@ pub(super) fn cfg() -> ServerConfig {
         settings: Arc::default(),
         shutdown: Arc::default(),
         errors: Arc::default(),
+        access: Arc::default(),
     }
 }
 
