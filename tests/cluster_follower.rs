@@ -112,8 +112,14 @@ fn a_follower_cut_off_from_the_leader_serves_nothing_stale() {
 
 /// The apply wait is what makes the follower's read see the write: without
 /// it (`--unsafe-apply-wait skip`) a follower that has the read index but
-/// not yet the write answers the old value.
+/// not yet the write answers the old value. Over TCP that needs the read
+/// index to arrive in the same batch as the commit, ahead of the apply: it
+/// happened within 2,000 pairs in 3 local runs and not in one CI run, so it
+/// is not in the default run (`cargo test --test cluster_follower --
+/// --ignored`); the model shows the gap every time
+/// (`gap-follower-no-apply-wait.toml`).
 #[test]
+#[ignore = "timing-dependent: a stale read needs the read index and the commit in one batch"]
 fn without_the_apply_wait_a_follower_serves_a_stale_read() {
     let cluster = Cluster::start(
         3,
