@@ -32,7 +32,7 @@ pids+=($!)
     >"$work/single.log" 2>&1 &
 pids+=($!)
 for i in 1 2 3; do
-    "$FENCEKV_BIN" serve --id "$i" --peers "$peers" --port $((P_NODE + i - 1)) \
+    "$FENCEKV_BIN" serve --id "$i" --peers "$peers" --cluster-secret-file "$SECRET" --port $((P_NODE + i - 1)) \
         --dir "$work/node$i" --log-level warn >"$work/node$i.log" 2>&1 &
     pids+=($!)
 done

@@ -20,6 +20,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The secret every cluster node of a benchmark shares (--cluster-secret-file).
+SECRET=$work/cluster-secret
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$SECRET"
+chmod 600 "$SECRET"
+
 wait_port() {
     for _ in $(seq 1 200); do
         redis-cli -p "$1" ping >/dev/null 2>&1 && return 0

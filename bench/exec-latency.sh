@@ -34,7 +34,7 @@ source "$(dirname "$0")/common.sh"
 peers="1=127.0.0.1:$((BASE + 10)),2=127.0.0.1:$((BASE + 11)),3=127.0.0.1:$((BASE + 12))"
 csv=$work/latency.csv
 for i in 1 2 3; do
-    "$FENCEKV_BIN" serve --id "$i" --peers "$peers" --port $((BASE + i - 1)) \
+    "$FENCEKV_BIN" serve --id "$i" --peers "$peers" --cluster-secret-file "$SECRET" --port $((BASE + i - 1)) \
         --dir "$work/node$i" --log-level warn --peer-delay-ms "$DELAY" \
         --election-timeout-ms "$ELECTION_MS" --heartbeat-ms "$HEARTBEAT_MS" \
         >"$work/node$i.log" 2>&1 &

@@ -89,7 +89,7 @@ for delay in "${delays[@]}"; do
     heartbeat_ms=${HEARTBEAT_MS:-$((delay * 2 > 50 ? delay * 2 : 50))}
     for mode in fence lease follower; do
         for i in 1 2 3; do
-            "$FENCEKV_BIN" serve --id "$i" --peers "$peers" --port $((BASE + i - 1)) \
+            "$FENCEKV_BIN" serve --id "$i" --peers "$peers" --cluster-secret-file "$SECRET" --port $((BASE + i - 1)) \
                 --dir "$work/$mode-$delay/node$i" --log-level warn --peer-delay-ms "$delay" \
                 --election-timeout-ms "$election_ms" --heartbeat-ms "$heartbeat_ms" \
                 --read-mode "$mode" >"$work/$mode-$delay-node$i.log" 2>&1 &

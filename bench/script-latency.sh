@@ -45,7 +45,7 @@ declare -A FPS # the leader's INFO script_fences_per_script after each mode's ru
 
 for mode in once per-call; do
     for i in 1 2 3; do
-        "$FENCEKV_BIN" serve --id "$i" --peers "$peers" --port $((BASE + i - 1)) \
+        "$FENCEKV_BIN" serve --id "$i" --peers "$peers" --cluster-secret-file "$SECRET" --port $((BASE + i - 1)) \
             --dir "$work/$mode/node$i" --log-level warn --peer-delay-ms "$DELAY" \
             --election-timeout-ms "$ELECTION_MS" --heartbeat-ms "$HEARTBEAT_MS" \
             --unsafe-read-fence "$mode" >"$work/$mode-node$i.log" 2>&1 &

@@ -16,6 +16,7 @@ use fencekv::modes::{
     LegacyOrder, LogPersistence, Modes, PreVote, RangeReads, ReadFence, ReadMode,
     ReadSetValidation, StartTs, TermCommit, Truncation, VotePersistence, VoteStickiness, Watch,
 };
+use fencekv::server::peer_auth::PeerAuth;
 use fencekv::server::storage::AppendFsync;
 use fencekv::server::{serve, ClusterOptions, ServeOptions};
 
@@ -31,7 +32,7 @@ enum Cmd {
     /// Run a server speaking RESP (redis-cli, redis-benchmark and Redis client
     /// libraries work against it): a single node, or with `--id` and
     /// `--peers` one node of a cluster.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Start a local cluster of N nodes on loopback in one command (for trying
     /// it out); Ctrl-C stops every node.
     Cluster(ClusterArgs),
@@ -148,6 +149,17 @@ struct ServeArgs {
     /// legitimate frame (an InstallSnapshot carries the whole store).
     #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
     max_peer_frame_mb: u64,
+    /// A file holding the cluster's shared secret (at least 16 bytes;
+    /// trailing whitespace is not part of it). Every peer connection opens
+    /// with a challenge–response over it (HMAC-SHA256 over fresh nonces),
+    /// so a process without it cannot join, and binds the caller's id to
+    /// the connection. Required with --peers unless --insecure-peers.
+    #[arg(long, value_name = "FILE", conflicts_with = "insecure_peers")]
+    cluster_secret_file: Option<PathBuf>,
+    /// Run a cluster with no secret: anyone who reaches a peer port can
+    /// join and speak as any node but this one. For a trusted network only.
+    #[arg(long)]
+    insecure_peers: bool,
     /// A request with no answer after this long (e.g. the leader it was
     /// forwarded to died, or no leader is elected) gets an error.
     #[arg(long, default_value_t = 5000)]
@@ -347,7 +359,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.cmd {
-        Cmd::Serve(args) => run_serve(args),
+        Cmd::Serve(args) => run_serve(*args),
         Cmd::Cluster(args) => run_cluster(args),
         Cmd::Check(args) => run_check(args),
         Cmd::Simulate(args) => run_simulate(args),
@@ -506,6 +518,31 @@ fn run_serve(args: ServeArgs) -> ExitCode {
             args.lease_margin_ms
         );
     }
+    let peer_auth = match (&args.peers, &args.cluster_secret_file, args.insecure_peers) {
+        (None, _, _) => PeerAuth::Insecure, // a single node has no peers
+        (Some(_), Some(file), _) => match PeerAuth::from_file(file) {
+            Ok(a) => {
+                warn_if_readable_by_others(file);
+                a
+            }
+            Err(e) => {
+                eprintln!("fencekv: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        (Some(_), None, true) => {
+            eprintln!(
+                "WARNING: --insecure-peers: peer connections are not authenticated. Anyone who                  can reach a peer port can join this cluster and send Raft messages as any                  other node. Use --cluster-secret-file on any network you do not fully trust."
+            );
+            PeerAuth::Insecure
+        }
+        (Some(_), None, false) => {
+            eprintln!(
+                "fencekv: a cluster node needs --cluster-secret-file FILE (the same secret on                  every node; e.g. `head -c 32 /dev/urandom | base64 > FILE`), or                  --insecure-peers to run without one on a trusted network"
+            );
+            return ExitCode::from(2);
+        }
+    };
     let opts = ServeOptions {
         bind: args.bind,
         port: args.port,
@@ -532,6 +569,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
                     heartbeat: std::time::Duration::from_millis(args.heartbeat_ms.max(1)),
                     peer_delay: std::time::Duration::from_millis(args.peer_delay_ms),
                     max_peer_frame: args.max_peer_frame_mb.saturating_mul(1 << 20),
+                    auth: peer_auth,
                 })
             }
             _ => None,
@@ -563,6 +601,42 @@ fn run_serve(args: ServeArgs) -> ExitCode {
     }
 }
 
+/// `DIR/cluster-secret`, made (32 random bytes, hex, mode 0600) if missing,
+/// so a restarted local cluster keeps its secret.
+fn cluster_secret(dir: &std::path::Path) -> Result<PathBuf, String> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = dir.join("cluster-secret");
+    if file.exists() {
+        return Ok(file);
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut raw = [0u8; 32];
+    getrandom::fill(&mut raw).map_err(|e| format!("no randomness for the cluster secret: {e}"))?;
+    let hex: String = raw.iter().map(|b| format!("{b:02x}")).collect();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&file)
+        .and_then(|mut f| f.write_all(format!("{hex}\n").as_bytes()))
+        .map_err(|e| format!("cannot write the cluster secret {}: {e}", file.display()))?;
+    Ok(file)
+}
+
+/// A secret others can read is no secret: say so (as ssh does for keys).
+fn warn_if_readable_by_others(file: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(file) {
+        if meta.permissions().mode() & 0o077 != 0 {
+            eprintln!(
+                "WARNING: the cluster secret {} is readable by other users (chmod 600 it)",
+                file.display()
+            );
+        }
+    }
+}
+
 /// `fencekv cluster`: run N copies of this binary as `serve` with the right
 /// flags, print where they listen, and stop them all on Ctrl-C (or when one
 /// exits).
@@ -582,6 +656,25 @@ fn run_cluster(args: ClusterArgs) -> ExitCode {
         .map(|i| format!("{i}=127.0.0.1:{}", u64::from(args.peer_port) + i - 1))
         .collect();
     let peers = peers.join(",");
+    // The nodes share a secret made here, unless told otherwise.
+    let mut secret_args: Vec<std::ffi::OsString> = Vec::new();
+    let told = |flag: &str| {
+        args.extra
+            .iter()
+            .any(|a| a == flag || a.starts_with(&format!("{flag}=")))
+    };
+    if !told("--cluster-secret-file") && !told("--insecure-peers") {
+        match cluster_secret(&args.dir) {
+            Ok(file) => {
+                secret_args.push("--cluster-secret-file".into());
+                secret_args.push(file.into());
+            }
+            Err(e) => {
+                eprintln!("fencekv: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     let mut children = Vec::new();
     for i in 1..=args.nodes {
         let port = u64::from(args.port) + i - 1;
@@ -592,6 +685,7 @@ fn run_cluster(args: ClusterArgs) -> ExitCode {
             .args(["--port", &port.to_string()])
             .arg("--dir")
             .arg(&dir)
+            .args(&secret_args)
             .args(&args.extra)
             .spawn();
         match child {

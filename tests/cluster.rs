@@ -295,6 +295,7 @@ fn with_no_leader_a_request_gets_clusterdown_after_the_timeout() {
         "100",
         "--request-timeout-ms",
         "500",
+        "--insecure-peers",
     ]);
     let mut c = alone.client();
     let err = c.get::<_, Option<String>>("x").expect_err("no leader");

@@ -8,6 +8,8 @@
 //!   transport it sends through (what [`runtime`] and [`peers`] share).
 //! - [`addr`]: the client ids under which each node's runtime talks to the
 //!   actor.
+//! - [`peer_auth`]: the handshake that opens every peer connection (the
+//!   cluster secret, and the caller's id bound to the connection).
 //! - [`peers`]: the peer transport (framed messages over TCP) and its fault
 //!   hooks.
 //! - [`scripts`]: the Lua engine the nodes share and the script watchdog.
@@ -29,6 +31,7 @@ pub mod config;
 pub mod connection;
 pub mod errorstats;
 pub mod handle;
+pub mod peer_auth;
 pub mod peers;
 pub mod registry;
 pub mod runtime;
@@ -91,6 +94,8 @@ pub struct ClusterOptions {
     pub peer_delay: Duration,
     /// The largest peer frame accepted, in bytes.
     pub max_peer_frame: u64,
+    /// How peer connections prove who they are.
+    pub auth: peer_auth::PeerAuth,
 }
 
 /// Run a single-node server until SIGINT/SIGTERM/SHUTDOWN (Ok: everything flushed) or
@@ -149,7 +154,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
                 .await
                 .map_err(|e| format!("cannot listen for peers on {my_addr}: {e}"))?;
             peer_listener_slot = Some(peer_listener);
-            let transport = peers::connect(id, &peer_addrs, faults.clone());
+            let transport = peers::connect(id, &peer_addrs, faults.clone(), c.auth.clone());
             (id, node, Box::new(transport))
         }
     };
@@ -165,14 +170,15 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
         },
     )
     .map_err(|e| format!("cannot start the node thread: {e}"))?;
-    if let Some(l) = peer_listener_slot.take() {
-        let max_frame = opts.cluster.as_ref().map_or(u64::MAX, |c| c.max_peer_frame);
+    if let (Some(l), Some(c)) = (peer_listener_slot.take(), &opts.cluster) {
         tokio::spawn(peers::listen(
             l,
             id,
             thread.handle.clone(),
             faults.clone(),
-            max_frame,
+            c.max_peer_frame,
+            c.auth.clone(),
+            peer_addrs.keys().copied().collect(),
         ));
     }
 

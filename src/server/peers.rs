@@ -5,6 +5,10 @@
 //! client can store makes a frame too large to send (an AppendEntries carries
 //! whole values).
 //!
+//! Every connection starts with the handshake of [`super::peer_auth`]: the
+//! caller proves it holds the cluster secret and names itself, and the
+//! connection then carries frames from that node only.
+//!
 //! One writer task per peer owns the connection: it connects (retrying with
 //! backoff), writes frames in order, and on any error drops the connection
 //! and the frame — Raft tolerates loss and resends. Its queue is bounded:
@@ -36,6 +40,7 @@ use crate::node::Msg;
 
 use super::addr::node_of_client;
 use super::handle::{Input, NodeHandle, Transport};
+use super::peer_auth::{self, PeerAuth, HANDSHAKE_TIMEOUT};
 
 /// Frames queued per peer at most while it is slow or down.
 const PEER_QUEUE: usize = 65_536;
@@ -117,22 +122,62 @@ impl Transport for TcpPeers {
 
 /// Start a writer task per peer (on the current tokio runtime) and return the
 /// transport the node thread sends through.
-pub fn connect(me: Id, peers: &BTreeMap<Id, SocketAddr>, faults: Arc<Faults>) -> TcpPeers {
+pub fn connect(
+    me: Id,
+    peers: &BTreeMap<Id, SocketAddr>,
+    faults: Arc<Faults>,
+    auth: PeerAuth,
+) -> TcpPeers {
     let mut queues = BTreeMap::new();
     for (&peer, &addr) in peers.iter().filter(|(p, _)| **p != me) {
         let (tx, rx) = mpsc::channel(PEER_QUEUE);
         queues.insert(peer, tx);
-        tokio::spawn(writer(peer, addr, rx, faults.clone()));
+        let link = Link {
+            me,
+            peer,
+            addr,
+            auth: auth.clone(),
+        };
+        tokio::spawn(writer(link, rx, faults.clone()));
     }
     TcpPeers { me, queues, faults }
 }
 
-async fn writer(
+/// One outgoing peer link: who calls whom, where, and how it proves it.
+struct Link {
+    me: Id,
     peer: Id,
     addr: SocketAddr,
-    mut rx: mpsc::Receiver<(Instant, Vec<u8>)>,
-    faults: Arc<Faults>,
-) {
+    auth: PeerAuth,
+}
+
+impl Link {
+    /// Connect and introduce this node (the handshake of
+    /// [`peer_auth`]); Err: why not, to log.
+    async fn open(&self) -> Result<TcpStream, String> {
+        let mut s = TcpStream::connect(self.addr)
+            .await
+            .map_err(|e| format!("unreachable: {e}"))?;
+        let _ = s.set_nodelay(true);
+        let (me, peer) = (usize::from(self.me) as u64, usize::from(self.peer) as u64);
+        match tokio::time::timeout(
+            HANDSHAKE_TIMEOUT,
+            peer_auth::connect(&mut s, &self.auth, me, peer),
+        )
+        .await
+        {
+            Ok(Ok(())) => Ok(s),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err("handshake timed out".into()),
+        }
+    }
+}
+
+async fn writer(link: Link, mut rx: mpsc::Receiver<(Instant, Vec<u8>)>, faults: Arc<Faults>) {
+    let (peer, addr) = (link.peer, link.addr);
+    // A refused handshake is logged once until a handshake succeeds again,
+    // not at every retry.
+    let mut refused = false;
     let mut backoff = Duration::from_millis(20);
     let mut conn: Option<TcpStream> = None;
     while let Some((queued, frame)) = rx.recv().await {
@@ -144,14 +189,19 @@ async fn writer(
             continue;
         }
         if conn.is_none() {
-            match TcpStream::connect(addr).await {
+            match link.open().await {
                 Ok(s) => {
-                    let _ = s.set_nodelay(true);
                     backoff = Duration::from_millis(20);
+                    refused = false;
                     conn = Some(s);
                 }
                 Err(e) => {
-                    tracing::debug!(?peer, %addr, error = %e, "peer unreachable");
+                    if e.starts_with("unreachable") {
+                        tracing::debug!(?peer, %addr, error = %e, "peer unreachable");
+                    } else if !refused {
+                        refused = true;
+                        tracing::warn!(?peer, %addr, error = %e, "peer handshake failed");
+                    }
                     // Drop what queued up meanwhile: it is stale, and Raft
                     // resends what still matters.
                     tokio::time::sleep(backoff).await;
@@ -191,13 +241,33 @@ pub async fn listen(
     node: NodeHandle,
     faults: Arc<Faults>,
     max_frame: u64,
+    auth: PeerAuth,
+    peers: BTreeSet<Id>,
 ) {
+    let peers = Arc::new(peers);
     loop {
         match listener.accept().await {
-            Ok((stream, from)) => {
+            Ok((mut stream, from)) => {
                 let _ = stream.set_nodelay(true);
-                let (node, faults) = (node.clone(), faults.clone());
-                tokio::spawn(reader(stream, from, own, node, faults, max_frame));
+                let (node, faults, auth, peers) =
+                    (node.clone(), faults.clone(), auth.clone(), peers.clone());
+                tokio::spawn(async move {
+                    let me = usize::from(own) as u64;
+                    let known = |id: u64| peers.contains(&Id::from(id as usize));
+                    let hello = peer_auth::accept(&mut stream, &auth, me, known);
+                    let peer = match tokio::time::timeout(HANDSHAKE_TIMEOUT, hello).await {
+                        Ok(Ok(id)) => Id::from(id as usize),
+                        Ok(Err(e)) => {
+                            tracing::warn!(%from, error = %e, "peer refused");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::warn!(%from, "peer handshake timed out; closing the connection");
+                            return;
+                        }
+                    };
+                    reader(stream, from, peer, node, faults, max_frame).await;
+                });
             }
             Err(e) => {
                 tracing::warn!(error = %e, "peer accept failed");
@@ -207,7 +277,8 @@ pub async fn listen(
     }
 }
 
-/// Read frames from one peer connection. A length above `max_frame` closes
+/// Read frames from one peer connection, whose handshake proved it is
+/// `peer`'s. A frame from any other sender closes it. A length above `max_frame` closes
 /// the connection before a byte of its body is read, and the body buffer
 /// grows only as bytes arrive: what a peer claims allocates nothing. serde's
 /// cautious size hints keep a claimed element count inside a frame from
@@ -215,7 +286,7 @@ pub async fn listen(
 async fn reader(
     stream: TcpStream,
     from: SocketAddr,
-    own: Id,
+    peer: Id,
     node: NodeHandle,
     faults: Arc<Faults>,
     max_frame: u64,
@@ -248,10 +319,10 @@ async fn reader(
                 return;
             }
         };
-        if wire.src == own {
-            // Only this node's own runtime speaks for it (its clock above
-            // all): a frame that claims to come from it is forged.
-            tracing::warn!(%from, "peer frame claiming this node's own id; closing the connection");
+        if wire.src != peer {
+            // A connection speaks only for the node its handshake named
+            // (this node's own id was refused there).
+            tracing::warn!(%from, ?peer, claimed = ?wire.src, "peer frame from another node's id; closing the connection");
             return;
         }
         if faults.cut(wire.src) {

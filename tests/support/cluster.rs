@@ -10,9 +10,19 @@ use super::ports::free_port;
 use super::server::Server;
 use super::wait::{eventually, TIMEOUT};
 
-/// N nodes, ids 1..=N at indices 0..N.
+/// N nodes, ids 1..=N at indices 0..N, sharing a cluster secret.
 pub struct Cluster {
     pub nodes: Vec<Server>,
+    /// The `--cluster-secret-file` every node was given.
+    pub secret_file: std::path::PathBuf,
+}
+
+/// A fresh secret in its own directory, for `--cluster-secret-file`.
+pub fn secret_file() -> std::path::PathBuf {
+    let file = super::ports::temp_dir("secret").join("cluster-secret");
+    let secret = format!("test-secret-{}-{:?}\n", std::process::id(), Instant::now());
+    std::fs::write(&file, secret).expect("write the cluster secret");
+    file
 }
 
 /// Short timers so elections settle in well under a second.
@@ -33,16 +43,36 @@ impl Cluster {
             .map(|i| format!("{i}=127.0.0.1:{}", free_port()))
             .collect();
         let peers = peers.join(",");
+        let secret_file = secret_file();
+        let secret = secret_file.display().to_string();
         let nodes = (1..=n)
             .map(|i| {
                 let id = i.to_string();
                 let mut args: Vec<&str> = vec!["--id", &id, "--peers", &peers];
+                args.extend_from_slice(&["--cluster-secret-file", &secret]);
                 args.extend_from_slice(FAST);
                 args.extend_from_slice(extra);
                 Server::start(&args)
             })
             .collect();
-        Cluster { nodes }
+        Cluster { nodes, secret_file }
+    }
+
+    /// The peer port of the node at `index`, from its `--peers`.
+    pub fn peer_port(&self, index: usize) -> u16 {
+        let args = &self.nodes[index].args;
+        let peers = args
+            .iter()
+            .position(|a| a == "--peers")
+            .and_then(|i| args.get(i + 1))
+            .expect("--peers");
+        let prefix = format!("{}=", index + 1);
+        peers
+            .split(',')
+            .find_map(|p| p.strip_prefix(&prefix))
+            .and_then(|a| a.rsplit(':').next())
+            .and_then(|p| p.parse().ok())
+            .expect("this node's peer port")
     }
 
     /// The index (0-based) of the node whose INFO says it leads, waiting up
