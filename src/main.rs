@@ -96,6 +96,12 @@ struct ExploreArgs {
     addr: String,
 }
 
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum YesNo {
+    Yes,
+    No,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum FsyncArg {
     /// Every batch is on disk before its replies leave.
@@ -191,6 +197,11 @@ struct ServeArgs {
     /// `-ERR max number of clients reached` and closed, as in Redis.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=u64::from(u32::MAX)))]
     maxclients: u64,
+    /// As Redis's protected-mode: while no password is set, clients from
+    /// anywhere but the loopback interface are refused with Redis's DENIED
+    /// error. CONFIG SET protected-mode changes it on this node.
+    #[arg(long, value_enum, default_value = "yes")]
+    protected_mode: YesNo,
 
     /// UNSAFE: read fence mode: once | per-call | off.
     #[arg(long, value_name = "MODE", value_parser = mode::<ReadFence>)]
@@ -580,6 +591,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         script_retries: args.script_retries,
         requirepass: args.requirepass,
         maxclients: args.maxclients,
+        protected_mode: args.protected_mode == YesNo::Yes,
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

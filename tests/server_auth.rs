@@ -262,3 +262,93 @@ fn a_connection_beyond_maxclients_is_refused_and_closed() {
         "-ERR max number of clients reached\r\n"
     );
 }
+
+/// This host's address on a non-loopback interface, if it has one (the
+/// route a UDP socket would take; nothing is sent).
+fn outside_ip() -> Option<std::net::IpAddr> {
+    let s = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    s.connect("192.0.2.1:9").ok()?;
+    let ip = s.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+/// What a client connecting from `ip` receives before the server closes
+/// the connection, after sending PING.
+fn first_words(ip: std::net::IpAddr, port: u16) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect((ip, port)).expect("connect");
+    s.set_read_timeout(Some(TIMEOUT)).expect("timeout");
+    let _ = s.write_all(b"PING\r\n");
+    let mut out = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = s.read(&mut buf) {
+        if n == 0 || out.ends_with(b"+PONG\r\n") {
+            break;
+        }
+        out.extend_from_slice(&buf[..n]);
+        if out.ends_with(b"+PONG\r\n") {
+            break;
+        }
+    }
+    out
+}
+
+/// Protected mode, as Redis 7.0: with no password set, a client from
+/// another host is answered DENIED (redis-server 7.0.15's text, compared
+/// byte for byte when it is installed) and closed; loopback clients are
+/// served; a password, or CONFIG SET protected-mode no, lets others in.
+#[test]
+fn protected_mode_refuses_other_hosts_until_a_password_is_set() {
+    let Some(ip) = outside_ip() else {
+        eprintln!("SKIPPED: this host has no non-loopback address");
+        return;
+    };
+    let s = Server::start(&["--bind", "0.0.0.0"]);
+    let denied = first_words(ip, s.port);
+    assert!(
+        denied.starts_with(b"-DENIED Redis is running in protected mode"),
+        "{}",
+        text(&denied)
+    );
+    if support::oracle::redis_available() {
+        let redis = support::oracle::RedisServer::start_with(&["--bind", "0.0.0.0"]);
+        assert_eq!(text(&denied), text(&first_words(ip, redis.port)));
+    }
+    let mut local = s.client();
+    let got: Vec<String> = redis::cmd("CONFIG")
+        .arg("GET")
+        .arg("protected-mode")
+        .query(&mut local)
+        .expect("CONFIG GET");
+    assert_eq!(got, ["protected-mode", "yes"]);
+
+    let () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("requirepass")
+        .arg("pw")
+        .query(&mut local)
+        .expect("CONFIG SET requirepass");
+    assert_eq!(first_words(ip, s.port), NOAUTH);
+    let () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("requirepass")
+        .arg("")
+        .arg("protected-mode")
+        .arg("no")
+        .query(&mut local)
+        .expect("CONFIG SET protected-mode no");
+    assert_eq!(first_words(ip, s.port), b"+PONG\r\n");
+    let err = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("protected-mode")
+        .arg("maybe")
+        .query::<()>(&mut local)
+        .expect_err("not a boolean");
+    assert!(
+        err.to_string().contains("argument must be 'yes' or 'no'"),
+        "{err}"
+    );
+
+    let open = Server::start(&["--bind", "0.0.0.0", "--protected-mode", "no"]);
+    assert_eq!(first_words(ip, open.port), b"+PONG\r\n");
+}

@@ -49,11 +49,13 @@ pub const DEFAULT_MAXCLIENTS: u64 = 10_000;
 
 /// Who may connect and run commands, on this node (CONFIG SET changes it
 /// per node, as Redis's configuration is per instance): the default user's
-/// password (`requirepass`; empty: none, the `nopass` user) and how many
-/// clients may be connected (`maxclients`).
+/// password (`requirepass`; empty: none, the `nopass` user), how many
+/// clients may be connected (`maxclients`), and whether clients from other
+/// hosts need a password to be set (`protected-mode`).
 pub struct Access {
     requirepass: Mutex<Bytes>,
     maxclients: AtomicU64,
+    protected_mode: std::sync::atomic::AtomicBool,
 }
 
 /// The password is not shown.
@@ -62,22 +64,39 @@ impl std::fmt::Debug for Access {
         f.debug_struct("Access")
             .field("password_required", &self.password_required())
             .field("maxclients", &self.maxclients())
+            .field("protected_mode", &self.protected_mode())
             .finish()
     }
 }
 
 impl Default for Access {
     fn default() -> Access {
-        Access::new(Bytes::new(), DEFAULT_MAXCLIENTS)
+        Access::new(Bytes::new(), DEFAULT_MAXCLIENTS, true)
     }
 }
 
 impl Access {
-    pub fn new(requirepass: Bytes, maxclients: u64) -> Access {
+    pub fn new(requirepass: Bytes, maxclients: u64, protected_mode: bool) -> Access {
         Access {
             requirepass: Mutex::new(requirepass),
             maxclients: AtomicU64::new(maxclients),
+            protected_mode: std::sync::atomic::AtomicBool::new(protected_mode),
         }
+    }
+
+    /// Redis's `protected-mode`: while on and no password is set, only
+    /// loopback clients may connect.
+    pub fn protected_mode(&self) -> bool {
+        self.protected_mode.load(Ordering::Relaxed)
+    }
+
+    pub fn set_protected_mode(&self, on: bool) {
+        self.protected_mode.store(on, Ordering::Relaxed);
+    }
+
+    /// Whether a client from `ip` is refused by protected mode.
+    pub fn refuses(&self, ip: std::net::IpAddr) -> bool {
+        self.protected_mode() && !self.password_required() && !ip.is_loopback()
     }
 
     /// The password (empty: none).

@@ -51,12 +51,14 @@ pub async fn accept_loop(
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
+                Ok((stream, from)) => {
                     // Counted and registered here, one at a time, so a burst
                     // of connections cannot overshoot the limit.
                     let limit = shared.cfg.access.maxclients();
                     if registry::connected_clients(&shared.registry) as u64 >= limit {
-                        tokio::spawn(refuse(stream));
+                        tokio::spawn(refuse(stream, MAXCLIENTS_REACHED));
+                    } else if shared.cfg.access.refuses(from.ip()) {
+                        tokio::spawn(refuse(stream, PROTECTED_MODE_DENIED));
                     } else {
                         match open_conn(&stream, &shared) {
                             Ok(conn) => {
@@ -82,11 +84,28 @@ pub async fn accept_loop(
     }
 }
 
-/// A connection beyond `maxclients`: Redis's error, then closed.
-async fn refuse(mut stream: TcpStream) {
-    let _ = stream
-        .write_all(b"-ERR max number of clients reached\r\n")
-        .await;
+const MAXCLIENTS_REACHED: &[u8] = b"-ERR max number of clients reached\r\n";
+
+/// Redis 7.0.15's answer to a non-loopback client in protected mode, byte
+/// for byte (its typo included).
+const PROTECTED_MODE_DENIED: &[u8] =
+    b"-DENIED Redis is running in protected mode because protected \
+mode is enabled and no password is set for the default user. In this mode connections are only \
+accepted from the loopback interface. If you want to connect from external computers to Redis you \
+may adopt one of the following solutions: 1) Just disable protected mode sending the command \
+'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same \
+host the server is running, however MAKE SURE Redis is not publicly accessible from internet if \
+you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just \
+disable the protected mode by editing the Redis configuration file, and setting the protected \
+mode option to 'no', and then restarting the server. 3) If you started the server manually just \
+for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication \
+password for the default user. NOTE: You only need to do one of the above things in order for \
+the server to start accepting connections from the outside.\r\n";
+
+/// A connection refused before its first command (`maxclients`, protected
+/// mode): Redis's error, then closed.
+async fn refuse(mut stream: TcpStream, error: &'static [u8]) {
+    let _ = stream.write_all(error).await;
     let _ = stream.shutdown().await;
 }
 

@@ -80,6 +80,9 @@ pub struct ServeOptions {
     pub requirepass: String,
     /// How many clients may be connected at once (`--maxclients`).
     pub maxclients: u64,
+    /// Refuse non-loopback clients while no password is set
+    /// (`--protected-mode`).
+    pub protected_mode: bool,
 }
 
 /// One node of a cluster.
@@ -228,6 +231,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
             access: Arc::new(config::Access::new(
                 bytes::Bytes::from(opts.requirepass.clone().into_bytes()),
                 opts.maxclients,
+                opts.protected_mode,
             )),
         },
         registry: Arc::default(),

@@ -5,8 +5,8 @@
 //! CONFIG SET changes, on this node only (as Redis's configuration is per
 //! instance), `busy-reply-threshold` alias `lua-time-limit` — the script
 //! time limit the watchdog applies, from the next check on —, `requirepass`
-//! (for connections made after it; empty: none) and `maxclients` (for
-//! connections accepted after it), and Redis's
+//! (for connections made after it; empty: none), `maxclients` and
+//! `protected-mode` (for connections accepted after it), and Redis's
 //! memory-layout knobs ([`SETTABLE`]), which are validated as Redis 7.0
 //! validates them, remembered and reported by CONFIG GET, and change
 //! nothing: fencekv has one layout for every value. `set-max-listpack-
@@ -42,7 +42,6 @@ fn config_table(cfg: &ServerConfig) -> Vec<(&'static str, String)> {
         ("timeout", "0".into()),
         ("tcp-keepalive", "300".into()),
         ("requirepass", text(&cfg.access.requirepass())),
-        ("protected-mode", "no".into()),
         ("cluster-enabled", "no".into()),
     ]
 }
@@ -55,6 +54,8 @@ enum Numeric {
     /// A size in bytes, `memtoull` (units b, k, kb, m, mb, g, gb), at most
     /// `LONG_MAX`.
     Memory,
+    /// `yes` or `no` (any case), kept as 1 or 0.
+    YesNo,
 }
 
 /// A parameter CONFIG SET may change. `canonical` names the value an alias
@@ -84,11 +85,19 @@ const DEPTH: Numeric = Numeric::Integer {
 const SCRIPT_LIMIT: &str = "busy-reply-threshold";
 /// The client limit's name: its value is [`ServerConfig::access`]'s.
 const MAXCLIENTS: &str = "maxclients";
+/// Protected mode's name: its value is [`ServerConfig::access`]'s.
+const PROTECTED_MODE: &str = "protected-mode";
 /// The password's name: a string, set apart from [`SETTABLE`]'s numbers.
 const REQUIREPASS: &str = "requirepass";
 
 /// What CONFIG SET accepts, with Redis 7.0.15's defaults and bounds.
 const SETTABLE: &[Settable] = &[
+    Settable {
+        name: PROTECTED_MODE,
+        canonical: PROTECTED_MODE,
+        numeric: Numeric::YesNo,
+        default: 1,
+    },
     Settable {
         name: MAXCLIENTS,
         canonical: MAXCLIENTS,
@@ -196,6 +205,8 @@ impl Settable {
             i64::try_from(cfg.scripts.watchdog.limit_ms()).unwrap_or(i64::MAX)
         } else if self.canonical == MAXCLIENTS {
             i64::try_from(cfg.access.maxclients()).unwrap_or(i64::MAX)
+        } else if self.canonical == PROTECTED_MODE {
+            i64::from(cfg.access.protected_mode())
         } else {
             cfg.settings.get(self.canonical, self.default)
         }
@@ -208,14 +219,28 @@ impl Settable {
                 .set_limit_ms(u64::try_from(v).unwrap_or(0));
         } else if self.canonical == MAXCLIENTS {
             cfg.access.set_maxclients(u64::try_from(v).unwrap_or(1));
+        } else if self.canonical == PROTECTED_MODE {
+            cfg.access.set_protected_mode(v != 0);
         } else {
             cfg.settings.set(self.canonical, v);
+        }
+    }
+
+    /// The value as CONFIG GET shows it.
+    fn shown(&self, cfg: &ServerConfig) -> String {
+        match (self.numeric, self.value(cfg)) {
+            (Numeric::YesNo, 0) => "no".into(),
+            (Numeric::YesNo, _) => "yes".into(),
+            (_, v) => v.to_string(),
         }
     }
 
     /// The argument as a value, or Redis's reason it is not one.
     fn parse(&self, arg: &[u8]) -> Result<i64, String> {
         let (v, min, max) = match self.numeric {
+            Numeric::YesNo if arg.eq_ignore_ascii_case(b"yes") => return Ok(1),
+            Numeric::YesNo if arg.eq_ignore_ascii_case(b"no") => return Ok(0),
+            Numeric::YesNo => return Err("argument must be 'yes' or 'no'".into()),
             Numeric::Integer { min, max } => {
                 let v = crate::resp::decode::string2ll(arg)
                     .ok_or("argument couldn't be parsed into an integer")?;
@@ -368,7 +393,7 @@ pub(super) fn config(cfg: &ServerConfig, args: &[Bytes]) -> Reply {
             }
             let mut out = Vec::new();
             let mut table = config_table(cfg);
-            table.extend(SETTABLE.iter().map(|s| (s.name, s.value(cfg).to_string())));
+            table.extend(SETTABLE.iter().map(|s| (s.name, s.shown(cfg))));
             let mut seen = vec![false; table.len()];
             for pat in &args[2..] {
                 for (i, (k, v)) in table.iter().enumerate() {
