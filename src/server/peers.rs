@@ -277,6 +277,18 @@ pub async fn listen(
     }
 }
 
+/// Whether a node ever sends `msg` to another: the clock, the expiry tick
+/// and a client's request are inputs of a node's own runtime (its clock and
+/// its connections), and a peer's are forged — a tick from a peer would
+/// expire keys by the peer's idea of time.
+fn crosses_the_wire(msg: &Msg) -> bool {
+    use crate::node::ClientMsg;
+    !matches!(
+        msg,
+        Msg::Tick { .. } | Msg::Clock { .. } | Msg::Client(ClientMsg::Request(_))
+    )
+}
+
 /// Read frames from one peer connection, whose handshake proved it is
 /// `peer`'s. A frame from any other sender closes it. A length above `max_frame` closes
 /// the connection before a byte of its body is read, and the body buffer
@@ -323,6 +335,10 @@ async fn reader(
             // A connection speaks only for the node its handshake named
             // (this node's own id was refused there).
             tracing::warn!(%from, ?peer, claimed = ?wire.src, "peer frame from another node's id; closing the connection");
+            return;
+        }
+        if !crosses_the_wire(&wire.msg) {
+            tracing::warn!(%from, ?peer, "peer frame carrying a runtime-only input; closing the connection");
             return;
         }
         if faults.cut(wire.src) {
