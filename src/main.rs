@@ -17,6 +17,7 @@ use fencekv::modes::{
     ReadSetValidation, StartTs, TermCommit, Truncation, VotePersistence, VoteStickiness, Watch,
 };
 use fencekv::server::storage::AppendFsync;
+use fencekv::server::tls::{AuthClients, ClientTlsOptions, PeerTlsOptions};
 use fencekv::server::{serve, ClusterOptions, ServeOptions};
 
 #[derive(Parser)]
@@ -31,7 +32,7 @@ enum Cmd {
     /// Run a server speaking RESP (redis-cli, redis-benchmark and Redis client
     /// libraries work against it): a single node, or with `--id` and
     /// `--peers` one node of a cluster.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Start a local cluster of N nodes on loopback in one command (for trying
     /// it out); Ctrl-C stops every node.
     Cluster(ClusterArgs),
@@ -110,9 +111,28 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     bind: String,
-    /// TCP port for clients.
+    /// TCP port for clients (0: no plain listener, as in Redis; then give
+    /// --tls-port).
     #[arg(long, default_value_t = 6379)]
     port: u16,
+    /// A second client port speaking TLS (`redis-cli --tls`, `rediss://`).
+    #[arg(long, requires_all = ["tls_cert_file", "tls_key_file"])]
+    tls_port: Option<u16>,
+    /// The TLS port's certificate chain (PEM).
+    #[arg(long, value_name = "FILE")]
+    tls_cert_file: Option<PathBuf>,
+    /// The TLS port's private key (PEM, unencrypted).
+    #[arg(long, value_name = "FILE")]
+    tls_key_file: Option<PathBuf>,
+    /// CA certificates (PEM) that client certificates must be signed by.
+    #[arg(long, value_name = "FILE")]
+    tls_ca_cert_file: Option<PathBuf>,
+    /// Whether TLS clients must present a certificate signed by
+    /// --tls-ca-cert-file: yes (Redis's default; a client without one is
+    /// refused) | optional (one presented must be valid) | no. With yes or
+    /// optional, --tls-ca-cert-file is required, as in Redis.
+    #[arg(long, value_name = "yes|no|optional", default_value = "yes", value_parser = AuthClients::parse)]
+    tls_auth_clients: AuthClients,
     /// Directory for the durable log.
     #[arg(long, default_value = "./data")]
     dir: PathBuf,
@@ -148,6 +168,19 @@ struct ServeArgs {
     /// legitimate frame (an InstallSnapshot carries the whole store).
     #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
     max_peer_frame_mb: u64,
+    /// Mutual TLS on peer links: this node's certificate chain (PEM), which
+    /// it presents both when it connects and when it accepts. It must carry
+    /// the node's --peers IP as a subjectAltName: peers are verified for
+    /// the IP they are addressed by. Needs --peer-tls-key and --peer-tls-ca.
+    #[arg(long, value_name = "FILE", requires_all = ["peer_tls_key", "peer_tls_ca", "peers"])]
+    peer_tls_cert: Option<PathBuf>,
+    /// This node's private key for peer TLS (PEM, unencrypted).
+    #[arg(long, value_name = "FILE", requires_all = ["peer_tls_cert", "peer_tls_ca"])]
+    peer_tls_key: Option<PathBuf>,
+    /// The CA (PEM) every peer's certificate must be signed by; a peer
+    /// without one is refused.
+    #[arg(long, value_name = "FILE", requires_all = ["peer_tls_cert", "peer_tls_key"])]
+    peer_tls_ca: Option<PathBuf>,
     /// A request with no answer after this long (e.g. the leader it was
     /// forwarded to died, or no leader is elected) gets an error.
     #[arg(long, default_value_t = 5000)]
@@ -347,7 +380,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.cmd {
-        Cmd::Serve(args) => run_serve(args),
+        Cmd::Serve(args) => run_serve(*args),
         Cmd::Cluster(args) => run_cluster(args),
         Cmd::Check(args) => run_check(args),
         Cmd::Simulate(args) => run_simulate(args),
@@ -506,9 +539,24 @@ fn run_serve(args: ServeArgs) -> ExitCode {
             args.lease_margin_ms
         );
     }
+    let tls = match (args.tls_port, args.tls_cert_file, args.tls_key_file) {
+        (Some(port), Some(cert_file), Some(key_file)) => Some(ClientTlsOptions {
+            port,
+            cert_file,
+            key_file,
+            ca_cert_file: args.tls_ca_cert_file,
+            auth_clients: args.tls_auth_clients,
+        }),
+        _ => None,
+    };
+    let peer_tls = match (args.peer_tls_cert, args.peer_tls_key, args.peer_tls_ca) {
+        (Some(cert), Some(key), Some(ca)) => Some(PeerTlsOptions { cert, key, ca }),
+        _ => None,
+    };
     let opts = ServeOptions {
         bind: args.bind,
         port: args.port,
+        tls,
         dir: args.dir,
         appendfsync: match args.appendfsync {
             FsyncArg::Always => AppendFsync::Always,
@@ -532,6 +580,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
                     heartbeat: std::time::Duration::from_millis(args.heartbeat_ms.max(1)),
                     peer_delay: std::time::Duration::from_millis(args.peer_delay_ms),
                     max_peer_frame: args.max_peer_frame_mb.saturating_mul(1 << 20),
+                    peer_tls,
                 })
             }
             _ => None,

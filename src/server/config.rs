@@ -21,7 +21,10 @@ pub const REDIS_VERSION: &str = "7.0.15";
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
     pub bind: String,
+    /// The plain TCP port (0: none).
     pub port: u16,
+    /// The client TLS listener, if there is one.
+    pub tls: Option<TlsConfig>,
     pub dir: String,
     pub appendfsync: AppendFsync,
     pub debug_commands: bool,
@@ -42,6 +45,17 @@ pub struct ServerConfig {
     /// The default user's password and the client limit (`--requirepass`,
     /// `--maxclients`, CONFIG SET).
     pub access: Arc<Access>,
+}
+
+/// The client TLS listener as CONFIG GET shows it.
+#[derive(Clone, Debug)]
+pub struct TlsConfig {
+    pub port: u16,
+    pub cert_file: String,
+    pub key_file: String,
+    /// Empty: none.
+    pub ca_cert_file: String,
+    pub auth_clients: super::tls::AuthClients,
 }
 
 /// Redis's default for `maxclients`.

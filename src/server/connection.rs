@@ -1,4 +1,5 @@
-//! Client connections: the TCP listener and one task per connection.
+//! Client connections: the TCP (and TLS) listeners and one task per
+//! connection.
 //!
 //! A connection reads whatever has arrived, decodes *every* complete request
 //! already buffered, handles them in order (connection commands at once,
@@ -16,9 +17,10 @@ use std::sync::Arc;
 
 use crate::cmd::Kind;
 use bytes::BytesMut;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, watch};
+use tokio_rustls::TlsAcceptor;
 
 use crate::resp::{decode_request, encode_reply, DecodeError, Limits, Protocol, Reply};
 
@@ -28,6 +30,7 @@ use super::config::ServerConfig;
 use super::handle::{NodeHandle, NodeInfo};
 use super::registry::{self, SharedRegistry};
 use super::runtime::now_ms;
+use super::tls::HANDSHAKE_TIMEOUT;
 
 /// What every connection shares.
 pub struct Shared {
@@ -42,9 +45,12 @@ const READ_CHUNK: usize = 16 * 1024;
 /// Buffers that grew past this (a huge value) are not kept for the next batch.
 const KEEP_BUFFER: usize = 1024 * 1024;
 
-/// Accept connections until `stop` turns true.
+/// Accept connections until `stop` turns true; with `tls`, each
+/// connection's TLS handshake runs in its own task (bounded by
+/// [`HANDSHAKE_TIMEOUT`]), so a slow handshake never holds up `accept`.
 pub async fn accept_loop(
     listener: TcpListener,
+    tls: Option<TlsAcceptor>,
     shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -55,19 +61,36 @@ pub async fn accept_loop(
                     // Counted and registered here, one at a time, so a burst
                     // of connections cannot overshoot the limit.
                     let limit = shared.cfg.access.maxclients();
-                    if registry::connected_clients(&shared.registry) as u64 >= limit {
-                        tokio::spawn(refuse(stream));
+                    let conn = if registry::connected_clients(&shared.registry) as u64 >= limit {
+                        None
                     } else {
                         match open_conn(&stream, &shared) {
-                            Ok(conn) => {
-                                let shared = shared.clone();
-                                tokio::spawn(async move {
-                                    if let Err(e) = serve_connection(stream, conn, shared).await {
-                                        tracing::debug!(error = %e, "connection ended with an error");
-                                    }
-                                });
+                            Ok(conn) => Some(conn),
+                            Err(e) => {
+                                tracing::debug!(error = %e, "connection lost at once");
+                                continue;
                             }
-                            Err(e) => tracing::debug!(error = %e, "connection lost at once"),
+                        }
+                    };
+                    let shared = shared.clone();
+                    match tls.clone() {
+                        None => {
+                            tokio::spawn(run(stream, conn, shared));
+                        }
+                        Some(acceptor) => {
+                            tokio::spawn(async move {
+                                let handshake = tokio::time::timeout(
+                                    HANDSHAKE_TIMEOUT,
+                                    acceptor.accept(stream),
+                                );
+                                match handshake.await {
+                                    Ok(Ok(stream)) => run(stream, conn, shared).await,
+                                    Ok(Err(e)) => {
+                                        tracing::debug!(error = %e, "TLS handshake failed");
+                                    }
+                                    Err(_) => tracing::debug!("TLS handshake timed out"),
+                                }
+                            });
                         }
                     }
                 }
@@ -82,12 +105,26 @@ pub async fn accept_loop(
     }
 }
 
-/// A connection beyond `maxclients`: Redis's error, then closed.
-async fn refuse(mut stream: TcpStream) {
-    let _ = stream
-        .write_all(b"-ERR max number of clients reached\r\n")
-        .await;
-    let _ = stream.shutdown().await;
+/// Serve a connection, or (`conn` is `None`: beyond `maxclients`) refuse
+/// it with Redis's error.
+async fn run<S: AsyncRead + AsyncWrite + Unpin + Send>(
+    mut stream: S,
+    conn: Option<ClientConn>,
+    shared: Arc<Shared>,
+) {
+    match conn {
+        Some(conn) => {
+            if let Err(e) = serve_connection(stream, conn, shared).await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        }
+        None => {
+            let _ = stream
+                .write_all(b"-ERR max number of clients reached\r\n")
+                .await;
+            let _ = stream.shutdown().await;
+        }
+    }
 }
 
 /// Register an accepted connection: authenticated from the start unless a
@@ -156,8 +193,8 @@ async fn settle(slots: &mut [(Slot, Protocol)], conn: &mut ClientConn, cfg: &Ser
     }
 }
 
-async fn serve_connection(
-    mut stream: TcpStream,
+async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin + Send>(
+    mut stream: S,
     mut conn: ClientConn,
     shared: Arc<Shared>,
 ) -> std::io::Result<()> {

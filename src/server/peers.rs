@@ -1,4 +1,5 @@
-//! The peer transport: node-to-node messages over TCP.
+//! The peer transport: node-to-node messages over TCP, or mutual TLS
+//! ([`super::tls`]) with `--peer-tls-*`.
 //!
 //! Each frame is a little-endian `u64` length and a bincode-encoded
 //! [`Wire`] (`src`, `dst`, the [`Msg`]). The length is a `u64` so no value a
@@ -27,8 +28,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use stateright::actor::Id;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -36,6 +37,7 @@ use crate::node::Msg;
 
 use super::addr::node_of_client;
 use super::handle::{Input, NodeHandle, Transport};
+use super::tls::{accept_peer, connect_peer, PeerStream, PeerTls};
 
 /// Frames queued per peer at most while it is slow or down.
 const PEER_QUEUE: usize = 65_536;
@@ -117,12 +119,17 @@ impl Transport for TcpPeers {
 
 /// Start a writer task per peer (on the current tokio runtime) and return the
 /// transport the node thread sends through.
-pub fn connect(me: Id, peers: &BTreeMap<Id, SocketAddr>, faults: Arc<Faults>) -> TcpPeers {
+pub fn connect(
+    me: Id,
+    peers: &BTreeMap<Id, SocketAddr>,
+    faults: Arc<Faults>,
+    tls: Option<Arc<PeerTls>>,
+) -> TcpPeers {
     let mut queues = BTreeMap::new();
     for (&peer, &addr) in peers.iter().filter(|(p, _)| **p != me) {
         let (tx, rx) = mpsc::channel(PEER_QUEUE);
         queues.insert(peer, tx);
-        tokio::spawn(writer(peer, addr, rx, faults.clone()));
+        tokio::spawn(writer(peer, addr, rx, faults.clone(), tls.clone()));
     }
     TcpPeers { me, queues, faults }
 }
@@ -132,9 +139,10 @@ async fn writer(
     addr: SocketAddr,
     mut rx: mpsc::Receiver<(Instant, Vec<u8>)>,
     faults: Arc<Faults>,
+    tls: Option<Arc<PeerTls>>,
 ) {
     let mut backoff = Duration::from_millis(20);
-    let mut conn: Option<TcpStream> = None;
+    let mut conn: Option<PeerStream> = None;
     while let Some((queued, frame)) = rx.recv().await {
         let delay = faults.delay();
         if !delay.is_zero() {
@@ -144,9 +152,8 @@ async fn writer(
             continue;
         }
         if conn.is_none() {
-            match TcpStream::connect(addr).await {
+            match connect_peer(addr, tls.as_deref()).await {
                 Ok(s) => {
-                    let _ = s.set_nodelay(true);
                     backoff = Duration::from_millis(20);
                     conn = Some(s);
                 }
@@ -191,13 +198,19 @@ pub async fn listen(
     node: NodeHandle,
     faults: Arc<Faults>,
     max_frame: u64,
+    tls: Option<Arc<PeerTls>>,
 ) {
     loop {
         match listener.accept().await {
             Ok((stream, from)) => {
-                let _ = stream.set_nodelay(true);
-                let (node, faults) = (node.clone(), faults.clone());
-                tokio::spawn(reader(stream, from, own, node, faults, max_frame));
+                let (node, faults, tls) = (node.clone(), faults.clone(), tls.clone());
+                // The TLS handshake runs in the connection's task.
+                tokio::spawn(async move {
+                    match accept_peer(stream, tls.as_deref()).await {
+                        Ok(stream) => reader(stream, from, own, node, faults, max_frame).await,
+                        Err(e) => tracing::warn!(%from, error = %e, "peer connection refused"),
+                    }
+                });
             }
             Err(e) => {
                 tracing::warn!(error = %e, "peer accept failed");
@@ -213,7 +226,7 @@ pub async fn listen(
 /// cautious size hints keep a claimed element count inside a frame from
 /// preallocating more than a small bound either.
 async fn reader(
-    stream: TcpStream,
+    stream: impl AsyncRead + Unpin,
     from: SocketAddr,
     own: Id,
     node: NodeHandle,

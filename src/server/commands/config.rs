@@ -44,6 +44,41 @@ fn config_table(cfg: &ServerConfig) -> Vec<(&'static str, String)> {
         ("requirepass", text(&cfg.access.requirepass())),
         ("protected-mode", "no".into()),
         ("cluster-enabled", "no".into()),
+        (
+            "tls-port",
+            cfg.tls.as_ref().map_or(0, |t| t.port).to_string(),
+        ),
+        (
+            "tls-cert-file",
+            cfg.tls
+                .as_ref()
+                .map(|t| t.cert_file.clone())
+                .unwrap_or_default(),
+        ),
+        (
+            "tls-key-file",
+            cfg.tls
+                .as_ref()
+                .map(|t| t.key_file.clone())
+                .unwrap_or_default(),
+        ),
+        (
+            "tls-ca-cert-file",
+            cfg.tls
+                .as_ref()
+                .map(|t| t.ca_cert_file.clone())
+                .unwrap_or_default(),
+        ),
+        (
+            "tls-auth-clients",
+            cfg.tls
+                .as_ref()
+                .map_or(super::super::tls::AuthClients::default(), |t| {
+                    t.auth_clients
+                })
+                .name()
+                .into(),
+        ),
     ]
 }
 
