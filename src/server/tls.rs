@@ -232,7 +232,13 @@ pub async fn connect_peer(addr: SocketAddr, tls: Option<&PeerTls>) -> io::Result
     let name = ServerName::IpAddress(addr.ip().into());
     let s = tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.connector.connect(name, s))
         .await
-        .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "TLS handshake timed out"))??;
+        .map_err(|_| io::Error::new(io::ErrorKind::TimedOut, "TLS handshake timed out"))
+        .and_then(|r| r)
+        .inspect_err(|e| {
+            // Unlike an unreachable peer, a failed handshake is a
+            // misconfiguration (wrong CA, no IP SAN): say so loudly.
+            tracing::warn!(%addr, error = %e, "TLS handshake with a peer failed");
+        })?;
     Ok(Box::new(s))
 }
 
