@@ -212,6 +212,22 @@ struct ServeArgs {
     /// `-ERR max number of clients reached` and closed, as in Redis.
     #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=u64::from(u32::MAX)))]
     maxclients: u64,
+    /// A client whose unparsed input exceeds this many bytes (units b, kb,
+    /// mb, gb, …; at least 1mb) is closed, as Redis's
+    /// client-query-buffer-limit. CONFIG SET changes it.
+    #[arg(long, default_value = "1gb", value_parser = query_buffer_limit)]
+    client_query_buffer_limit: u64,
+    /// `normal <hard> <soft> <soft-seconds>`, as Redis's
+    /// client-output-buffer-limit: a client whose unread replies exceed
+    /// the hard limit, or the soft one for longer than soft-seconds, is
+    /// closed (0: no limit; Redis's default `normal 0 0 0`). CONFIG SET
+    /// changes it.
+    #[arg(long, default_value = "normal 0 0 0", value_parser = output_buffer_limit)]
+    client_output_buffer_limit: String,
+    /// Close a client idle for this many seconds (0: never), as Redis's
+    /// timeout. CONFIG SET changes it.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=i32::MAX as u64))]
+    timeout: u64,
 
     /// UNSAFE: read fence mode: once | per-call | off.
     #[arg(long, value_name = "MODE", value_parser = mode::<ReadFence>)]
@@ -286,6 +302,20 @@ struct ServeArgs {
     /// leader: on | off.
     #[arg(long, value_name = "MODE", value_parser = mode::<VoteStickiness>)]
     unsafe_vote_stickiness: Option<VoteStickiness>,
+}
+
+fn query_buffer_limit(s: &str) -> Result<u64, String> {
+    use fencekv::server::config::{memtoull, MIN_QUERY_BUFFER_LIMIT};
+    match memtoull(s.as_bytes()) {
+        Some(n) if (MIN_QUERY_BUFFER_LIMIT..=i64::MAX as u64).contains(&n) => Ok(n),
+        Some(_) => Err(format!("must be at least {MIN_QUERY_BUFFER_LIMIT} (1mb)")),
+        None => Err(format!("{s:?}: expected a size such as 1gb")),
+    }
+}
+
+fn output_buffer_limit(s: &str) -> Result<String, String> {
+    fencekv::server::config::parse_output_limits(s).map_err(str::to_string)?;
+    Ok(s.to_string())
 }
 
 fn parse_peers(s: &str) -> Result<std::collections::BTreeMap<u64, std::net::SocketAddr>, String> {
@@ -591,6 +621,9 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         script_retries: args.script_retries,
         requirepass: args.requirepass,
         maxclients: args.maxclients,
+        query_buffer_limit: args.client_query_buffer_limit,
+        output_buffer_limit: args.client_output_buffer_limit,
+        timeout_secs: args.timeout,
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -14,6 +14,7 @@
 //! the read buffer never grows past one maximal request.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::cmd::Kind;
 use bytes::BytesMut;
@@ -138,6 +139,17 @@ fn open_conn(stream: &TcpStream, shared: &Shared) -> std::io::Result<ClientConn>
     Ok(conn)
 }
 
+/// A client whose unread replies passed `client-output-buffer-limit`: it is
+/// closed and they are dropped, so a client that does not read cannot make
+/// the server buffer without bound.
+fn overflowed(addr: std::net::SocketAddr, pending: usize) {
+    tracing::warn!(
+        client = %addr,
+        omem = pending,
+        "Client scheduled to be closed ASAP for overcoming of output buffer limits."
+    );
+}
+
 /// A reply that is ready, or one still to come from the node.
 enum Slot {
     Ready(Reply),
@@ -209,11 +221,34 @@ async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin + Send>(
     // a later read (on a cluster the read's fence may not cover it yet).
     // Switching between reads and writes waits for what is in flight.
     let mut in_flight: Option<Kind> = None;
+    let limits = shared.cfg.limits.clone();
     loop {
         if inbuf.capacity() - inbuf.len() < READ_CHUNK / 2 {
             inbuf.reserve(READ_CHUNK);
         }
-        if stream.read_buf(&mut inbuf).await? == 0 {
+        let read = match limits.timeout_secs() {
+            0 => stream.read_buf(&mut inbuf).await?,
+            idle => {
+                let read = stream.read_buf(&mut inbuf);
+                match tokio::time::timeout(Duration::from_secs(idle), read).await {
+                    Ok(n) => n?,
+                    Err(_) => {
+                        // Redis closes an idle client without a reply.
+                        tracing::debug!(client = %addr, "Closing idle client");
+                        return Ok(());
+                    }
+                }
+            }
+        };
+        if read == 0 {
+            return Ok(());
+        }
+        if inbuf.len() as u64 > limits.query_buffer() {
+            tracing::warn!(
+                client = %addr,
+                qbuf = inbuf.len(),
+                "closing client that reached max query buffer length"
+            );
             return Ok(());
         }
         // The requests of one read were accepted together: one clock read.
@@ -298,6 +333,7 @@ async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin + Send>(
             }
         }
         in_flight = None;
+        let output = limits.output();
         for (slot, proto) in slots.drain(..) {
             let reply = match slot {
                 Slot::Ready(r) => r,
@@ -339,9 +375,26 @@ async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin + Send>(
             };
             shared.cfg.errors.count(&reply);
             encode_reply(&reply, proto, &mut outbuf);
+            if output.hard != 0 && outbuf.len() as u64 > output.hard {
+                overflowed(addr, outbuf.len());
+                return Ok(());
+            }
         }
         if !outbuf.is_empty() {
-            stream.write_all(&outbuf).await?;
+            if output.soft != 0 && outbuf.len() as u64 > output.soft {
+                // Over the soft limit: the client must take it all within
+                // the soft seconds (at least one, Redis's clock granularity).
+                let patience = Duration::from_secs(output.soft_seconds.max(1));
+                match tokio::time::timeout(patience, stream.write_all(&outbuf)).await {
+                    Ok(written) => written?,
+                    Err(_) => {
+                        overflowed(addr, outbuf.len());
+                        return Ok(());
+                    }
+                }
+            } else {
+                stream.write_all(&outbuf).await?;
+            }
             outbuf.clear();
             if outbuf.capacity() > KEEP_BUFFER {
                 outbuf = BytesMut::with_capacity(READ_CHUNK);

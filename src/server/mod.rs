@@ -83,6 +83,14 @@ pub struct ServeOptions {
     pub requirepass: String,
     /// How many clients may be connected at once (`--maxclients`).
     pub maxclients: u64,
+    /// Unparsed input past this closes a client
+    /// (`--client-query-buffer-limit`).
+    pub query_buffer_limit: u64,
+    /// `--client-output-buffer-limit`'s class groups (empty: Redis's
+    /// defaults), already checked by [`config::parse_output_limits`].
+    pub output_buffer_limit: String,
+    /// Idle seconds before a client is closed (`--timeout`; 0: never).
+    pub timeout_secs: u64,
 }
 
 /// One node of a cluster.
@@ -236,6 +244,14 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
         }
     );
 
+    let limits = Arc::new(config::ClientLimits::default());
+    limits.set_query_buffer(opts.query_buffer_limit);
+    limits.set_timeout_secs(opts.timeout_secs);
+    if !opts.output_buffer_limit.is_empty() {
+        limits
+            .set_output(&opts.output_buffer_limit)
+            .map_err(|e| format!("--client-output-buffer-limit: {e}"))?;
+    }
     let shutdown = Arc::new(tokio::sync::Notify::new());
     let shared = Arc::new(Shared {
         cfg: ServerConfig {
@@ -266,6 +282,7 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
                 bytes::Bytes::from(opts.requirepass.clone().into_bytes()),
                 opts.maxclients,
             )),
+            limits,
         },
         registry: Arc::default(),
         node: thread.handle.clone(),

@@ -37,6 +37,7 @@ pub(super) fn cfg() -> ServerConfig {
         shutdown: Arc::default(),
         errors: Arc::default(),
         access: Arc::default(),
+        limits: Arc::default(),
     }
 }
 
