@@ -345,3 +345,17 @@ fn redis_cli_pings_over_tls() {
     let without = cli(bin, &[&base[..], &["PING"]].concat());
     assert_ne!(without, "PONG");
 }
+
+/// Handshakes run in the connections' tasks: clients that connect to the
+/// TLS port and say nothing do not hold up the next one.
+#[test]
+fn silent_connections_do_not_block_the_tls_port() {
+    let pki = pki();
+    let (_s, port) = tls_server(&pki, &["--tls-auth-clients", "no"]);
+    let silent: Vec<_> = (0..8)
+        .map(|_| std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect"))
+        .collect();
+    let mut c = tls_client("127.0.0.1", port, pki.ca.cert_pem(), None).expect("TLS connect");
+    assert_eq!(ping(&mut c).expect("PING"), "PONG");
+    drop(silent);
+}

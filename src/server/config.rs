@@ -215,7 +215,11 @@ const OUTPUT_CLASSES: [(&str, OutputLimit); 3] = [
 pub struct ClientLimits {
     query_buffer: AtomicU64,
     timeout_secs: AtomicU64,
+    /// Every class, for CONFIG GET.
     output: Mutex<[OutputLimit; 3]>,
+    /// The normal class's, read by every connection per batch without a
+    /// lock: hard, soft, soft seconds.
+    normal: [AtomicU64; 3],
 }
 
 impl Default for ClientLimits {
@@ -224,6 +228,11 @@ impl Default for ClientLimits {
             query_buffer: AtomicU64::new(DEFAULT_QUERY_BUFFER_LIMIT),
             timeout_secs: AtomicU64::new(0),
             output: Mutex::new(OUTPUT_CLASSES.map(|(_, l)| l)),
+            normal: [
+                AtomicU64::new(OUTPUT_CLASSES[0].1.hard),
+                AtomicU64::new(OUTPUT_CLASSES[0].1.soft),
+                AtomicU64::new(OUTPUT_CLASSES[0].1.soft_seconds),
+            ],
         }
     }
 }
@@ -244,9 +253,10 @@ impl ClientLimits {
     }
     /// The limit of normal clients.
     pub fn output(&self) -> OutputLimit {
-        match self.output.lock() {
-            Ok(o) => o[0],
-            Err(p) => p.into_inner()[0],
+        OutputLimit {
+            hard: self.normal[0].load(Ordering::Relaxed),
+            soft: self.normal[1].load(Ordering::Relaxed),
+            soft_seconds: self.normal[2].load(Ordering::Relaxed),
         }
     }
     /// CONFIG GET's text: `normal 0 0 0 slave 268435456 67108864 60 …`.
@@ -272,6 +282,10 @@ impl ClientLimits {
         };
         for (class, limit) in parsed {
             all[class] = limit;
+        }
+        let n = all[0];
+        for (slot, v) in self.normal.iter().zip([n.hard, n.soft, n.soft_seconds]) {
+            slot.store(v, Ordering::Relaxed);
         }
         Ok(())
     }
