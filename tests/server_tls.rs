@@ -261,7 +261,15 @@ fn tls_only_with_port_zero() {
     let pki = pki();
     let dir = temp_dir("tls-only");
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_fencekv"))
+    /// Killed when dropped, a failed assertion included.
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let child = Command::new(env!("CARGO_BIN_EXE_fencekv"))
         .args(["serve", "--port", "0", "--tls-port", &port.to_string()])
         .args(["--tls-auth-clients", "no"])
         .arg("--tls-cert-file")
@@ -274,6 +282,7 @@ fn tls_only_with_port_zero() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("spawn fencekv");
+    let child = Killed(child);
     let pong = support::wait::eventually("a TLS PING", || {
         let mut c = tls_client("127.0.0.1", port, pki.ca.cert_pem(), None).ok()?;
         ping(&mut c).ok()
@@ -284,8 +293,7 @@ fn tls_only_with_port_zero() {
         .arg("port")
         .query(&mut c)
         .expect("CONFIG GET port");
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(pong, "PONG");
     assert_eq!(got, ["port", "0"]);

@@ -351,3 +351,44 @@ pub fn memtoull(arg: &[u8]) -> Option<u64> {
     });
     Some(value.wrapping_mul(mul))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{parse_output_limits, ClientLimits, OutputLimit};
+
+    #[test]
+    fn output_limits_parse_and_show_as_redis() {
+        let l = ClientLimits::default();
+        assert_eq!(
+            l.output_text(),
+            "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
+        );
+        l.set_output("NORMAL 1mb 1kb 5 replica 1 2 3")
+            .expect("valid");
+        assert_eq!(
+            l.output(),
+            OutputLimit {
+                hard: 1 << 20,
+                soft: 1024,
+                soft_seconds: 5
+            }
+        );
+        assert_eq!(
+            l.output_text(),
+            "normal 1048576 1024 5 slave 1 2 3 pubsub 33554432 8388608 60"
+        );
+        for (bad, why) in [
+            ("", "Wrong number"),
+            ("normal 1 2", "Wrong number"),
+            ("master 0 0 0", "Invalid client class"),
+            ("normal -1 0 0", "Error in hard"),
+            ("normal 0 0 1.5", "Error in hard"),
+        ] {
+            let e = parse_output_limits(bad).expect_err(bad);
+            assert!(e.starts_with(why), "{bad:?}: {e}");
+        }
+        // All or none: a bad group leaves every class as it was.
+        assert!(l.set_output("normal 0 0 0 pubsub x 0 0").is_err());
+        assert_eq!(l.output().hard, 1 << 20);
+    }
+}
