@@ -18,6 +18,7 @@ use fencekv::modes::{
 };
 use fencekv::server::peer_auth::PeerAuth;
 use fencekv::server::storage::AppendFsync;
+use fencekv::server::tls::{AuthClients, ClientTlsOptions, PeerTlsOptions};
 use fencekv::server::{serve, ClusterOptions, ServeOptions};
 
 #[derive(Parser)]
@@ -117,9 +118,28 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1")]
     bind: String,
-    /// TCP port for clients.
+    /// TCP port for clients (0: no plain listener, as in Redis; then give
+    /// --tls-port).
     #[arg(long, default_value_t = 6379)]
     port: u16,
+    /// A second client port speaking TLS (`redis-cli --tls`, `rediss://`).
+    #[arg(long, requires_all = ["tls_cert_file", "tls_key_file"])]
+    tls_port: Option<u16>,
+    /// The TLS port's certificate chain (PEM).
+    #[arg(long, value_name = "FILE")]
+    tls_cert_file: Option<PathBuf>,
+    /// The TLS port's private key (PEM, unencrypted).
+    #[arg(long, value_name = "FILE")]
+    tls_key_file: Option<PathBuf>,
+    /// CA certificates (PEM) that client certificates must be signed by.
+    #[arg(long, value_name = "FILE")]
+    tls_ca_cert_file: Option<PathBuf>,
+    /// Whether TLS clients must present a certificate signed by
+    /// --tls-ca-cert-file: yes (Redis's default; a client without one is
+    /// refused) | optional (one presented must be valid) | no. With yes or
+    /// optional, --tls-ca-cert-file is required, as in Redis.
+    #[arg(long, value_name = "yes|no|optional", default_value = "yes", value_parser = AuthClients::parse)]
+    tls_auth_clients: AuthClients,
     /// Directory for the durable log.
     #[arg(long, default_value = "./data")]
     dir: PathBuf,
@@ -166,6 +186,19 @@ struct ServeArgs {
     /// join and speak as any node but this one. For a trusted network only.
     #[arg(long)]
     insecure_peers: bool,
+    /// Mutual TLS on peer links: this node's certificate chain (PEM), which
+    /// it presents both when it connects and when it accepts. It must carry
+    /// the node's --peers IP as a subjectAltName: peers are verified for
+    /// the IP they are addressed by. Needs --peer-tls-key and --peer-tls-ca.
+    #[arg(long, value_name = "FILE", requires_all = ["peer_tls_key", "peer_tls_ca", "peers"])]
+    peer_tls_cert: Option<PathBuf>,
+    /// This node's private key for peer TLS (PEM, unencrypted).
+    #[arg(long, value_name = "FILE", requires_all = ["peer_tls_cert", "peer_tls_ca"])]
+    peer_tls_key: Option<PathBuf>,
+    /// The CA (PEM) every peer's certificate must be signed by; a peer
+    /// without one is refused.
+    #[arg(long, value_name = "FILE", requires_all = ["peer_tls_cert", "peer_tls_key"])]
+    peer_tls_ca: Option<PathBuf>,
     /// A request with no answer after this long (e.g. the leader it was
     /// forwarded to died, or no leader is elected) gets an error.
     #[arg(long, default_value_t = 5000)]
@@ -202,6 +235,22 @@ struct ServeArgs {
     /// error. CONFIG SET protected-mode changes it on this node.
     #[arg(long, value_enum, default_value = "yes")]
     protected_mode: YesNo,
+    /// A client whose unparsed input exceeds this many bytes (units b, kb,
+    /// mb, gb, …; at least 1mb) is closed, as Redis's
+    /// client-query-buffer-limit. CONFIG SET changes it.
+    #[arg(long, default_value = "1gb", value_parser = query_buffer_limit)]
+    client_query_buffer_limit: u64,
+    /// `normal <hard> <soft> <soft-seconds>`, as Redis's
+    /// client-output-buffer-limit: a client whose unread replies exceed
+    /// the hard limit, or the soft one for longer than soft-seconds, is
+    /// closed (0: no limit; Redis's default `normal 0 0 0`). CONFIG SET
+    /// changes it.
+    #[arg(long, default_value = "normal 0 0 0", value_parser = output_buffer_limit)]
+    client_output_buffer_limit: String,
+    /// Close a client idle for this many seconds (0: never), as Redis's
+    /// timeout. CONFIG SET changes it.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=i32::MAX as u64))]
+    timeout: u64,
 
     /// UNSAFE: read fence mode: once | per-call | off.
     #[arg(long, value_name = "MODE", value_parser = mode::<ReadFence>)]
@@ -276,6 +325,20 @@ struct ServeArgs {
     /// leader: on | off.
     #[arg(long, value_name = "MODE", value_parser = mode::<VoteStickiness>)]
     unsafe_vote_stickiness: Option<VoteStickiness>,
+}
+
+fn query_buffer_limit(s: &str) -> Result<u64, String> {
+    use fencekv::server::config::{memtoull, MIN_QUERY_BUFFER_LIMIT};
+    match memtoull(s.as_bytes()) {
+        Some(n) if (MIN_QUERY_BUFFER_LIMIT..=i64::MAX as u64).contains(&n) => Ok(n),
+        Some(_) => Err(format!("must be at least {MIN_QUERY_BUFFER_LIMIT} (1mb)")),
+        None => Err(format!("{s:?}: expected a size such as 1gb")),
+    }
+}
+
+fn output_buffer_limit(s: &str) -> Result<String, String> {
+    fencekv::server::config::parse_output_limits(s).map_err(str::to_string)?;
+    Ok(s.to_string())
 }
 
 fn parse_peers(s: &str) -> Result<std::collections::BTreeMap<u64, std::net::SocketAddr>, String> {
@@ -554,9 +617,24 @@ fn run_serve(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let tls = match (args.tls_port, args.tls_cert_file, args.tls_key_file) {
+        (Some(port), Some(cert_file), Some(key_file)) => Some(ClientTlsOptions {
+            port,
+            cert_file,
+            key_file,
+            ca_cert_file: args.tls_ca_cert_file,
+            auth_clients: args.tls_auth_clients,
+        }),
+        _ => None,
+    };
+    let peer_tls = match (args.peer_tls_cert, args.peer_tls_key, args.peer_tls_ca) {
+        (Some(cert), Some(key), Some(ca)) => Some(PeerTlsOptions { cert, key, ca }),
+        _ => None,
+    };
     let opts = ServeOptions {
         bind: args.bind,
         port: args.port,
+        tls,
         dir: args.dir,
         appendfsync: match args.appendfsync {
             FsyncArg::Always => AppendFsync::Always,
@@ -581,6 +659,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
                     peer_delay: std::time::Duration::from_millis(args.peer_delay_ms),
                     max_peer_frame: args.max_peer_frame_mb.saturating_mul(1 << 20),
                     auth: peer_auth,
+                    peer_tls,
                 })
             }
             _ => None,
@@ -592,6 +671,9 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         requirepass: args.requirepass,
         maxclients: args.maxclients,
         protected_mode: args.protected_mode == YesNo::Yes,
+        query_buffer_limit: args.client_query_buffer_limit,
+        output_buffer_limit: args.client_output_buffer_limit,
+        timeout_secs: args.timeout,
     };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -1,4 +1,5 @@
-//! Client connections: the TCP listener and one task per connection.
+//! Client connections: the TCP (and TLS) listeners and one task per
+//! connection.
 //!
 //! A connection reads whatever has arrived, decodes *every* complete request
 //! already buffered, handles them in order (connection commands at once,
@@ -13,12 +14,14 @@
 //! the read buffer never grows past one maximal request.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::cmd::Kind;
 use bytes::BytesMut;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, watch};
+use tokio_rustls::TlsAcceptor;
 
 use crate::resp::{decode_request, encode_reply, DecodeError, Limits, Protocol, Reply};
 
@@ -28,6 +31,7 @@ use super::config::ServerConfig;
 use super::handle::{NodeHandle, NodeInfo};
 use super::registry::{self, SharedRegistry};
 use super::runtime::now_ms;
+use super::tls::HANDSHAKE_TIMEOUT;
 
 /// What every connection shares.
 pub struct Shared {
@@ -42,9 +46,12 @@ const READ_CHUNK: usize = 16 * 1024;
 /// Buffers that grew past this (a huge value) are not kept for the next batch.
 const KEEP_BUFFER: usize = 1024 * 1024;
 
-/// Accept connections until `stop` turns true.
+/// Accept connections until `stop` turns true; with `tls`, each
+/// connection's TLS handshake runs in its own task (bounded by
+/// [`HANDSHAKE_TIMEOUT`]), so a slow handshake never holds up `accept`.
 pub async fn accept_loop(
     listener: TcpListener,
+    tls: Option<TlsAcceptor>,
     shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
 ) {
@@ -55,21 +62,38 @@ pub async fn accept_loop(
                     // Counted and registered here, one at a time, so a burst
                     // of connections cannot overshoot the limit.
                     let limit = shared.cfg.access.maxclients();
-                    if registry::connected_clients(&shared.registry) as u64 >= limit {
-                        tokio::spawn(refuse(stream, MAXCLIENTS_REACHED));
+                    let conn = if registry::connected_clients(&shared.registry) as u64 >= limit {
+                        Err(MAXCLIENTS_REACHED)
                     } else if shared.cfg.access.refuses(from.ip()) {
-                        tokio::spawn(refuse(stream, PROTECTED_MODE_DENIED));
+                        Err(PROTECTED_MODE_DENIED)
                     } else {
                         match open_conn(&stream, &shared) {
-                            Ok(conn) => {
-                                let shared = shared.clone();
-                                tokio::spawn(async move {
-                                    if let Err(e) = serve_connection(stream, conn, shared).await {
-                                        tracing::debug!(error = %e, "connection ended with an error");
-                                    }
-                                });
+                            Ok(conn) => Ok(conn),
+                            Err(e) => {
+                                tracing::debug!(error = %e, "connection lost at once");
+                                continue;
                             }
-                            Err(e) => tracing::debug!(error = %e, "connection lost at once"),
+                        }
+                    };
+                    let shared = shared.clone();
+                    match tls.clone() {
+                        None => {
+                            tokio::spawn(run(stream, conn, shared));
+                        }
+                        Some(acceptor) => {
+                            tokio::spawn(async move {
+                                let handshake = tokio::time::timeout(
+                                    HANDSHAKE_TIMEOUT,
+                                    acceptor.accept(stream),
+                                );
+                                match handshake.await {
+                                    Ok(Ok(stream)) => run(stream, conn, shared).await,
+                                    Ok(Err(e)) => {
+                                        tracing::debug!(error = %e, "TLS handshake failed");
+                                    }
+                                    Err(_) => tracing::debug!("TLS handshake timed out"),
+                                }
+                            });
                         }
                     }
                 }
@@ -102,11 +126,24 @@ for testing, restart it with the '--protected-mode no' option. 4) Setup a an aut
 password for the default user. NOTE: You only need to do one of the above things in order for \
 the server to start accepting connections from the outside.\r\n";
 
-/// A connection refused before its first command (`maxclients`, protected
-/// mode): Redis's error, then closed.
-async fn refuse(mut stream: TcpStream, error: &'static [u8]) {
-    let _ = stream.write_all(error).await;
-    let _ = stream.shutdown().await;
+/// Serve a connection, or refuse it before its first command with Redis's
+/// error (`maxclients`, protected mode) and close it.
+async fn run<S: AsyncRead + AsyncWrite + Unpin + Send>(
+    mut stream: S,
+    conn: Result<ClientConn, &'static [u8]>,
+    shared: Arc<Shared>,
+) {
+    match conn {
+        Ok(conn) => {
+            if let Err(e) = serve_connection(stream, conn, shared).await {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+        }
+        Err(refusal) => {
+            let _ = stream.write_all(refusal).await;
+            let _ = stream.shutdown().await;
+        }
+    }
 }
 
 /// Register an accepted connection: authenticated from the start unless a
@@ -118,6 +155,17 @@ fn open_conn(stream: &TcpStream, shared: &Shared) -> std::io::Result<ClientConn>
     let mut conn = ClientConn::open(shared.registry.clone(), addr, laddr);
     conn.authenticated = !shared.cfg.access.password_required();
     Ok(conn)
+}
+
+/// A client whose unread replies passed `client-output-buffer-limit`: it is
+/// closed and they are dropped, so a client that does not read cannot make
+/// the server buffer without bound.
+fn overflowed(addr: std::net::SocketAddr, pending: usize) {
+    tracing::warn!(
+        client = %addr,
+        omem = pending,
+        "Client scheduled to be closed ASAP for overcoming of output buffer limits."
+    );
 }
 
 /// A reply that is ready, or one still to come from the node.
@@ -175,8 +223,8 @@ async fn settle(slots: &mut [(Slot, Protocol)], conn: &mut ClientConn, cfg: &Ser
     }
 }
 
-async fn serve_connection(
-    mut stream: TcpStream,
+async fn serve_connection<S: AsyncRead + AsyncWrite + Unpin + Send>(
+    mut stream: S,
     mut conn: ClientConn,
     shared: Arc<Shared>,
 ) -> std::io::Result<()> {
@@ -191,11 +239,34 @@ async fn serve_connection(
     // a later read (on a cluster the read's fence may not cover it yet).
     // Switching between reads and writes waits for what is in flight.
     let mut in_flight: Option<Kind> = None;
+    let limits = shared.cfg.limits.clone();
     loop {
         if inbuf.capacity() - inbuf.len() < READ_CHUNK / 2 {
             inbuf.reserve(READ_CHUNK);
         }
-        if stream.read_buf(&mut inbuf).await? == 0 {
+        let read = match limits.timeout_secs() {
+            0 => stream.read_buf(&mut inbuf).await?,
+            idle => {
+                let read = stream.read_buf(&mut inbuf);
+                match tokio::time::timeout(Duration::from_secs(idle), read).await {
+                    Ok(n) => n?,
+                    Err(_) => {
+                        // Redis closes an idle client without a reply.
+                        tracing::debug!(client = %addr, "Closing idle client");
+                        return Ok(());
+                    }
+                }
+            }
+        };
+        if read == 0 {
+            return Ok(());
+        }
+        if inbuf.len() as u64 > limits.query_buffer() {
+            tracing::warn!(
+                client = %addr,
+                qbuf = inbuf.len(),
+                "closing client that reached max query buffer length"
+            );
             return Ok(());
         }
         // The requests of one read were accepted together: one clock read.
@@ -280,6 +351,7 @@ async fn serve_connection(
             }
         }
         in_flight = None;
+        let output = limits.output();
         for (slot, proto) in slots.drain(..) {
             let reply = match slot {
                 Slot::Ready(r) => r,
@@ -321,9 +393,26 @@ async fn serve_connection(
             };
             shared.cfg.errors.count(&reply);
             encode_reply(&reply, proto, &mut outbuf);
+            if output.hard != 0 && outbuf.len() as u64 > output.hard {
+                overflowed(addr, outbuf.len());
+                return Ok(());
+            }
         }
         if !outbuf.is_empty() {
-            stream.write_all(&outbuf).await?;
+            if output.soft != 0 && outbuf.len() as u64 > output.soft {
+                // Over the soft limit: the client must take it all within
+                // the soft seconds (at least one, Redis's clock granularity).
+                let patience = Duration::from_secs(output.soft_seconds.max(1));
+                match tokio::time::timeout(patience, stream.write_all(&outbuf)).await {
+                    Ok(written) => written?,
+                    Err(_) => {
+                        overflowed(addr, outbuf.len());
+                        return Ok(());
+                    }
+                }
+            } else {
+                stream.write_all(&outbuf).await?;
+            }
             outbuf.clear();
             if outbuf.capacity() > KEEP_BUFFER {
                 outbuf = BytesMut::with_capacity(READ_CHUNK);

@@ -18,6 +18,8 @@
 //!   dispatch → one-write loop.
 //! - [`client_conn`]: one client connection's state.
 //! - [`registry`]: every open connection, for CLIENT LIST and INFO.
+//! - [`tls`]: TLS for clients and peers: the certificates and keys read at
+//!   startup, and the streams they wrap.
 //! - [`commands`]: the connection-level commands (HELLO, CLIENT, CONFIG,
 //!   COMMAND, INFO, …) and the dispatcher that sends the rest to the node.
 //!
@@ -37,6 +39,7 @@ pub mod registry;
 pub mod runtime;
 pub mod scripts;
 pub mod storage;
+pub mod tls;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -61,7 +64,10 @@ use storage::{AppendFsync, Storage};
 #[derive(Clone, Debug)]
 pub struct ServeOptions {
     pub bind: String,
+    /// The plain TCP port (0: none, as in Redis; then `tls` must be given).
     pub port: u16,
+    /// The TLS port for clients and its files.
+    pub tls: Option<tls::ClientTlsOptions>,
     pub dir: PathBuf,
     pub appendfsync: AppendFsync,
     pub debug_commands: bool,
@@ -83,6 +89,14 @@ pub struct ServeOptions {
     /// Refuse non-loopback clients while no password is set
     /// (`--protected-mode`).
     pub protected_mode: bool,
+    /// Unparsed input past this closes a client
+    /// (`--client-query-buffer-limit`).
+    pub query_buffer_limit: u64,
+    /// `--client-output-buffer-limit`'s class groups (empty: Redis's
+    /// defaults), already checked by [`config::parse_output_limits`].
+    pub output_buffer_limit: String,
+    /// Idle seconds before a client is closed (`--timeout`; 0: never).
+    pub timeout_secs: u64,
 }
 
 /// One node of a cluster.
@@ -99,19 +113,38 @@ pub struct ClusterOptions {
     pub max_peer_frame: u64,
     /// How peer connections prove who they are.
     pub auth: peer_auth::PeerAuth,
+    /// Mutual TLS on peer links (none: plain TCP).
+    pub peer_tls: Option<tls::PeerTlsOptions>,
 }
 
 /// Run a single-node server until SIGINT/SIGTERM/SHUTDOWN (Ok: everything flushed) or
 /// until the node stops on a storage error (Err, with the reason).
 pub async fn serve(opts: ServeOptions) -> Result<(), String> {
-    let listener = TcpListener::bind((opts.bind.as_str(), opts.port))
-        .await
-        .map_err(|e| format!("cannot listen on {}:{}: {e}", opts.bind, opts.port))?;
-    let local = listener
-        .local_addr()
-        .map_err(|e| format!("cannot read the listening address: {e}"))?;
+    // Certificates first: a bad file stops the server before it listens.
+    let tls_acceptor = opts.tls.as_ref().map(tls::client_acceptor).transpose()?;
+    let peer_tls = match opts.cluster.as_ref().and_then(|c| c.peer_tls.as_ref()) {
+        Some(p) => Some(Arc::new(tls::PeerTls::load(p)?)),
+        None => None,
+    };
+    let listener = match opts.port {
+        0 => None,
+        port => Some(bind(&opts.bind, port).await?),
+    };
+    let tls_listener = match &opts.tls {
+        Some(t) => Some(bind(&opts.bind, t.port).await?),
+        None => None,
+    };
     let (storage, durable) = Storage::open(&opts.dir, opts.appendfsync)
         .map_err(|e| format!("cannot open the durable log in {}: {e}", opts.dir.display()))?;
+    if listener.is_none() && tls_listener.is_none() {
+        return Err("Configured to not listen anywhere, exiting.".into());
+    }
+    let local_port = |l: &Option<TcpListener>| {
+        l.as_ref()
+            .and_then(|l| l.local_addr().ok())
+            .map_or(0, |a| a.port())
+    };
+    let (port, tls_port) = (local_port(&listener), local_port(&tls_listener));
     let entries = durable.as_ref().map_or(0, |d| d.log.last_index());
     let mut peer_listener_slot = None;
     let faults = Arc::new(peers::Faults::default());
@@ -157,7 +190,13 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
                 .await
                 .map_err(|e| format!("cannot listen for peers on {my_addr}: {e}"))?;
             peer_listener_slot = Some(peer_listener);
-            let transport = peers::connect(id, &peer_addrs, faults.clone(), c.auth.clone());
+            let transport = peers::connect(
+                id,
+                &peer_addrs,
+                faults.clone(),
+                c.auth.clone(),
+                peer_tls.clone(),
+            );
             (id, node, Box::new(transport))
         }
     };
@@ -174,14 +213,18 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
     )
     .map_err(|e| format!("cannot start the node thread: {e}"))?;
     if let (Some(l), Some(c)) = (peer_listener_slot.take(), &opts.cluster) {
+        let inbound = peers::Inbound {
+            own: id,
+            peers: peer_addrs.keys().copied().filter(|p| *p != id).collect(),
+            auth: c.auth.clone(),
+            tls: peer_tls.clone(),
+            max_frame: c.max_peer_frame,
+        };
         tokio::spawn(peers::listen(
             l,
-            id,
+            inbound,
             thread.handle.clone(),
             faults.clone(),
-            c.max_peer_frame,
-            c.auth.clone(),
-            peer_addrs.keys().copied().collect(),
         ));
     }
 
@@ -200,8 +243,14 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
                 .join(",")
         ),
     };
+    let listening = [(port, ""), (tls_port, " (TLS)")]
+        .iter()
+        .filter(|(p, _)| *p != 0)
+        .map(|(p, what)| format!("{}:{p}{what}", opts.bind))
+        .collect::<Vec<_>>()
+        .join(" and ");
     println!(
-        "fencekv {} {role} listening on {local}, dir {}, appendfsync {}, {} log entries recovered, modes: {}",
+        "fencekv {} {role} listening on {listening}, dir {}, appendfsync {}, {} log entries recovered, modes: {}",
         env!("CARGO_PKG_VERSION"),
         opts.dir.display(),
         opts.appendfsync.name(),
@@ -213,11 +262,30 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
         }
     );
 
+    let limits = Arc::new(config::ClientLimits::default());
+    limits.set_query_buffer(opts.query_buffer_limit);
+    limits.set_timeout_secs(opts.timeout_secs);
+    if !opts.output_buffer_limit.is_empty() {
+        limits
+            .set_output(&opts.output_buffer_limit)
+            .map_err(|e| format!("--client-output-buffer-limit: {e}"))?;
+    }
     let shutdown = Arc::new(tokio::sync::Notify::new());
     let shared = Arc::new(Shared {
         cfg: ServerConfig {
             bind: opts.bind.clone(),
-            port: local.port(),
+            port,
+            tls: opts.tls.as_ref().map(|t| config::TlsConfig {
+                port: tls_port,
+                cert_file: t.cert_file.display().to_string(),
+                key_file: t.key_file.display().to_string(),
+                ca_cert_file: t
+                    .ca_cert_file
+                    .as_ref()
+                    .map(|p| p.display().to_string())
+                    .unwrap_or_default(),
+                auth_clients: t.auth_clients,
+            }),
             dir: opts.dir.display().to_string(),
             appendfsync: opts.appendfsync,
             debug_commands: opts.debug_commands,
@@ -233,13 +301,26 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
                 opts.maxclients,
                 opts.protected_mode,
             )),
+            limits,
         },
         registry: Arc::default(),
         node: thread.handle.clone(),
         limits: Limits::default(),
     });
     let (stop_tx, stop_rx) = watch::channel(false);
-    let accept = tokio::spawn(connection::accept_loop(listener, shared, stop_rx));
+    let mut accepts = Vec::new();
+    if let Some(l) = listener {
+        let (shared, stop) = (shared.clone(), stop_rx.clone());
+        accepts.push(tokio::spawn(connection::accept_loop(l, None, shared, stop)));
+    }
+    if let Some(l) = tls_listener {
+        accepts.push(tokio::spawn(connection::accept_loop(
+            l,
+            tls_acceptor,
+            shared,
+            stop_rx,
+        )));
+    }
 
     let mut done = thread.done;
     let outcome = tokio::select! {
@@ -256,9 +337,17 @@ pub async fn serve(opts: ServeOptions) -> Result<(), String> {
         },
     };
     let _ = stop_tx.send(true);
-    let _ = accept.await;
+    for a in accepts {
+        let _ = a.await;
+    }
     let _ = thread.join.join();
     outcome
+}
+
+async fn bind(host: &str, port: u16) -> Result<TcpListener, String> {
+    TcpListener::bind((host, port))
+        .await
+        .map_err(|e| format!("cannot listen on {host}:{port}: {e}"))
 }
 
 /// Wait for SIGINT, SIGTERM or a client's SHUTDOWN; names the one that came.

@@ -5,7 +5,8 @@
 //! client can store makes a frame too large to send (an AppendEntries carries
 //! whole values).
 //!
-//! Every connection starts with the handshake of [`super::peer_auth`]: the
+//! With `--peer-tls-*` every connection is mutual TLS first
+//! ([`super::tls`]). Every connection then starts with the handshake of [`super::peer_auth`]: the
 //! caller proves it holds the cluster secret and names itself, and the
 //! connection then carries frames from that node only.
 //!
@@ -31,8 +32,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use stateright::actor::Id;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -41,6 +42,7 @@ use crate::node::Msg;
 use super::addr::node_of_client;
 use super::handle::{Input, NodeHandle, Transport};
 use super::peer_auth::{self, PeerAuth, HANDSHAKE_TIMEOUT};
+use super::tls::{accept_peer, connect_peer, PeerStream, PeerTls};
 
 /// Frames queued per peer at most while it is slow or down.
 const PEER_QUEUE: usize = 65_536;
@@ -127,6 +129,7 @@ pub fn connect(
     peers: &BTreeMap<Id, SocketAddr>,
     faults: Arc<Faults>,
     auth: PeerAuth,
+    tls: Option<Arc<PeerTls>>,
 ) -> TcpPeers {
     let mut queues = BTreeMap::new();
     for (&peer, &addr) in peers.iter().filter(|(p, _)| **p != me) {
@@ -137,6 +140,7 @@ pub fn connect(
             peer,
             addr,
             auth: auth.clone(),
+            tls: tls.clone(),
         };
         tokio::spawn(writer(link, rx, faults.clone()));
     }
@@ -149,16 +153,18 @@ struct Link {
     peer: Id,
     addr: SocketAddr,
     auth: PeerAuth,
+    /// Mutual TLS under the handshake (none: plain TCP).
+    tls: Option<Arc<PeerTls>>,
 }
 
 impl Link {
     /// Connect and introduce this node (the handshake of
     /// [`peer_auth`]); Err: why not, to log.
-    async fn open(&self) -> Result<TcpStream, String> {
-        let mut s = TcpStream::connect(self.addr)
+    async fn open(&self) -> Result<PeerStream, String> {
+        let mut s = connect_peer(self.addr, self.tls.as_deref())
             .await
+            // A failed TLS handshake is logged loudly where it happens.
             .map_err(|e| format!("unreachable: {e}"))?;
-        let _ = s.set_nodelay(true);
         let (me, peer) = (usize::from(self.me) as u64, usize::from(self.peer) as u64);
         match tokio::time::timeout(
             HANDSHAKE_TIMEOUT,
@@ -179,7 +185,7 @@ async fn writer(link: Link, mut rx: mpsc::Receiver<(Instant, Vec<u8>)>, faults: 
     // not at every retry.
     let mut refused = false;
     let mut backoff = Duration::from_millis(20);
-    let mut conn: Option<TcpStream> = None;
+    let mut conn: Option<PeerStream> = None;
     while let Some((queued, frame)) = rx.recv().await {
         let delay = faults.delay();
         if !delay.is_zero() {
@@ -233,28 +239,52 @@ async fn writer(link: Link, mut rx: mpsc::Receiver<(Instant, Vec<u8>)>, faults: 
     }
 }
 
+/// Who may connect to this node's peer port, and how.
+pub struct Inbound {
+    /// This node's id.
+    pub own: Id,
+    /// Every other node's id: the only ids a caller may claim.
+    pub peers: BTreeSet<Id>,
+    pub auth: PeerAuth,
+    /// Mutual TLS under the handshake (none: plain TCP).
+    pub tls: Option<Arc<PeerTls>>,
+    /// The largest frame accepted, in bytes.
+    pub max_frame: u64,
+}
+
 /// Accept peer connections and feed their frames to the node thread until
 /// the listener fails.
 pub async fn listen(
     listener: TcpListener,
-    own: Id,
+    inbound: Inbound,
     node: NodeHandle,
     faults: Arc<Faults>,
-    max_frame: u64,
-    auth: PeerAuth,
-    peers: BTreeSet<Id>,
 ) {
-    let peers = Arc::new(peers);
+    let inbound = Arc::new(inbound);
     loop {
         match listener.accept().await {
-            Ok((mut stream, from)) => {
-                let _ = stream.set_nodelay(true);
-                let (node, faults, auth, peers) =
-                    (node.clone(), faults.clone(), auth.clone(), peers.clone());
+            Ok((stream, from)) => {
+                let (node, faults, inbound) = (node.clone(), faults.clone(), inbound.clone());
+                // Both handshakes run in the connection's task: TLS (when
+                // on), then the cluster's own.
                 tokio::spawn(async move {
-                    let me = usize::from(own) as u64;
+                    let Inbound {
+                        own,
+                        peers,
+                        auth,
+                        tls,
+                        max_frame,
+                    } = &*inbound;
+                    let mut stream = match accept_peer(stream, tls.as_deref()).await {
+                        Ok(s) => s,
+                        Err(e) => {
+                            tracing::warn!(%from, error = %e, "peer connection refused");
+                            return;
+                        }
+                    };
+                    let me = usize::from(*own) as u64;
                     let known = |id: u64| peers.contains(&Id::from(id as usize));
-                    let hello = peer_auth::accept(&mut stream, &auth, me, known);
+                    let hello = peer_auth::accept(&mut stream, auth, me, known);
                     let peer = match tokio::time::timeout(HANDSHAKE_TIMEOUT, hello).await {
                         Ok(Ok(id)) => Id::from(id as usize),
                         Ok(Err(e)) => {
@@ -266,7 +296,7 @@ pub async fn listen(
                             return;
                         }
                     };
-                    reader(stream, from, peer, node, faults, max_frame).await;
+                    reader(stream, from, peer, node, faults, *max_frame).await;
                 });
             }
             Err(e) => {
@@ -296,7 +326,7 @@ fn crosses_the_wire(msg: &Msg) -> bool {
 /// cautious size hints keep a claimed element count inside a frame from
 /// preallocating more than a small bound either.
 async fn reader(
-    stream: TcpStream,
+    stream: impl AsyncRead + Unpin,
     from: SocketAddr,
     peer: Id,
     node: NodeHandle,

@@ -2086,6 +2086,9 @@ fn config_set_layout_knobs() {
         "zset-max-ziplist-value",
         "lua-time-limit",
         "busy-reply-threshold",
+        "client-query-buffer-limit",
+        "client-output-buffer-limit",
+        "timeout",
     ];
     for k in knobs {
         p.same(&format!("CONFIG GET {k}"));
@@ -2152,6 +2155,22 @@ fn config_set_layout_knobs() {
         CONFIG SET lua-time-limit abc
         CONFIG SET busy-reply-threshold 5000
         CONFIG GET lua-time-limit
+        CONFIG SET client-query-buffer-limit 1k
+        CONFIG SET client-query-buffer-limit 1mb
+        CONFIG GET client-query-buffer-limit
+        CONFIG SET client-query-buffer-limit 1gb
+        CONFIG SET timeout -1
+        CONFIG SET timeout 2147483648
+        CONFIG SET timeout 0
+        CONFIG GET timeout
+        CONFIG SET client-output-buffer-limit "normal 1mb"
+        CONFIG SET client-output-buffer-limit "master 0 0 0"
+        CONFIG SET client-output-buffer-limit "normal x 0 0"
+        CONFIG SET client-output-buffer-limit "normal 0 0 -1"
+        CONFIG SET client-output-buffer-limit "normal 1mb 512kb 10 pubsub 1 2 3"
+        CONFIG GET client-output-buffer-limit
+        CONFIG SET client-output-buffer-limit "normal 0 0 0 pubsub 32mb 8mb 60"
+        CONFIG GET client-output-buffer-limit
         "#,
     );
     for k in knobs {

@@ -39,6 +39,11 @@ pub const FAST: &[&str] = &[
 impl Cluster {
     /// Start `n` nodes (ids 1..=n) with the FAST timers and `extra` flags.
     pub fn start(n: usize, extra: &[&str]) -> Cluster {
+        Cluster::start_each(n, extra, |_| Vec::new())
+    }
+
+    /// [`Cluster::start`], node `i` (1-based) also given `each(i)`'s flags.
+    pub fn start_each(n: usize, extra: &[&str], each: impl Fn(usize) -> Vec<String>) -> Cluster {
         let peers: Vec<String> = (1..=n)
             .map(|i| format!("{i}=127.0.0.1:{}", free_port()))
             .collect();
@@ -48,10 +53,12 @@ impl Cluster {
         let nodes = (1..=n)
             .map(|i| {
                 let id = i.to_string();
+                let own = each(i);
                 let mut args: Vec<&str> = vec!["--id", &id, "--peers", &peers];
                 args.extend_from_slice(&["--cluster-secret-file", &secret]);
                 args.extend_from_slice(FAST);
                 args.extend_from_slice(extra);
+                args.extend(own.iter().map(|a| a.as_str()));
                 Server::start(&args)
             })
             .collect();

@@ -6,7 +6,10 @@
 //! instance), `busy-reply-threshold` alias `lua-time-limit` — the script
 //! time limit the watchdog applies, from the next check on —, `requirepass`
 //! (for connections made after it; empty: none), `maxclients` and
-//! `protected-mode` (for connections accepted after it), and Redis's
+//! `protected-mode` (for connections accepted after it), the client limits
+//! `client-query-buffer-limit` (at least 1mb), `client-output-buffer-limit`
+//! (`<class> <hard> <soft> <seconds>` groups; only `normal` applies) and
+//! `timeout` (for open connections too, from their next batch), and Redis's
 //! memory-layout knobs ([`SETTABLE`]), which are validated as Redis 7.0
 //! validates them, remembered and reported by CONFIG GET, and change
 //! nothing: fencekv has one layout for every value. `set-max-listpack-
@@ -22,7 +25,7 @@ use crate::cmd::glob::glob_match;
 use crate::resp::reply::errors;
 use crate::resp::Reply;
 
-use super::super::config::ServerConfig;
+use super::super::config::{memtoull, parse_output_limits, ServerConfig, MIN_QUERY_BUFFER_LIMIT};
 use super::reply::{arity, text, unknown_subcommand};
 
 /// The parameters CONFIG GET knows, with their values for this server.
@@ -38,11 +41,45 @@ fn config_table(cfg: &ServerConfig) -> Vec<(&'static str, String)> {
         ("maxmemory", "0".into()),
         ("maxmemory-policy", "noeviction".into()),
         ("proto-max-bulk-len", "536870912".into()),
-        ("client-query-buffer-limit", "1073741824".into()),
-        ("timeout", "0".into()),
+        ("client-output-buffer-limit", cfg.limits.output_text()),
         ("tcp-keepalive", "300".into()),
         ("requirepass", text(&cfg.access.requirepass())),
         ("cluster-enabled", "no".into()),
+        (
+            "tls-port",
+            cfg.tls.as_ref().map_or(0, |t| t.port).to_string(),
+        ),
+        (
+            "tls-cert-file",
+            cfg.tls
+                .as_ref()
+                .map(|t| t.cert_file.clone())
+                .unwrap_or_default(),
+        ),
+        (
+            "tls-key-file",
+            cfg.tls
+                .as_ref()
+                .map(|t| t.key_file.clone())
+                .unwrap_or_default(),
+        ),
+        (
+            "tls-ca-cert-file",
+            cfg.tls
+                .as_ref()
+                .map(|t| t.ca_cert_file.clone())
+                .unwrap_or_default(),
+        ),
+        (
+            "tls-auth-clients",
+            cfg.tls
+                .as_ref()
+                .map_or(super::super::tls::AuthClients::default(), |t| {
+                    t.auth_clients
+                })
+                .name()
+                .into(),
+        ),
     ]
 }
 
@@ -56,6 +93,8 @@ enum Numeric {
     Memory,
     /// `yes` or `no` (any case), kept as 1 or 0.
     YesNo,
+    /// [`Numeric::Memory`] of at least this many bytes.
+    MemoryAtLeast(i64),
 }
 
 /// A parameter CONFIG SET may change. `canonical` names the value an alias
@@ -89,6 +128,11 @@ const MAXCLIENTS: &str = "maxclients";
 const PROTECTED_MODE: &str = "protected-mode";
 /// The password's name: a string, set apart from [`SETTABLE`]'s numbers.
 const REQUIREPASS: &str = "requirepass";
+/// The client limits' names: their values are [`ServerConfig::limits`]'.
+const QUERY_BUFFER_LIMIT: &str = "client-query-buffer-limit";
+const TIMEOUT: &str = "timeout";
+/// A string of class groups, set apart from [`SETTABLE`]'s numbers.
+const OUTPUT_BUFFER_LIMIT: &str = "client-output-buffer-limit";
 
 /// What CONFIG SET accepts, with Redis 7.0.15's defaults and bounds.
 const SETTABLE: &[Settable] = &[
@@ -97,6 +141,21 @@ const SETTABLE: &[Settable] = &[
         canonical: PROTECTED_MODE,
         numeric: Numeric::YesNo,
         default: 1,
+    },
+    Settable {
+        name: QUERY_BUFFER_LIMIT,
+        canonical: QUERY_BUFFER_LIMIT,
+        numeric: Numeric::MemoryAtLeast(MIN_QUERY_BUFFER_LIMIT as i64),
+        default: 1 << 30,
+    },
+    Settable {
+        name: TIMEOUT,
+        canonical: TIMEOUT,
+        numeric: Numeric::Integer {
+            min: 0,
+            max: i32::MAX as i64,
+        },
+        default: 0,
     },
     Settable {
         name: MAXCLIENTS,
@@ -207,6 +266,10 @@ impl Settable {
             i64::try_from(cfg.access.maxclients()).unwrap_or(i64::MAX)
         } else if self.canonical == PROTECTED_MODE {
             i64::from(cfg.access.protected_mode())
+        } else if self.canonical == QUERY_BUFFER_LIMIT {
+            i64::try_from(cfg.limits.query_buffer()).unwrap_or(i64::MAX)
+        } else if self.canonical == TIMEOUT {
+            i64::try_from(cfg.limits.timeout_secs()).unwrap_or(i64::MAX)
         } else {
             cfg.settings.get(self.canonical, self.default)
         }
@@ -221,6 +284,11 @@ impl Settable {
             cfg.access.set_maxclients(u64::try_from(v).unwrap_or(1));
         } else if self.canonical == PROTECTED_MODE {
             cfg.access.set_protected_mode(v != 0);
+        } else if self.canonical == QUERY_BUFFER_LIMIT {
+            cfg.limits
+                .set_query_buffer(u64::try_from(v).unwrap_or(MIN_QUERY_BUFFER_LIMIT));
+        } else if self.canonical == TIMEOUT {
+            cfg.limits.set_timeout_secs(u64::try_from(v).unwrap_or(0));
         } else {
             cfg.settings.set(self.canonical, v);
         }
@@ -246,10 +314,14 @@ impl Settable {
                     .ok_or("argument couldn't be parsed into an integer")?;
                 (v, min, max)
             }
-            Numeric::Memory => {
+            Numeric::Memory | Numeric::MemoryAtLeast(_) => {
                 let v = memtoull(arg).ok_or("argument must be a memory value")?;
+                let min = match self.numeric {
+                    Numeric::MemoryAtLeast(min) => min,
+                    _ => 0,
+                };
                 // Redis reads the unsigned size into a long long.
-                (v as i64, 0, i64::MAX)
+                (v as i64, min, i64::MAX)
             }
         };
         if v < min || v > max {
@@ -259,34 +331,6 @@ impl Settable {
         }
         Ok(v)
     }
-}
-
-/// Redis 7.0's `memtoull`: digits, then a unit (none, b, k, kb, m, mb, g,
-/// gb, any case); a sign, a space or another unit is refused. As in C, the
-/// digits saturate (`strtoull`), no digits read as 0, and the product wraps.
-fn memtoull(arg: &[u8]) -> Option<u64> {
-    if arg.first() == Some(&b'-') {
-        return None;
-    }
-    let digits = arg.iter().take_while(|c| c.is_ascii_digit()).count();
-    let unit = arg[digits..].to_ascii_lowercase();
-    let mul: u64 = match &unit[..] {
-        b"" | b"b" => 1,
-        b"k" => 1000,
-        b"kb" => 1024,
-        b"m" => 1000 * 1000,
-        b"mb" => 1024 * 1024,
-        b"g" => 1000 * 1000 * 1000,
-        b"gb" => 1024 * 1024 * 1024,
-        _ => return None,
-    };
-    if digits >= 128 {
-        return None;
-    }
-    let value = arg[..digits].iter().fold(0u64, |v, &d| {
-        v.saturating_mul(10).saturating_add(u64::from(d - b'0'))
-    });
-    Some(value.wrapping_mul(mul))
 }
 
 /// `ERR CONFIG SET failed (possibly related to argument '<name>') - <why>`
@@ -312,18 +356,24 @@ fn config_set(cfg: &ServerConfig, args: &[Bytes]) -> Reply {
     let mut chosen: Vec<(&Settable, &Bytes)> = Vec::new();
     let mut refused: Option<Reply> = None;
     let mut password: Option<&Bytes> = None;
+    let mut output: Option<&Bytes> = None;
     for pair in args[2..].chunks_exact(2) {
         let (name, value) = (&pair[0], &pair[1]);
         let known = SETTABLE
             .iter()
             .find(|s| name.eq_ignore_ascii_case(s.name.as_bytes()));
         let is_password = name.eq_ignore_ascii_case(REQUIREPASS.as_bytes());
+        let is_output = name.eq_ignore_ascii_case(OUTPUT_BUFFER_LIMIT.as_bytes());
         let problem = match known {
-            None if is_password && password.is_some() => {
+            None if (is_password && password.is_some()) || (is_output && output.is_some()) => {
                 Some(set_failed(name, "duplicate parameter"))
             }
             None if is_password => {
                 password = Some(value);
+                None
+            }
+            None if is_output => {
+                output = Some(value);
                 None
             }
             Some(s) if chosen.iter().any(|(c, _)| c.name == s.name) => {
@@ -369,8 +419,23 @@ fn config_set(cfg: &ServerConfig, args: &[Bytes]) -> Reply {
             Err(why) => return set_failed(s.name.as_bytes(), &why),
         }
     }
+    let output = match output {
+        None => None,
+        Some(o) => {
+            // Not UTF-8: no words, Redis's "wrong number of arguments".
+            let text = std::str::from_utf8(o).unwrap_or("");
+            if let Err(why) = parse_output_limits(text) {
+                return set_failed(OUTPUT_BUFFER_LIMIT.as_bytes(), why);
+            }
+            Some(text)
+        }
+    };
     for (s, v) in values {
         s.store(cfg, v);
+    }
+    if let Some(text) = output {
+        // Parsed above: cannot fail now.
+        let _ = cfg.limits.set_output(text);
     }
     // Connections keep their state: an authenticated one stays so, as in
     // Redis; new ones need the new password.

@@ -25,6 +25,7 @@ pub(super) fn cfg() -> ServerConfig {
     ServerConfig {
         bind: "127.0.0.1".into(),
         port: 6379,
+        tls: None,
         dir: "./data".into(),
         appendfsync: AppendFsync::Everysec,
         debug_commands: false,
@@ -36,6 +37,7 @@ pub(super) fn cfg() -> ServerConfig {
         shutdown: Arc::default(),
         errors: Arc::default(),
         access: Arc::default(),
+        limits: Arc::default(),
     }
 }
 
